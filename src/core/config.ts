@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * The one normalized configuration the engine runs on. The CLI builds it from redis-shake TOML or
+ * flags, the Lambda handlers from the execution input; both call `parseConfig` once at the edge and
+ * the core only ever sees the validated result. Defaults live here and nowhere else.
+ */
+
+/** How the endpoint is deployed. `auto` asks the server (INFO cluster) at plan time. */
+export type Topology = 'auto' | 'standalone' | 'cluster' | 'sentinel';
+
+/** What to do when a key already exists on the target. */
+export type ConflictPolicy = 'fail' | 'replace' | 'skip';
+
+const address = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "10.0.0.5:6379" or "[::1]:6379"');
+
+const tlsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** PEM file with the CA(s) to trust; the system CAs are used when absent. */
+  caFile: z.string().min(1).optional(),
+  /** SNI name and the name checked against the certificate; defaults to the host. */
+  servername: z.string().min(1).optional(),
+  /** Certificate verification. On by default; turn off only for self-signed test setups. */
+  verify: z.boolean().default(true),
+});
+export type TlsConfig = z.infer<typeof tlsSchema>;
+
+const endpointSchema = z.strictObject({
+  topology: z.enum(['auto', 'standalone', 'cluster', 'sentinel']).default('auto'),
+  /** One address of the deployment: any node of a cluster, or the sentinels for `sentinel`. */
+  addresses: z.array(address).min(1, 'needs at least one address'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: tlsSchema.default({ enabled: false, verify: true }),
+  /** For `sentinel`: the monitored master's name. */
+  masterName: z.string().min(1).optional(),
+  /** For `sentinel`: credentials of the sentinels themselves, when they differ. */
+  sentinelUsername: z.string().optional(),
+  sentinelPassword: z.string().optional(),
+  /** Source only: read from a replica instead of the master (cluster shards, sentinel sets). */
+  preferReplica: z.boolean().default(false),
+});
+export type EndpointConfig = z.infer<typeof endpointSchema>;
+
+const filterSchema = z.strictObject({
+  allowKeyPrefix: z.array(z.string()).default([]),
+  blockKeyPrefix: z.array(z.string()).default([]),
+  allowKeySuffix: z.array(z.string()).default([]),
+  blockKeySuffix: z.array(z.string()).default([]),
+  allowKeyRegex: z.array(z.string()).default([]),
+  blockKeyRegex: z.array(z.string()).default([]),
+  allowDb: z.array(z.number().int().min(0)).default([]),
+  blockDb: z.array(z.number().int().min(0)).default([]),
+});
+export type FilterConfig = z.infer<typeof filterSchema>;
+
+const migrationSchema = z
+  .strictObject({
+    source: endpointSchema,
+    target: endpointSchema,
+    /** Source dbs to copy; empty means every non-empty db listed by INFO keyspace. */
+    dbs: z.array(z.number().int().min(0)).default([]),
+    /** Source db → target db; unmapped dbs keep their number. Keys are db numbers as strings. */
+    dbMap: z.record(z.string().regex(/^\d+$/, 'must be a db number'), z.number().int().min(0)).default({}),
+    scan: z
+      .strictObject({
+        /** Keys asked for per SCAN call (the COUNT hint); also the batch size. */
+        count: z.number().int().min(1, 'must be at least 1 (keys per SCAN; 1000 is a good start)').max(1_000_000).default(1000),
+        match: z.string().min(1).optional(),
+        type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional(),
+      })
+      .default({ count: 1000 }),
+    filter: filterSchema.default({
+      allowKeyPrefix: [],
+      blockKeyPrefix: [],
+      allowKeySuffix: [],
+      blockKeySuffix: [],
+      allowKeyRegex: [],
+      blockKeyRegex: [],
+      allowDb: [],
+      blockDb: [],
+    }),
+    onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
+    /** Keys per second read from the source, summed over all units; 0 means unlimited. */
+    rateLimit: z.number().min(0).default(0),
+    /** Read and count everything, write nothing. */
+    dryRun: z.boolean().default(false),
+    /** Units copied at once; 0 means all of them. */
+    concurrency: z.number().int().min(0).default(0),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [side, ep] of [['source', cfg.source], ['target', cfg.target]] as const) {
+      if (ep.topology === 'sentinel' && !ep.masterName) {
+        ctx.addIssue({ code: 'custom', path: [side, 'masterName'], message: 'is required when the topology is sentinel (the name the sentinels monitor)' });
+      }
+    }
+    for (const re of [...cfg.filter.allowKeyRegex, ...cfg.filter.blockKeyRegex]) {
+      try {
+        new RegExp(re);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['filter'], message: `regex ${JSON.stringify(re)} is not a valid regular expression` });
+      }
+    }
+  });
+
+export type MigrationConfig = z.infer<typeof migrationSchema>;
+export type MigrationConfigInput = z.input<typeof migrationSchema>;
+
+/** Renders a zod path the way users wrote it (`source.addresses[0]`). */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+/**
+ * Validates untrusted input (TOML-derived object, Lambda event, flags) into a MigrationConfig.
+ * Throws one ConfigError listing every problem. `describePath` lets a caller that knows where a
+ * value came from (a TOML file and line) name that place instead of the internal path.
+ */
+export function parseConfig(input: unknown, describePath: (path: string) => string = (p) => p): MigrationConfig {
+  const result = migrationSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => `${describePath(path ? `${path}.${k}` : k)}: unknown option`).join('\n');
+    }
+    return `${describePath(path)}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Target db for a source db under the configured mapping. */
+export function targetDbFor(config: MigrationConfig, sourceDb: number): number {
+  return config.dbMap[String(sourceDb)] ?? sourceDb;
+}

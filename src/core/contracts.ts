@@ -1,0 +1,147 @@
+/**
+ * The seams of the engine: where keys come from, where they go, and where progress is kept.
+ * Adapters for Redis (src/redis) and for checkpoint storage (src/checkpoint, and DynamoDB in the
+ * cloud) implement these; the copy loop in copy-unit.ts only ever talks to these interfaces.
+ */
+
+/** One key as read from the source: its DUMP payload and its remaining time to live. */
+export interface MigrationRecord {
+  key: Buffer;
+  payload: Buffer;
+  /** Milliseconds left when PTTL was read; 0 means the key has no expiry. */
+  pttlMs: number;
+  /** Monotonic clock (ms) at which PTTL was read, so the writer can subtract the time in flight. */
+  readAtMs: number;
+}
+
+/** One SCAN reply. */
+export interface ScanPage {
+  cursor: string;
+  keys: Buffer[];
+}
+
+/** Result of reading a batch: the records, and how many scanned keys vanished or expired first. */
+export interface ReadResult {
+  records: MigrationRecord[];
+  gone: number;
+}
+
+/** A source positioned on one unit (one server or shard, one logical db). */
+export interface KeySource {
+  scan(cursor: string): Promise<ScanPage>;
+  /** DUMP + PTTL for each key, pipelined; keys gone or expired meanwhile are counted, not returned. */
+  read(keys: Buffer[]): Promise<ReadResult>;
+}
+
+/** `replace`: RESTORE … REPLACE. `keep`: plain RESTORE, reporting keys that already exist. */
+export type WriteMode = 'replace' | 'keep';
+
+export interface WriteResult {
+  written: number;
+  bytes: number;
+  /** Keys the target already held (BUSYKEY) in `keep` mode; they were not written. */
+  existing: Buffer[];
+  /** Records whose TTL ran out while in flight; not written, since they would already be gone. */
+  expired: number;
+}
+
+/** A target positioned on one logical db. */
+export interface KeySink {
+  /** Keys currently in the target db (DBSIZE; summed over masters for a cluster). */
+  countKeys(): Promise<number>;
+  write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult>;
+}
+
+/** One independently resumable piece of a migration: one source shard × one logical db. */
+export interface UnitDescriptor {
+  id: string;
+  /** Human label, e.g. "127.0.0.1:6379 db0" or "shard 0-5460 db0". */
+  label: string;
+  sourceDb: number;
+  targetDb: number;
+  /** Address of the node the unit scans (the master, or a replica when preferred). */
+  sourceAddress: string;
+  /** For a cluster source: the slot ranges the shard serves, used to find it again after failover. */
+  slots?: [number, number][];
+}
+
+export interface MigrationPlan {
+  migrationId: string;
+  units: UnitDescriptor[];
+  createdAt: string;
+}
+
+export interface UnitCounters {
+  /** Keys returned by SCAN. */
+  scanned: number;
+  /** Keys left out by the key filters. */
+  filtered: number;
+  /** Keys written to the target. */
+  copied: number;
+  /** Of `copied`: keys written again after a resume (the batches the last checkpoint did not cover). */
+  recopied: number;
+  /** Keys left alone because the target already had them (policy `skip`). */
+  skippedExisting: number;
+  /** Keys deleted or expired between SCAN and the write. */
+  skippedGone: number;
+  /** Payload bytes written (DUMP size). */
+  bytes: number;
+  /** Batches confirmed by the target. */
+  batches: number;
+}
+
+export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
+  scanned: 0,
+  filtered: 0,
+  copied: 0,
+  recopied: 0,
+  skippedExisting: 0,
+  skippedGone: 0,
+  bytes: 0,
+  batches: 0,
+});
+
+export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface UnitCheckpoint {
+  unitId: string;
+  status: UnitStatus;
+  /** Next SCAN cursor. A string: cursors are unsigned 64-bit and exceed 2^53. */
+  cursor: string;
+  /**
+   * Cursor up to which RESTOREs may have been sent beyond `cursor` (see copy-unit.ts). A resumed
+   * unit rewrites those batches with REPLACE: the keys there are this migration's own writes.
+   */
+  writeFrontier: string | null;
+  counters: UnitCounters;
+  /** Incremented by every save; a save must name the version it read (optimistic concurrency). */
+  version: number;
+  /** Who holds the unit now (a Lambda request id, a CLI process); stores may enforce it. */
+  owner?: string;
+  error?: string;
+  updatedAt: string;
+}
+
+export function newCheckpoint(unitId: string): UnitCheckpoint {
+  return {
+    unitId,
+    status: 'pending',
+    cursor: '0',
+    writeFrontier: null,
+    counters: { ...ZERO_COUNTERS },
+    version: 0,
+    updatedAt: new Date(0).toISOString(),
+  };
+}
+
+/**
+ * Durable progress of one migration. Every unit save is conditional on the version the caller
+ * read; a stale writer gets CheckpointConflictError and must stop.
+ */
+export interface CheckpointStore {
+  loadPlan(): Promise<MigrationPlan | undefined>;
+  savePlan(plan: MigrationPlan): Promise<void>;
+  loadUnit(unitId: string): Promise<UnitCheckpoint | undefined>;
+  /** Writes `checkpoint` if the stored version equals `checkpoint.version`; returns it with version + 1. */
+  saveUnit(checkpoint: UnitCheckpoint): Promise<UnitCheckpoint>;
+}

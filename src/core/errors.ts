@@ -1,0 +1,99 @@
+/**
+ * Every failure the engine reports on purpose is a MigrationError subclass. The `name` is a contract:
+ * Step Functions Retry/Catch match on the Lambda `errorType`, which is `error.name`, and the CLI prints
+ * `message` alone (no stack) because each message already says what is wrong and how to fix it.
+ */
+export class MigrationError extends Error {
+  /** True when trying the same step again may succeed (connection lost, failover in progress). */
+  readonly retryable: boolean;
+
+  constructor(message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(message, options);
+    this.name = 'MigrationError';
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** The configuration is invalid; `problems` lists every issue found, one line each. */
+export class ConfigError extends MigrationError {
+  readonly problems: string[];
+
+  constructor(problems: string[], options?: ErrorOptions) {
+    super(problems.join('\n'), options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** A checkpoint write lost a race: another worker owns or advanced the unit. The loser must stop. */
+export class CheckpointConflictError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CheckpointConflictError';
+  }
+}
+
+/** The target already holds a key and the conflict policy is `fail`. */
+export class TargetKeyExistsError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string) {
+    super(message);
+    this.name = 'TargetKeyExistsError';
+    this.key = key;
+  }
+}
+
+/** A fresh migration found keys in a target db while the policy is `fail`. */
+export class TargetNotEmptyError extends MigrationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetNotEmptyError';
+  }
+}
+
+/** The source cannot be reached or refused us (network, auth, permissions). */
+export class SourceUnavailableError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(message, options);
+    this.name = 'SourceUnavailableError';
+  }
+}
+
+/** The target cannot be reached or refused us (network, auth, permissions, out of memory). */
+export class TargetUnavailableError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(message, options);
+    this.name = 'TargetUnavailableError';
+  }
+}
+
+/** The target refused a RESTORE for a reason other than an existing key. */
+export class RestoreRejectedError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RestoreRejectedError';
+    this.key = key;
+  }
+}
+
+/** A key's serialized value is larger than the target accepts in one bulk string. */
+export class PayloadTooLargeError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string) {
+    super(message);
+    this.name = 'PayloadTooLargeError';
+    this.key = key;
+  }
+}
+
+/** The run was asked to stop (Ctrl-C, deadline); the unit checkpointed what the target confirmed. */
+export class MigrationInterruptedError extends MigrationError {
+  constructor(message = 'migration interrupted') {
+    super(message);
+    this.name = 'MigrationInterruptedError';
+  }
+}

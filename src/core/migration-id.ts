@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type { EndpointConfig, MigrationConfig } from './config.js';
+
+function endpointIdentity(endpoint: EndpointConfig) {
+  return {
+    addresses: [...endpoint.addresses].sort(),
+    topology: endpoint.topology,
+    masterName: endpoint.masterName ?? null,
+    username: endpoint.username ?? null,
+  };
+}
+
+/**
+ * A stable id for "this copy": the same source, target and data-shaping options give the same id,
+ * so running the same command again resumes. Passwords, rate limits and concurrency are left out:
+ * changing them must not orphan a half-done migration.
+ */
+export function defaultMigrationId(config: MigrationConfig): string {
+  const identity = {
+    source: endpointIdentity(config.source),
+    target: endpointIdentity(config.target),
+    dbs: [...config.dbs].sort((a, b) => a - b),
+    dbMap: Object.entries(config.dbMap).sort(),
+    scan: { match: config.scan.match ?? null, type: config.scan.type ?? null },
+    filter: config.filter,
+    onExistingKey: config.onExistingKey,
+  };
+  return `m-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)}`;
+}
+
+/** Migration ids become file names, DynamoDB keys and execution names: keep them to a safe alphabet. */
+export function isValidMigrationId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id);
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { EndpointConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { describeConnectError, type Side } from './redis-errors.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function parseAddress(address: string): HostPort {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!m) throw new ConfigError([`address ${JSON.stringify(address)} must be host:port`]);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** ioredis TLS options for an endpoint; verification stays on unless the user turned it off. */
+export function tlsOptions(endpoint: EndpointConfig, side: Side): RedisOptions['tls'] {
+  if (!endpoint.tls.enabled) return undefined;
+  let ca: Buffer | undefined;
+  if (endpoint.tls.caFile) {
+    try {
+      ca = readFileSync(endpoint.tls.caFile);
+    } catch (error) {
+      throw new ConfigError([`${side} tls_ca_file ${endpoint.tls.caFile} cannot be read: ${(error as Error).message}`]);
+    }
+  }
+  return {
+    ca,
+    servername: endpoint.tls.servername,
+    rejectUnauthorized: endpoint.tls.verify,
+    ...(endpoint.tls.verify ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+/** Options shared by every connection: fail fast while connecting, no silent offline queueing. */
+export function baseOptions(endpoint: EndpointConfig, side: Side): RedisOptions {
+  return {
+    username: endpoint.username || undefined,
+    password: endpoint.password || undefined,
+    tls: tlsOptions(endpoint, side),
+    lazyConnect: true,
+    connectTimeout: 10_000,
+    // Commands in flight when a connection drops fail instead of being replayed: a replayed
+    // RESTORE could report BUSYKEY for our own write. The unit retries from its checkpoint instead.
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectionName: `redis-ferry-${side}`,
+  };
+}
+
+/**
+ * Opens one connection to one node and checks it answers. Errors become one actionable line
+ * (see redis-errors.ts); the client is closed on failure so nothing keeps the process alive.
+ */
+export async function connectNode(side: Side, endpoint: EndpointConfig, address: string, db = 0): Promise<Redis> {
+  const { host, port } = parseAddress(address);
+  const client = new Redis({ ...baseOptions(endpoint, side), host, port, db });
+  let lastError: unknown;
+  client.on('error', (error) => {
+    lastError = error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return client;
+  } catch (error) {
+    client.disconnect();
+    throw describeConnectError(side, address, pickCause(error, lastError));
+  }
+}
+
+/** ioredis often rejects with a generic "Connection is closed"; the 'error' event has the real cause. */
+function pickCause(rejection: unknown, emitted: unknown): unknown {
+  const generic = /Connection is closed|Stream isn't writeable/i.test(String((rejection as Error)?.message));
+  return generic && emitted ? emitted : rejection;
+}
