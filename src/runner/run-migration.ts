@@ -8,14 +8,13 @@ import {
   type UnitDescriptor,
   ZERO_COUNTERS,
 } from '../core/contracts.js';
-import { copyUnit } from '../core/copy-unit.js';
 import { MigrationError } from '../core/errors.js';
 import { createKeyFilter } from '../core/key-filter.js';
 import { RateLimiter } from '../core/rate-limiter.js';
-import { discoverSource, openUnitSource, type SourceLayout } from '../redis/source-access.js';
-import { discoverTarget, openTargetDb, type TargetLayout } from '../redis/target-access.js';
-import { planUnits } from './plan-units.js';
-import { preflightTarget } from './preflight.js';
+import type { SourceLayout } from '../redis/source-access.js';
+import type { TargetLayout } from '../redis/target-access.js';
+import { planMigration } from './plan-migration.js';
+import { runUnitSession } from './unit-session.js';
 
 export type RunEvent =
   | { type: 'plan'; plan: MigrationPlan; resumed: boolean; source: SourceLayout; target: TargetLayout }
@@ -35,7 +34,12 @@ export interface MigrationSummary {
   status: RunStatus;
   dryRun: boolean;
   units: UnitOutcome[];
+  /** Counters over the whole migration, across resumes. */
   totals: UnitCounters;
+  /** What this run did (totals minus what earlier runs had done). */
+  thisRun: UnitCounters;
+  /** Every unit was already done when this run started: nothing was copied. */
+  alreadyComplete: boolean;
   durationMs: number;
   /** The first error that failed the run. */
   error?: MigrationError;
@@ -66,19 +70,11 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxAttempts = options.maxAttempts ?? 5;
 
-  const source = await discoverSource(config.source);
-  const target = await discoverTarget(config.target);
-  for (const message of [...source.notes, ...target.notes]) emit({ type: 'note', message });
-
-  let plan = await store.loadPlan();
-  const resumed = plan !== undefined;
-  if (!plan) {
-    const units = planUnits(config, source, target);
-    await preflightTarget(config, units, (message) => emit({ type: 'note', message }));
-    plan = { migrationId: options.migrationId, units, createdAt: new Date().toISOString() };
-    await store.savePlan(plan);
-  }
+  const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) => emit({ type: 'note', message }));
   emit({ type: 'plan', plan, resumed, source, target });
+  const atStart = await Promise.all(plan.units.map((u) => store.loadUnit(u.id)));
+  const before = atStart.map((c) => c?.counters ?? { ...ZERO_COUNTERS });
+  const alreadyComplete = resumed && atStart.every((c) => c?.status === 'done');
 
   const filter = createKeyFilter(config.filter);
   const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit) : undefined;
@@ -89,31 +85,14 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
     for (let attempt = 1; ; attempt++) {
       const checkpoint = (await store.loadUnit(unit.id)) ?? newCheckpoint(unit.id);
       if (checkpoint.status === 'done' || shouldStop()) return checkpoint;
-      const opened = await openUnitSource(config.source, unit, config.scan);
-      const target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb).catch(async (e) => {
-        await opened.close();
-        throw e;
-      });
       try {
-        return await copyUnit({
-          source: opened.source,
-          sink: target?.sink,
-          filter,
-          policy: config.onExistingKey,
-          store,
-          checkpoint,
-          limiter,
-          shouldStop,
-          onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
-        });
+        return await runUnitSession({ config, unit, store, checkpoint, filter, limiter, shouldStop, onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }) });
       } catch (error) {
         const retryable = error instanceof MigrationError && error.retryable;
         if (!retryable || attempt >= maxAttempts || shouldStop()) throw error;
         const delayMs = Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
         emit({ type: 'retry', unit, attempt, delayMs, reason: (error as Error).message });
         await sleep(delayMs);
-      } finally {
-        await Promise.all([opened.close(), target?.close()]);
       }
     }
   };
@@ -142,9 +121,17 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
     dryRun: config.dryRun,
     units,
     totals: sumCounters(units.map((u) => u.checkpoint.counters)),
+    thisRun: subtractCounters(sumCounters(units.map((u) => u.checkpoint.counters)), sumCounters(before)),
+    alreadyComplete,
     durationMs: performance.now() - started,
     ...(failure ? { error: failure } : {}),
   };
+}
+
+function subtractCounters(a: UnitCounters, b: UnitCounters): UnitCounters {
+  const out = { ...a };
+  for (const k of Object.keys(out) as (keyof UnitCounters)[]) out[k] -= b[k];
+  return out;
 }
 
 export function sumCounters(list: UnitCounters[]): UnitCounters {

@@ -1,0 +1,70 @@
+import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { readConfigFile } from '../config/read-config-file.js';
+import { parseEndpointUrl } from './endpoint-url.js';
+
+/** Flags that shape the copy; each overrides the config file's value when given. */
+export interface CopyFlags {
+  source?: string;
+  target?: string;
+  rateLimit?: number;
+  dryRun?: boolean;
+  onExisting?: 'fail' | 'replace' | 'skip';
+  count?: number;
+  match?: string;
+  type?: string;
+  dbs?: number[];
+  dbMap?: Record<string, number>;
+  concurrency?: number;
+}
+
+export interface BuiltConfig {
+  config: MigrationConfig;
+  warnings: string[];
+}
+
+/**
+ * The config for a run: a redis-shake TOML file, or --source/--target URLs, with the other flags
+ * on top. Passwords may come from REDIS_FERRY_SOURCE_PASSWORD / REDIS_FERRY_TARGET_PASSWORD so they
+ * need not appear on the command line (where `ps` shows them).
+ */
+export function buildConfig(configPath: string | undefined, flags: CopyFlags, env: NodeJS.ProcessEnv = process.env): BuiltConfig {
+  const overrides = (input: MigrationConfigInput): MigrationConfigInput => {
+    const out = { ...input, scan: { ...input.scan } } as MigrationConfigInput & { scan: Record<string, unknown> };
+    if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
+    if (flags.dryRun) out.dryRun = true;
+    if (flags.onExisting) out.onExistingKey = flags.onExisting;
+    if (flags.count !== undefined) out.scan.count = flags.count;
+    if (flags.match) out.scan.match = flags.match;
+    if (flags.type) out.scan.type = flags.type as never;
+    if (flags.dbs) out.dbs = flags.dbs;
+    if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
+    if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;
+    for (const side of ['source', 'target'] as const) {
+      const password = env[`REDIS_FERRY_${side.toUpperCase()}_PASSWORD`];
+      const endpoint = out[side] as Record<string, unknown> | undefined;
+      if (password && endpoint && !endpoint.password) out[side] = { ...endpoint, password } as never;
+    }
+    return out;
+  };
+
+  if (configPath) {
+    if (flags.source || flags.target) throw new ConfigError(['give either a config file or --source/--target, not both']);
+    const loaded = readConfigFile(configPath, env, overrides);
+    return { config: loaded.config, warnings: loaded.warnings };
+  }
+  if (!flags.source || !flags.target) {
+    throw new ConfigError(['nothing to copy: give a redis-shake config file (redis-ferry migrate shake.toml) or both --source and --target URLs']);
+  }
+  const source = parseEndpointUrl('--source', flags.source);
+  const target = parseEndpointUrl('--target', flags.target);
+  const input: Record<string, unknown> = { source: source.endpoint, target: target.endpoint, scan: {} };
+  if (source.db !== undefined) input.dbs = [source.db];
+  if (target.db !== undefined) {
+    if (source.db === undefined) throw new ConfigError(['--target names a db: name the source db too (redis://host:port/N), or use --db-map']);
+    input.dbMap = { [String(source.db)]: target.db };
+  }
+  const flagNames: Record<string, string> = { 'scan.count': '--count', 'scan.match': '--match', rateLimit: '--rate-limit', concurrency: '--concurrency', dbs: '--dbs', dbMap: '--db-map' };
+  const describe = (path: string) => (path.startsWith('source') ? `--source (${path})` : path.startsWith('target') ? `--target (${path})` : (flagNames[path] ?? path));
+  return { config: parseConfig(overrides(input as MigrationConfigInput), describe), warnings: [] };
+}

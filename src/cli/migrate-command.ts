@@ -1,0 +1,103 @@
+import { type CheckpointStore, ZERO_COUNTERS } from '../core/contracts.js';
+import { isValidMigrationId, defaultMigrationId } from '../core/migration-id.js';
+import { ConfigError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR, FileCheckpointStore } from '../checkpoint/file-store.js';
+import { MemoryCheckpointStore } from '../checkpoint/memory-store.js';
+import { runMigration } from '../runner/run-migration.js';
+import { buildConfig, type CopyFlags } from './build-config.js';
+import { redactUrl } from './endpoint-url.js';
+import { createProgressReporter, type ProgressMode } from './progress-reporter.js';
+import { formatSummary } from './summary.js';
+
+export interface MigrateFlags extends CopyFlags {
+  id?: string;
+  fresh?: boolean;
+  stateDir: string;
+  progress: ProgressMode;
+  json?: boolean;
+}
+
+/** Exit codes: 0 done, 1 failed, 2 bad input, 130 stopped by the user (resumable). */
+export async function migrateCommand(configPath: string | undefined, flags: MigrateFlags, argv: string[]): Promise<number> {
+  const { config, warnings } = buildConfig(configPath, flags);
+  const migrationId = flags.id ?? defaultMigrationId(config);
+  if (!isValidMigrationId(migrationId)) throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
+
+  const reporter = createProgressReporter(flags.progress);
+  for (const w of warnings) reporter.log(`warning: ${w}`);
+
+  let store: CheckpointStore;
+  let unlock = async () => {};
+  if (config.dryRun) {
+    // A dry run must leave no state a real run could mistake for progress.
+    store = new MemoryCheckpointStore();
+  } else {
+    const fileStore = new FileCheckpointStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId);
+    unlock = await fileStore.lock();
+    if (flags.fresh) {
+      await unlock();
+      await fileStore.clear();
+      unlock = await fileStore.lock();
+    }
+    store = fileStore;
+  }
+
+  let stopRequested = false;
+  const onSignal = () => {
+    if (stopRequested) {
+      reporter.stop();
+      process.stderr.write('\nStopped without waiting; the last checkpoint stands.\n');
+      process.exit(130);
+    }
+    stopRequested = true;
+    reporter.log('Stopping after the current batch (press Ctrl-C again to quit at once)…');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const summary = await runMigration({
+      config,
+      migrationId,
+      store,
+      shouldStop: () => stopRequested,
+      onEvent: (event) => {
+        if (event.type === 'plan') {
+          reporter.log(
+            `${event.resumed ? 'Resuming' : 'Starting'} migration ${migrationId}: ${event.source.kind} ${config.source.addresses[0]} → ${event.target.kind} ${config.target.addresses[0]}, ${event.plan.units.length} unit(s)`,
+          );
+          for (const unit of event.plan.units) reporter.log(`  unit ${unit.id}: ${unit.label} → target db${unit.targetDb}`);
+          if (event.plan.units.length === 0) reporter.log('  nothing to copy: the source has no keys in the selected dbs');
+        } else if (event.type === 'note') {
+          reporter.log(`note: ${event.message}`);
+        } else if (event.type === 'retry') {
+          reporter.log(`retry: unit ${event.unit.id} (attempt ${event.attempt + 1} in ${(event.delayMs / 1000).toFixed(1)}s): ${event.reason}`);
+        }
+        reporter.handle(event);
+      },
+    });
+    reporter.stop();
+    process.stdout.write(`${flags.json ? JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } }) : formatSummary(summary)}\n`);
+    if (summary.status === 'failed') {
+      process.stderr.write(`redis-ferry: ${summary.error?.message ?? 'migration failed'}\n`);
+      if (!config.dryRun) process.stderr.write(`Fix the cause, then resume with: ${resumeCommand(argv)}\n`);
+      return 1;
+    }
+    if (summary.status === 'interrupted') {
+      process.stderr.write(`Stopped; checkpoint saved. Resume with: ${resumeCommand(argv)}\n`);
+      return 130;
+    }
+    return 0;
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await unlock();
+  }
+}
+
+/** The command line that resumes this run: the same arguments without --fresh, passwords hidden. */
+function resumeCommand(argv: string[]): string {
+  const args = argv.filter((a) => a !== '--fresh').map((a) => redactUrl(a));
+  return ['redis-ferry', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+}

@@ -1,0 +1,94 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, MigrationError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
+import { migrateCommand } from './migrate-command.js';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+}
+
+function dbList(value: string): number[] {
+  const dbs = value.split(',').map((v) => Number(v.trim()));
+  if (dbs.some((d) => !Number.isInteger(d) || d < 0)) throw new InvalidArgumentError('must be db numbers, e.g. 0,1,5');
+  return dbs;
+}
+
+function dbMap(value: string): Record<string, number> {
+  const map: Record<string, number> = {};
+  for (const pair of value.split(',')) {
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
+    if (!m) throw new InvalidArgumentError('must be source:target pairs, e.g. 1:0,2:3');
+    map[m[1]!] = Number(m[2]);
+  }
+  return map;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('redis-ferry')
+    .description('Copy Redis data with SCAN + DUMP + RESTORE, resumable, where replication is unavailable')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('migrate')
+    .description('copy every key from the source to the target; running the same command again resumes')
+    .argument('[config]', 'redis-shake scan config (v3 type = "scan" or v4 [scan_reader]/[redis_writer])')
+    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .option('--target <url>', 'target, e.g. redis://host:6380 (add ?cluster=true for a cluster)')
+    .option('--id <id>', 'migration id (default: a hash of source, target and options)')
+    .option('--fresh', 'forget the checkpoint of this migration and start over')
+    .option('--state-dir <dir>', 'where checkpoints are kept', DEFAULT_STATE_DIR)
+    .option('--rate-limit <keys/s>', 'cap on keys read from the source per second (0 = none)', positiveNumber)
+    .option('--dry-run', 'read and count everything, write nothing')
+    .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
+    .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
+    .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
+    .addOption(new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']))
+    .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)
+    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
+    .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
+    .option('--json', 'print the final summary as JSON')
+    .action(async (config: string | undefined, flags, command: Command) => {
+      const argv = ['migrate', ...command.args.slice(config ? 1 : 0), ...(config ? [config] : [])];
+      process.exitCode = await migrateCommand(config, flags, rawArgs(argv));
+    });
+
+  return program;
+}
+
+/** The arguments as typed (after the command name), for the resume hint. */
+function rawArgs(fallback: string[]): string[] {
+  const i = process.argv.findIndex((a) => a === 'migrate');
+  return i >= 0 ? process.argv.slice(i) : fallback;
+}
+
+/** Runs the CLI; every expected failure is one line on stderr and an exit code, never a stack. */
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const err = error as { code?: string; exitCode?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`redis-ferry: ${problem}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof MigrationError) {
+      process.stderr.write(`redis-ferry: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`redis-ferry: unexpected error: ${(error as Error)?.message ?? error}\n`);
+    if (process.env.REDIS_FERRY_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    else process.stderr.write('(set REDIS_FERRY_DEBUG=1 for the stack trace)\n');
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,108 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { UnitCheckpoint } from '../core/contracts.js';
+import { scanProgress } from '../core/scan-position.js';
+import { type RunEvent, sumCounters } from '../runner/run-migration.js';
+import { formatBytes, formatCount, formatRate } from './format.js';
+
+export type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
+
+export interface ProgressReporter {
+  handle(event: RunEvent): void;
+  /** A line that must not be torn by the bars (notes, retries). */
+  log(line: string): void;
+  stop(): void;
+}
+
+/** Bars need a terminal; more units than this get only the total bar. */
+const MAX_UNIT_BARS = 16;
+
+/**
+ * Live progress on stderr: bars (one per unit and a total) on a terminal, or one plain line every
+ * `intervalMs` otherwise, so CI logs and `nohup` files stay readable. Percentages are estimated
+ * from each unit's SCAN cursor (see scan-position.ts); counts are exact.
+ */
+export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr, intervalMs = 5000): ProgressReporter {
+  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'plain') : mode;
+  const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
+  const started = performance.now();
+  const totals = () => {
+    const list = [...units.values()];
+    const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
+    const counters = sumCounters(cps.map((c) => c.counters));
+    const progress = list.length === 0 ? 0 : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) / list.length;
+    const done = cps.filter((c) => c.status === 'done').length;
+    return { counters, progress, done, count: list.length };
+  };
+  const line = () => {
+    const t = totals();
+    const elapsed = performance.now() - started;
+    return `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} | ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`;
+  };
+
+  if (resolved === 'none') {
+    return { handle: (e) => e.type === 'plan' && e.plan.units.forEach((u) => units.set(u.id, { label: u.label })), log: (l) => stream.write(`${l}\n`), stop: () => {} };
+  }
+
+  if (resolved === 'plain') {
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      handle(event) {
+        if (event.type === 'plan') {
+          for (const u of event.plan.units) units.set(u.id, { label: u.label });
+          timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
+          timer.unref();
+        } else if (event.type === 'progress') {
+          const entry = units.get(event.unit.id);
+          if (entry) entry.checkpoint = event.checkpoint;
+        }
+      },
+      log: (l) => stream.write(`${l}\n`),
+      stop() {
+        if (timer) clearInterval(timer);
+      },
+    };
+  }
+
+  const multibar = new MultiBar(
+    { stream, format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}', hideCursor: true, clearOnComplete: false, autopadding: true, fps: 5 },
+    Presets.shades_classic,
+  );
+  const bars = new Map<string, SingleBar>();
+  let totalBar: SingleBar | undefined;
+  const payload = (cp: UnitCheckpoint | undefined, label: string) => ({
+    label,
+    copied: formatCount(cp?.counters.copied ?? 0),
+    rate: formatRate(cp?.counters.copied ?? 0, performance.now() - started),
+    bytes: formatBytes(cp?.counters.bytes ?? 0),
+  });
+  return {
+    handle(event) {
+      if (event.type === 'plan') {
+        const width = Math.max(5, ...event.plan.units.map((u) => u.label.length));
+        for (const u of event.plan.units) {
+          units.set(u.id, { label: u.label });
+          if (event.plan.units.length > 1 && event.plan.units.length <= MAX_UNIT_BARS) {
+            bars.set(u.id, multibar.create(100, 0, payload(undefined, u.label.padEnd(width))));
+            units.set(u.id, { label: u.label.padEnd(width) });
+          }
+        }
+        totalBar = multibar.create(100, 0, payload(undefined, 'total'.padEnd(width)));
+      } else if (event.type === 'progress') {
+        const entry = units.get(event.unit.id);
+        if (!entry) return;
+        entry.checkpoint = event.checkpoint;
+        const cp = event.checkpoint;
+        bars.get(event.unit.id)?.update(Math.floor(scanProgress(cp.cursor, cp.status === 'done') * 100), payload(cp, entry.label));
+        const t = totals();
+        totalBar?.update(Math.floor(t.progress * 100), {
+          label: 'total'.padEnd(Math.max(5, ...[...units.values()].map((u) => u.label.length))),
+          copied: formatCount(t.counters.copied),
+          rate: formatRate(t.counters.copied, performance.now() - started),
+          bytes: formatBytes(t.counters.bytes),
+        });
+      }
+    },
+    log: (l) => multibar.log(`${l}\n`),
+    stop: () => multibar.stop(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { MigrationConfig } from '../core/config.js';
+import type { CheckpointStore, MigrationPlan } from '../core/contracts.js';
+import { discoverSource, type SourceLayout } from '../redis/source-access.js';
+import { discoverTarget, type TargetLayout } from '../redis/target-access.js';
+import { planUnits } from './plan-units.js';
+import { preflightTarget } from './preflight.js';
+
+export interface PlannedMigration {
+  plan: MigrationPlan;
+  /** True when the plan was already stored: the migration resumes. */
+  resumed: boolean;
+  source: SourceLayout;
+  target: TargetLayout;
+}
+
+/**
+ * Discovers both sides, then reuses the stored plan (resume) or makes a new one. A new plan is
+ * saved only after the target passed preflight, so a refused migration leaves no state behind.
+ * Used by the local runner and by the `plan` Lambda alike.
+ */
+export async function planMigration(config: MigrationConfig, migrationId: string, store: CheckpointStore, note: (message: string) => void): Promise<PlannedMigration> {
+  const source = await discoverSource(config.source);
+  const target = await discoverTarget(config.target);
+  for (const message of [...source.notes, ...target.notes]) note(message);
+
+  const stored = await store.loadPlan();
+  if (stored) return { plan: stored, resumed: true, source, target };
+  const units = planUnits(config, source, target);
+  await preflightTarget(config, units, note);
+  const plan: MigrationPlan = { migrationId, units, createdAt: new Date().toISOString() };
+  await store.savePlan(plan);
+  return { plan, resumed: false, source, target };
+}
