@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointStore, MigrationPlan, UnitCheckpoint } from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
@@ -44,6 +44,11 @@ export class FileCheckpointStore implements CheckpointStore {
     await this.writeAtomic(this.unitPath(checkpoint.unitId), next);
     this.versions.set(checkpoint.unitId, next.version);
     return next;
+  }
+
+  /** Removes the migration's directory if nothing was saved in it (a run refused before planning). */
+  async removeIfEmpty(): Promise<void> {
+    await rmdir(this.dir).catch(() => {});
   }
 
   /** Removes all state of this migration (`--fresh`). */

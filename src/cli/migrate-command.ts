@@ -27,18 +27,22 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
   for (const w of warnings) reporter.log(`warning: ${w}`);
 
   let store: CheckpointStore;
-  let unlock = async () => {};
+  let release = async () => {};
   if (config.dryRun) {
     // A dry run must leave no state a real run could mistake for progress.
     store = new MemoryCheckpointStore();
   } else {
     const fileStore = new FileCheckpointStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId);
-    unlock = await fileStore.lock();
+    let unlock = await fileStore.lock();
     if (flags.fresh) {
       await unlock();
       await fileStore.clear();
       unlock = await fileStore.lock();
     }
+    release = async () => {
+      await unlock();
+      await fileStore.removeIfEmpty();
+    };
     store = fileStore;
   }
 
@@ -92,7 +96,7 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     reporter.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await unlock();
+    await release();
   }
 }
 

@@ -47,7 +47,7 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   });
   if (envProblems.length > 0) throw new ConfigError(envProblems);
 
-  const dialect = detectDialect(raw, path);
+  const dialect = detectDialect(raw, path, text);
   const schema = dialect === 'v3' ? v3File : v4File;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -74,18 +74,18 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   return { dialect, config: parseConfig(input, describePath), input, warnings: mapped.warnings, describePath };
 }
 
-function detectDialect(raw: Record<string, unknown>, path: string): Dialect {
+function detectDialect(raw: Record<string, unknown>, path: string, text: string): Dialect {
+  for (const reader of ['sync_reader', 'rdb_reader', 'aof_reader']) {
+    if (reader in raw) {
+      throw new ConfigError([`${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader] (scan mode needs no PSYNC)`]);
+    }
+  }
   if ('scan_reader' in raw || 'redis_writer' in raw) return 'v4';
   if ('type' in raw || 'source' in raw || 'target' in raw) {
     if (raw.type !== undefined && raw.type !== 'scan') {
       throw new ConfigError([`${path}: type = ${JSON.stringify(raw.type)}: redis-ferry runs redis-shake's scan mode only (sync needs PSYNC, which managed services disable); set type = "scan"`]);
     }
     return 'v3';
-  }
-  for (const reader of ['sync_reader', 'rdb_reader', 'aof_reader']) {
-    if (reader in raw) {
-      throw new ConfigError([`${path}: [${reader}] is not supported: redis-ferry copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader]`]);
-    }
   }
   throw new ConfigError([`${path}: not a redis-shake scan config: expected [scan_reader] and [redis_writer] (v4) or type = "scan" with [source] and [target] (v3)`]);
 }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
+import { newCheckpoint } from '../../src/core/contracts.js';
+import { copyUnit } from '../../src/core/copy-unit.js';
+import { CheckpointConflictError } from '../../src/core/errors.js';
+import { createKeyFilter } from '../../src/core/key-filter.js';
+import { FakeSink, FakeSource, keys } from './fakes.js';
+
+const passAll = createKeyFilter({ allowKeyPrefix: [], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: [], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
+
+describe('Function: copyUnit', () => {
+  it('copies every page and checkpoints after each confirmed batch', async () => {
+    // Prepare
+    const store = new MemoryCheckpointStore();
+    const sink = new FakeSink();
+    const seen: string[] = [];
+    // Act
+    const final = await copyUnit({ source: new FakeSource(keys(95), 10), sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u'), onProgress: (cp) => seen.push(cp.cursor) });
+    // Assess
+    assert.equal(final.status, 'done');
+    assert.equal(final.cursor, '0');
+    assert.equal(final.counters.copied, 95);
+    assert.equal(final.counters.batches, 10);
+    assert.equal(sink.data.size, 95);
+    assert.deepEqual(await store.loadUnit('u'), final);
+  });
+
+  it('after a failure mid-batch, a resume rewrites the unconfirmed batches with REPLACE and counts every key once', async () => {
+    const store = new MemoryCheckpointStore();
+    const sink = new FakeSink();
+    sink.failOnWrite = 5; // the 5th batch lands on the target, but the process "dies" before confirming it
+    const source = new FakeSource(keys(100), 10);
+    await assert.rejects(copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }), /connection lost/);
+    const stored = (await store.loadUnit('u'))!;
+    assert.equal(stored.counters.copied, 40, 'only 4 batches were confirmed');
+    assert.notEqual(stored.writeFrontier, null, 'the frontier covers the batch that was in flight');
+
+    sink.failOnWrite = undefined;
+    const final = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: stored });
+    assert.equal(final.status, 'done');
+    assert.equal(final.counters.copied, 100, 'each key counted once');
+    assert.ok(final.counters.recopied >= 10 && final.counters.recopied <= 30, `recopied ${final.counters.recopied}`);
+    assert.equal(sink.data.size, 100);
+  });
+
+  it('with skip, keys the target already holds are left alone and counted', async () => {
+    const sink = new FakeSink();
+    sink.data.set(Buffer.from('k3').toString('hex'), Buffer.from('theirs'));
+    const final = await copyUnit({ source: new FakeSource(keys(20), 10), sink, filter: passAll, policy: 'skip', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    assert.equal(final.counters.skippedExisting, 1);
+    assert.equal(final.counters.copied, 19);
+    assert.equal(sink.data.get(Buffer.from('k3').toString('hex'))?.toString(), 'theirs');
+  });
+
+  it('stops after the batch in hand when asked, leaving a resumable checkpoint', async () => {
+    const store = new MemoryCheckpointStore();
+    const sink = new FakeSink();
+    const final = await copyUnit({ source: new FakeSource(keys(100), 10), sink, filter: passAll, policy: 'replace', store, checkpoint: newCheckpoint('u'), shouldStop: () => sink.modes.length >= 3 });
+    assert.equal(final.status, 'running');
+    assert.equal(final.counters.copied, 30);
+    assert.equal(sink.data.size, 30, 'nothing written beyond the checkpoint');
+  });
+
+  it('a dry run reads and counts without a sink', async () => {
+    const final = await copyUnit({ source: new FakeSource(keys(25), 10), filter: passAll, policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    assert.equal(final.counters.copied, 25);
+    assert.equal(final.status, 'done');
+  });
+
+  it('filters keys before reading them', async () => {
+    const filter = createKeyFilter({ allowKeyPrefix: ['a'], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: ['9'], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
+    const sink = new FakeSink();
+    const final = await copyUnit({ source: new FakeSource([...keys(10, 'a'), ...keys(10, 'b')], 7), sink, filter, policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    assert.equal(final.counters.copied, 9);
+    assert.equal(final.counters.filtered, 11);
+  });
+
+  it('a worker holding a stale checkpoint loses the race and stops', async () => {
+    const store = new MemoryCheckpointStore();
+    const stale = newCheckpoint('u');
+    await store.saveUnit(stale); // another worker advanced the unit first
+    await assert.rejects(copyUnit({ source: new FakeSource(keys(10), 5), sink: new FakeSink(), filter: passAll, policy: 'fail', store, checkpoint: stale }), CheckpointConflictError);
+  });
+});
