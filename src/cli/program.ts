@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { migrateCommand } from './migrate-command.js';
+import { version } from './version.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -28,6 +29,7 @@ function dbMap(value: string): Record<string, number> {
 export function buildProgram(): Command {
   const program = new Command('redis-ferry')
     .description('Copy Redis data with SCAN + DUMP + RESTORE, resumable, where replication is unavailable')
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -51,18 +53,17 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .option('--json', 'print the final summary as JSON')
-    .action(async (config: string | undefined, flags, command: Command) => {
-      const argv = ['migrate', ...command.args.slice(config ? 1 : 0), ...(config ? [config] : [])];
-      process.exitCode = await migrateCommand(config, flags, rawArgs(argv));
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
     });
 
   return program;
 }
 
-/** The arguments as typed (after the command name), for the resume hint. */
-function rawArgs(fallback: string[]): string[] {
-  const i = process.argv.findIndex((a) => a === 'migrate');
-  return i >= 0 ? process.argv.slice(i) : fallback;
+/** The arguments as typed, from the subcommand on, for the "resume with" hint. */
+function argsFrom(command: string): string[] {
+  const i = process.argv.indexOf(command);
+  return i >= 0 ? process.argv.slice(i) : [command];
 }
 
 /** Runs the CLI; every expected failure is one line on stderr and an exit code, never a stack. */

@@ -40,7 +40,7 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WriteS
   };
 
   if (resolved === 'none') {
-    return { handle: (e) => e.type === 'plan' && e.plan.units.forEach((u) => units.set(u.id, { label: u.label })), log: (l) => stream.write(`${l}\n`), stop: () => {} };
+    return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
   }
 
   if (resolved === 'plain') {

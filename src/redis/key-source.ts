@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
-import { MigrationError, SourceUnavailableError } from '../core/errors.js';
+import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
 import { replyText } from './redis-errors.js';
 
