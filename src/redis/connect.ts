@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { describeConnectError, type Side } from './redis-errors.js';
+import { RespPipe } from './resp-pipe.js';
 
 export interface HostPort {
   host: string;
@@ -76,4 +77,25 @@ export async function connectNode(side: Side, endpoint: EndpointConfig, address:
 function pickCause(rejection: unknown, emitted: unknown): unknown {
   const generic = /Connection is closed|Stream isn't writeable/i.test(String((rejection as Error)?.message));
   return generic && emitted ? emitted : rejection;
+}
+
+/**
+ * Opens the lean data-path connection (see resp-pipe.ts) to one node, SELECTed on `db`, with the
+ * same credentials and TLS settings as the ioredis connections.
+ */
+export async function openPipe(side: Side, endpoint: EndpointConfig, address: string, db = 0, readOnly = false): Promise<RespPipe> {
+  const { host, port } = parseAddress(address);
+  try {
+    return await RespPipe.open({
+      host,
+      port,
+      tls: tlsOptions(endpoint, side),
+      username: endpoint.username || undefined,
+      password: endpoint.password || undefined,
+      db,
+      readOnly,
+    });
+  } catch (error) {
+    throw describeConnectError(side, address, error);
+  }
 }

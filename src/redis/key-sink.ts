@@ -1,10 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
-import { MigrationError, RestoreRejectedError, TargetUnavailableError } from '../core/errors.js';
+import { type MigrationError, RestoreRejectedError, TargetUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
-import { replyText } from './redis-errors.js';
-
-type PipelineReply = [Error | null, unknown][];
+import type { CommandArgs } from './resp-encode.js';
+import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 
 /**
  * The TTL to pass to RESTORE: what PTTL said, minus the time the record spent in flight. Relative
@@ -17,20 +15,22 @@ export function remainingTtl(record: MigrationRecord, nowMs: number): number | n
   return left >= 1 ? left : null;
 }
 
-/** Writes batches to one Redis node (already SELECTed on the target db) with pipelined RESTORE. */
+/** Writes batches to one Redis node (its pipe already SELECTed on the target db) with pipelined RESTORE. */
 export class RedisKeySink implements KeySink {
   constructor(
-    private readonly client: Redis,
+    private readonly pipe: RespPipe,
     private readonly address: string,
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
   async countKeys(): Promise<number> {
-    return this.client.dbsize();
+    const [reply] = await this.call([['DBSIZE']]);
+    if (reply instanceof ReplyError) throw this.wrap(reply);
+    return reply as number;
   }
 
   async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
-    const pipeline = this.client.pipeline();
+    const commands: CommandArgs[] = [];
     const sent: MigrationRecord[] = [];
     let expired = 0;
     const now = this.clock();
@@ -40,38 +40,40 @@ export class RedisKeySink implements KeySink {
         expired++;
         continue;
       }
-      if (mode === 'replace') pipeline.restore(record.key, ttl, record.payload, 'REPLACE');
-      else pipeline.restore(record.key, ttl, record.payload);
+      commands.push(mode === 'replace' ? ['RESTORE', record.key, ttl, record.payload, 'REPLACE'] : ['RESTORE', record.key, ttl, record.payload]);
       sent.push(record);
     }
     if (sent.length === 0) return { written: 0, bytes: 0, existing: [], expired };
 
-    let replies: PipelineReply;
-    try {
-      replies = (await pipeline.exec()) as PipelineReply;
-    } catch (error) {
-      throw this.wrap(error);
-    }
+    const replies = await this.call(commands);
     const existing: Buffer[] = [];
     let written = 0;
     let bytes = 0;
     for (let i = 0; i < sent.length; i++) {
-      const [error] = replies[i]!;
+      const reply = replies[i];
       const record = sent[i]!;
-      if (!error) {
+      if (!(reply instanceof ReplyError)) {
         written++;
         bytes += record.payload.length;
-      } else if (/^BUSYKEY/.test(replyText(error))) {
+      } else if (reply.message.startsWith('BUSYKEY')) {
         existing.push(record.key);
       } else {
-        throw this.wrap(error, record.key);
+        throw this.wrap(reply, record.key);
       }
     }
     return { written, bytes, existing, expired };
   }
 
+  private async call(commands: readonly CommandArgs[]): Promise<RespReply[]> {
+    try {
+      return await this.pipe.send(commands);
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
   private wrap(error: unknown, key?: Buffer): MigrationError {
-    const text = replyText(error);
+    const text = String((error as Error)?.message ?? error).split('\n')[0]!;
     const forKey = key ? ` of key ${formatKey(key)}` : '';
     if (/^OOM/.test(text)) {
       return new TargetUnavailableError(`target ${this.address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`);
@@ -82,8 +84,8 @@ export class RedisKeySink implements KeySink {
     if (/payload version or checksum are wrong/i.test(text)) {
       return new RestoreRejectedError(key ?? Buffer.alloc(0), `target ${this.address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`);
     }
-    if (key) return new RestoreRejectedError(key, `target ${this.address} rejected RESTORE${forKey}: ${text}`, { cause: error });
-    const retryable = /Connection is closed|ECONNRESET|EPIPE|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY/i.test(text);
-    return new TargetUnavailableError(`target ${this.address}: RESTORE failed: ${text}`, { cause: error, retryable });
+    const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
+    if (key && !retryable) return new RestoreRejectedError(key, `target ${this.address} rejected RESTORE${forKey}: ${text}`, { cause: error });
+    return new TargetUnavailableError(`target ${this.address}: RESTORE${forKey} failed: ${text}`, { cause: error, retryable });
   }
 }

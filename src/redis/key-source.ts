@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
 import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
-import { replyText } from './redis-errors.js';
+import type { CommandArgs } from './resp-encode.js';
+import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 
 export interface ScanOptions {
   count: number;
@@ -10,17 +10,15 @@ export interface ScanOptions {
   type?: string;
 }
 
-type PipelineReply = [Error | null, unknown][];
-
 /**
- * Reads one unit from one Redis node (already SELECTed on the unit's db): SCAN for keys, then one
- * pipeline of DUMP + PTTL per batch. Keys and payloads stay Buffers.
+ * Reads one unit from one Redis node (its pipe already SELECTed on the unit's db): SCAN for keys,
+ * then one pipelined round trip of DUMP + PTTL per batch. Keys and payloads stay Buffers.
  */
 export class RedisKeySource implements KeySource {
   private readonly scanArgs: (string | number)[];
 
   constructor(
-    private readonly client: Redis,
+    private readonly pipe: RespPipe,
     private readonly address: string,
     options: ScanOptions,
     private readonly clock: () => number = () => performance.now(),
@@ -34,36 +32,29 @@ export class RedisKeySource implements KeySource {
   }
 
   async scan(cursor: string): Promise<ScanPage> {
-    try {
-      const [next, keys] = (await this.client.callBuffer('SCAN', [cursor, ...this.scanArgs])) as [Buffer, Buffer[]];
-      return { cursor: next.toString(), keys };
-    } catch (error) {
-      throw this.wrap('SCAN', error);
-    }
+    const [reply] = await this.call([['SCAN', cursor, ...this.scanArgs]], 'SCAN');
+    if (reply instanceof ReplyError) throw this.wrap('SCAN', reply);
+    const [next, keys] = reply as [Buffer, Buffer[]];
+    return { cursor: next.toString(), keys };
   }
 
   async read(keys: Buffer[]): Promise<ReadResult> {
-    const pipeline = this.client.pipeline();
-    for (const key of keys) {
-      pipeline.dumpBuffer(key);
-      pipeline.pttl(key);
+    const commands: CommandArgs[] = new Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      commands[2 * i] = ['DUMP', keys[i]!];
+      commands[2 * i + 1] = ['PTTL', keys[i]!];
     }
-    let replies: PipelineReply;
-    try {
-      replies = (await pipeline.exec()) as PipelineReply;
-    } catch (error) {
-      throw this.wrap('DUMP', error);
-    }
+    const replies = await this.call(commands, 'DUMP');
     const readAtMs = this.clock();
     const records: MigrationRecord[] = [];
     let gone = 0;
     for (let i = 0; i < keys.length; i++) {
-      const [dumpError, payload] = replies[2 * i]!;
-      const [pttlError, pttl] = replies[2 * i + 1]!;
-      if (dumpError) throw this.wrap('DUMP', dumpError, keys[i]);
-      if (pttlError) throw this.wrap('PTTL', pttlError, keys[i]);
-      const ms = Number(pttl);
-      // Deleted between SCAN and DUMP (null), or gone/expiring by PTTL time: -2 is gone, and 0
+      const payload = replies[2 * i];
+      const pttl = replies[2 * i + 1];
+      if (payload instanceof ReplyError) throw this.wrap('DUMP', payload, keys[i]);
+      if (pttl instanceof ReplyError) throw this.wrap('PTTL', pttl, keys[i]);
+      const ms = pttl as number;
+      // Deleted between SCAN and DUMP (nil), or gone/expiring by PTTL time: -2 is gone, and 0
       // (under 1 ms left) must not be written as 0, which RESTORE reads as "no expiry".
       if (payload === null || ms === -2 || ms === 0) {
         gone++;
@@ -74,8 +65,16 @@ export class RedisKeySource implements KeySource {
     return { records, gone };
   }
 
+  private async call(commands: readonly CommandArgs[], name: string): Promise<RespReply[]> {
+    try {
+      return await this.pipe.send(commands);
+    } catch (error) {
+      throw this.wrap(name, error);
+    }
+  }
+
   private wrap(command: string, error: unknown, key?: Buffer): MigrationError {
-    const text = replyText(error);
+    const text = String((error as Error)?.message ?? error).split('\n')[0]!;
     const forKey = key ? ` for key ${formatKey(key)}` : '';
     if (/^NOPERM/.test(text)) {
       return new SourceUnavailableError(`source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`);
@@ -83,7 +82,7 @@ export class RedisKeySource implements KeySource {
     if (/unknown command/i.test(text)) {
       return new SourceUnavailableError(`source ${this.address} does not allow ${command} (${text}); redis-ferry needs SCAN, DUMP and PTTL on the source`);
     }
-    const retryable = /Connection is closed|ECONNRESET|EPIPE|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN/i.test(text);
+    const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)/.test(text);
     return new SourceUnavailableError(`source ${this.address}: ${command}${forKey} failed: ${text}`, { cause: error, retryable });
   }
 }

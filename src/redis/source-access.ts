@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
 import type { KeySource, UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
-import { connectNode } from './connect.js';
+import { connectNode, openPipe } from './connect.js';
 import { parseInfo, parseKeyspace } from './info.js';
 import { RedisKeySource, type ScanOptions } from './key-source.js';
 
@@ -53,8 +53,8 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
 
 /** Opens a connection for one unit: its shard's node, SELECTed on its db. */
 export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescriptor, scan: ScanOptions): Promise<OpenedSource> {
-  const client = await connectNode('source', endpoint, unit.sourceAddress, unit.sourceDb);
-  return { source: new RedisKeySource(client, unit.sourceAddress, scan), close: () => quit(client) };
+  const pipe = await openPipe('source', endpoint, unit.sourceAddress, unit.sourceDb);
+  return { source: new RedisKeySource(pipe, unit.sourceAddress, scan), close: async () => pipe.close() };
 }
 
 export async function quit(client: Redis): Promise<void> {

@@ -1,7 +1,7 @@
 import type { EndpointConfig } from '../core/config.js';
 import type { KeySink } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
-import { connectNode } from './connect.js';
+import { connectNode, openPipe } from './connect.js';
 import { parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
 import { quit } from './source-access.js';
@@ -45,6 +45,6 @@ export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLa
 /** Opens the target SELECTed on one db. */
 export async function openTargetDb(endpoint: EndpointConfig, db: number): Promise<OpenedSink> {
   const address = endpoint.addresses[0]!;
-  const client = await connectNode('target', endpoint, address, db);
-  return { sink: new RedisKeySink(client, address), close: () => quit(client) };
+  const pipe = await openPipe('target', endpoint, address, db);
+  return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
 }
