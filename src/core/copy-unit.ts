@@ -1,5 +1,5 @@
 import type { ConflictPolicy } from './config.js';
-import type { CheckpointStore, KeySink, KeySource, MigrationRecord, UnitCheckpoint, WriteMode } from './contracts.js';
+import type { CheckpointStore, KeySink, KeySource, ReadResult, UnitCheckpoint, UnitCounters, WriteMode } from './contracts.js';
 import { CheckpointConflictError, TargetKeyExistsError } from './errors.js';
 import type { KeyFilter } from './key-filter.js';
 import { formatKey } from './key-format.js';
@@ -18,7 +18,7 @@ export interface CopyUnitOptions {
   limiter?: RateLimiter;
   /** Asked before each batch; true stops the unit after the batch in hand is confirmed. */
   shouldStop?: () => boolean;
-  /** Batches read ahead of the one being written, to overlap source reads with target writes. */
+  /** Batches scanned and read ahead of the one being written (reads overlap writes and RTTs). */
   readAhead?: number;
   /** Called with every saved checkpoint (progress display, logs). */
   onProgress?: (checkpoint: UnitCheckpoint) => void;
@@ -30,48 +30,73 @@ interface Batch {
   to: string;
   scanned: number;
   filtered: number;
-  gone: number;
-  records: MigrationRecord[];
+  /** DUMP + PTTL of the kept keys, in flight while later SCANs run. */
+  read: Promise<ReadResult>;
 }
+
+const EMPTY_READ: Promise<ReadResult> = Promise.resolve({ records: [], gone: 0 });
 
 /**
  * Copies one unit from its checkpoint until SCAN returns cursor 0 or `shouldStop` says so.
  *
- * A reader task scans and DUMPs up to `readAhead` batches ahead; the writer RESTOREs them in SCAN
- * order and saves a checkpoint after each batch the target confirmed, so a crash re-copies at most
- * the batch that was being written. With the `fail` policy plain RESTORE would trip over those
- * re-copied keys (BUSYKEY), so before writing past the stored `writeFrontier` the writer first
- * saves a frontier that covers the batches it has in hand; a resumed unit writes every batch that
- * starts before that frontier with REPLACE. The frontier is a cursor compared by scan position
- * (see scan-position.ts), so it stays exact even if the keyspace is rehashed between runs.
+ * A reader scans ahead, firing each batch's DUMP + PTTL without waiting for it, up to `readAhead`
+ * batches; the writer RESTOREs batches in SCAN order. After each batch the target confirmed, a
+ * checkpoint {cursor, counters} is queued for saving; saves run in order off the critical path,
+ * while the next batch is written, and never claim a batch the target has not confirmed.
+ *
+ * A crash therefore loses at most the batches written since the last completed save. With the
+ * `fail` policy, plain RESTORE would trip over those re-copied keys (BUSYKEY), so no batch is
+ * written beyond the stored `writeFrontier`: every save pushes the frontier to the furthest batch
+ * read so far, and a resumed unit writes every batch that starts before it with REPLACE. The
+ * frontier is a cursor compared by scan position (scan-position.ts), exact even if the keyspace
+ * was rehashed between runs.
  */
 export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint> {
   const { source, sink, filter, policy, store, limiter } = options;
   const shouldStop = options.shouldStop ?? (() => false);
-  const readAhead = Math.max(1, options.readAhead ?? 2);
+  const readAhead = Math.max(1, options.readAhead ?? 4);
   if (options.checkpoint.status === 'done') return options.checkpoint;
 
   let checkpoint: UnitCheckpoint = { ...options.checkpoint, status: 'running', error: undefined };
+  const counters: UnitCounters = { ...checkpoint.counters };
   // Batches that start before this position may already be on the target from an earlier attempt.
   const resumeFrontier = checkpoint.writeFrontier === null ? null : scanPosition(checkpoint.writeFrontier, true);
   const needsFrontier = policy === 'fail' && sink !== undefined;
 
-  const save = async (patch: Partial<UnitCheckpoint>) => {
-    checkpoint = await store.saveUnit({ ...checkpoint, ...patch, updatedAt: new Date().toISOString() });
-    options.onProgress?.(checkpoint);
+  // Saves run one after another on this chain; `checkpoint` is always the last one stored.
+  let saving: Promise<void> = Promise.resolve();
+  let saveError: unknown;
+  const save = (patch: Partial<UnitCheckpoint>): Promise<void> => {
+    saving = saving.then(async () => {
+      if (saveError !== undefined) return;
+      try {
+        checkpoint = await store.saveUnit({ ...checkpoint, ...patch, counters: patch.counters ?? checkpoint.counters, updatedAt: new Date().toISOString() });
+        options.onProgress?.(checkpoint);
+      } catch (error) {
+        saveError = error;
+      }
+    });
+    return saving;
+  };
+  const settled = async () => {
+    await saving;
+    if (saveError !== undefined) throw saveError;
   };
   await save({});
+  await settled();
 
   const queue: Batch[] = [];
   let readerDone = false;
   let readerError: unknown;
-  let wake: (() => void) | undefined;
   let stopReading = false;
+  let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
     wake = undefined;
   };
   const waitForChange = () => new Promise<void>((resolve) => (wake = resolve));
+  /** The end cursor of the furthest batch read so far: how far writes may soon go. */
+  const furthestRead = (fallback: string) => (queue.length > 0 ? queue[queue.length - 1]!.to : fallback);
 
   const reader = (async () => {
     let cursor = checkpoint.cursor;
@@ -82,8 +107,9 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         const page = await source.scan(cursor);
         if (limiter && page.keys.length > 0) await limiter.take(page.keys.length);
         const kept = filter.passesAll ? page.keys : page.keys.filter((k) => filter.allowsKey(k));
-        const { records, gone } = kept.length > 0 ? await source.read(kept) : { records: [], gone: 0 };
-        queue.push({ from: cursor, to: page.cursor, scanned: page.keys.length, filtered: page.keys.length - kept.length, gone, records });
+        const read = kept.length > 0 ? source.read(kept) : EMPTY_READ;
+        read.catch(() => {}); // observed by the writer; avoid an unhandled rejection meanwhile
+        queue.push({ from: cursor, to: page.cursor, scanned: page.keys.length, filtered: page.keys.length - kept.length, read });
         cursor = page.cursor;
         notify();
       } while (cursor !== '0');
@@ -95,9 +121,9 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     }
   })();
 
+  let finished = false;
   try {
-    while (true) {
-      if (shouldStop()) break;
+    while (!shouldStop()) {
       while (queue.length === 0 && !readerDone) await waitForChange();
       const batch = queue.shift();
       if (!batch) {
@@ -105,20 +131,21 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         break;
       }
       notify();
+      const { records, gone } = await batch.read;
 
       const rewrite = resumeFrontier !== null && scanPosition(batch.from) < resumeFrontier;
-      if (needsFrontier && !rewrite && !frontierCovers(checkpoint.writeFrontier, batch.to)) {
-        const furthest = queue.length > 0 ? queue[queue.length - 1]!.to : batch.to;
-        await save({ writeFrontier: furthest });
+      if (needsFrontier && !rewrite && records.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
+        await settled(); // a save in flight may already extend the frontier
+        if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
+        await settled();
       }
 
-      const c = { ...checkpoint.counters };
-      c.scanned += batch.scanned;
-      c.filtered += batch.filtered;
-      c.skippedGone += batch.gone;
-      if (sink && batch.records.length > 0) {
+      counters.scanned += batch.scanned;
+      counters.filtered += batch.filtered;
+      counters.skippedGone += gone;
+      if (sink && records.length > 0) {
         const mode: WriteMode = policy === 'replace' || (rewrite && policy === 'fail') ? 'replace' : 'keep';
-        const result = await sink.write(batch.records, mode);
+        const result = await sink.write(records, mode);
         if (result.existing.length > 0 && policy === 'fail') {
           const key = result.existing[0]!;
           throw new TargetKeyExistsError(
@@ -126,25 +153,33 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
             `target already has key ${formatKey(key)}; stopped without overwriting it. Set rdb_restore_command_behavior = "rewrite" (or --on-existing replace) to overwrite, or "skip" to keep the target's value`,
           );
         }
-        c.copied += result.written;
-        if (rewrite) c.recopied += result.written;
-        c.skippedExisting += result.existing.length;
-        c.skippedGone += result.expired;
-        c.bytes += result.bytes;
+        counters.copied += result.written;
+        if (rewrite) counters.recopied += result.written;
+        counters.skippedExisting += result.existing.length;
+        counters.skippedGone += result.expired;
+        counters.bytes += result.bytes;
       } else if (!sink) {
         // Dry run: count what would be written.
-        c.copied += batch.records.length;
-        c.bytes += batch.records.reduce((n, r) => n + r.payload.length, 0);
+        counters.copied += records.length;
+        for (const r of records) counters.bytes += r.payload.length;
       }
-      c.batches += 1;
-      const finished = batch.to === '0';
-      await save({ cursor: batch.to, counters: c, status: finished ? 'done' : 'running', writeFrontier: finished ? null : checkpoint.writeFrontier });
+      counters.batches += 1;
+      if (saveError !== undefined) throw saveError;
+
+      finished = batch.to === '0';
+      const frontier = needsFrontier && !finished ? furthestOf(checkpoint.writeFrontier, furthestRead(batch.to)) : null;
+      void save({ cursor: batch.to, counters: { ...counters }, status: finished ? 'done' : 'running', writeFrontier: frontier });
       if (finished) break;
     }
+    // Stopped between batches: nothing beyond the cursor was written, so a resume rewrites nothing.
+    if (!finished && needsFrontier) void save({ writeFrontier: null });
+    await settled();
   } catch (error) {
-    if (!(error instanceof CheckpointConflictError)) {
+    await saving;
+    if (!(error instanceof CheckpointConflictError) && !(saveError instanceof CheckpointConflictError)) {
       // Record why the unit stopped; the cursor stays at the last batch the target confirmed.
-      await save({ status: 'failed', error: error instanceof Error ? error.message : String(error) }).catch(() => {});
+      saveError = undefined;
+      await save({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
     throw error;
   } finally {
@@ -155,8 +190,11 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
   return checkpoint;
 }
 
-/** True when writes up to `to` are already covered by the stored frontier. */
-function frontierCovers(frontier: string | null, to: string): boolean {
-  if (frontier === null) return false;
-  return scanPosition(to, true) <= scanPosition(frontier, true);
+/** True when writes up to `to` are covered by the stored frontier. */
+function covers(frontier: string | null, to: string): boolean {
+  return frontier !== null && scanPosition(to, true) <= scanPosition(frontier, true);
+}
+
+function furthestOf(a: string | null, b: string): string {
+  return a !== null && scanPosition(a, true) >= scanPosition(b, true) ? a : b;
 }

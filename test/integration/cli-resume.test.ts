@@ -59,9 +59,9 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
     const summary = JSON.parse(result.stdout);
     assert.equal(summary.status, 'completed');
     assert.equal(summary.totals.copied, KEYS, 'every key counted exactly once');
-    // At most the batch being written plus the read-ahead batches (2) were unconfirmed; SCAN's
+    // At most the batch being written plus the read-ahead batches (4) were unconfirmed; SCAN's
     // COUNT is a hint, so allow a batch to run somewhat over COUNT.
-    assert.ok(summary.totals.recopied <= 3 * COUNT * 1.5, `re-copied ${summary.totals.recopied} keys`);
+    assert.ok(summary.totals.recopied <= 5 * COUNT * 1.5, `re-copied ${summary.totals.recopied} keys`);
     assert.equal(summary.thisRun.copied, KEYS - atKill.counters.copied);
     await assertSameData(source.client(), target.client());
   });

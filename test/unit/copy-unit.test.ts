@@ -40,7 +40,8 @@ describe('Function: copyUnit', () => {
     const final = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: stored });
     assert.equal(final.status, 'done');
     assert.equal(final.counters.copied, 100, 'each key counted once');
-    assert.ok(final.counters.recopied >= 10 && final.counters.recopied <= 30, `recopied ${final.counters.recopied}`);
+    // At most the batch in flight plus the read-ahead batches (default 4) are rewritten.
+    assert.ok(final.counters.recopied >= 10 && final.counters.recopied <= 50, `recopied ${final.counters.recopied}`);
     assert.equal(sink.data.size, 100);
   });
 
