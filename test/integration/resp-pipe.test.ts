@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ReplyError, RespPipe } from '../../src/redis/resp-pipe.js';
+import { type RedisServer, startRedis, type TlsMaterial, makeTlsMaterial } from '../helpers/index.js';
+
+describe('Class: RespPipe', () => {
+  let server: RedisServer;
+  let tlsServer: RedisServer;
+  let tls: TlsMaterial;
+
+  before(async () => {
+    tls = await makeTlsMaterial();
+    [server, tlsServer] = await Promise.all([startRedis({ password: 'pw' }), startRedis({ tls })]);
+  });
+  after(async () => {
+    await Promise.all([server?.stop(), tlsServer?.stop()]);
+    await tls?.cleanup();
+  });
+
+  it('round-trips binary keys and values and returns error replies in place', async () => {
+    const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw', db: 2 });
+    const key = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x80]);
+    const replies = await pipe.send([['SET', key, Buffer.from([0xde, 0xad])], ['GET', key], ['INCR', key], ['EXISTS', 'missing'], ['GET', 'missing']]);
+    assert.deepEqual(replies[1], Buffer.from([0xde, 0xad]));
+    assert.ok(replies[2] instanceof ReplyError, 'INCR on a non-number is an error reply, not a throw');
+    assert.equal(replies[3], 0);
+    assert.equal(replies[4], null);
+    assert.deepEqual(await server.client({ db: 2 }).getBuffer(key), Buffer.from([0xde, 0xad]), 'SELECT 2 was applied');
+    pipe.close();
+  });
+
+  it('keeps replies in order across many batches in flight', async () => {
+    const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw' });
+    const batches = await Promise.all(Array.from({ length: 20 }, (_, b) => pipe.send(Array.from({ length: 500 }, (_, i) => ['ECHO', `${b}:${i}`]))));
+    batches.forEach((replies, b) => replies.forEach((r, i) => assert.equal((r as Buffer).toString(), `${b}:${i}`)));
+    pipe.close();
+  });
+
+  it('rejects a wrong password and pending commands when the connection drops', async () => {
+    await assert.rejects(RespPipe.open({ host: server.host, port: server.port, password: 'wrong' }), /WRONGPASS/);
+    const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw' });
+    // BLPOP holds the reply open until the server kills the connection under it.
+    const pending = pipe.send([['BLPOP', 'never-pushed', 0]]);
+    await new Promise((r) => setTimeout(r, 50));
+    await server.client().client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await assert.rejects(pending, /Connection is closed|ECONNRESET/);
+    await assert.rejects(pipe.send([['PING']]), /Connection is closed|ECONNRESET/, 'a dead pipe fails fast');
+  });
+
+  it('speaks TLS with certificate verification', async () => {
+    const ca = await import('node:fs').then((fs) => fs.readFileSync(tls.caFile));
+    const pipe = await RespPipe.open({ host: tlsServer.host, port: tlsServer.port, tls: { ca } });
+    assert.deepEqual(await pipe.send([['PING']]), [Buffer.from('PONG')]);
+    pipe.close();
+    const wrong = await import('node:fs').then((fs) => fs.readFileSync(tls.wrongCaFile));
+    await assert.rejects(RespPipe.open({ host: tlsServer.host, port: tlsServer.port, tls: { ca: wrong } }), /self-signed|unable to verify|certificate/i);
+  });
+});
