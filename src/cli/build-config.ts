@@ -16,6 +16,8 @@ export interface CopyFlags {
   dbs?: number[];
   dbMap?: Record<string, number>;
   concurrency?: number;
+  /** false with --no-adaptive-count */
+  adaptiveCount?: boolean;
 }
 
 export interface BuiltConfig {
@@ -37,6 +39,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.count !== undefined) out.scan.count = flags.count;
     if (flags.match) out.scan.match = flags.match;
     if (flags.type) out.scan.type = flags.type as never;
+    if (flags.adaptiveCount === false) out.scan.adaptive = false;
     if (flags.dbs) out.dbs = flags.dbs;
     if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
     if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;

@@ -46,6 +46,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'read and count everything, write nothing')
     .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
     .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
+    .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
     .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
     .addOption(new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']))
     .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)

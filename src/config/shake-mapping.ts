@@ -104,6 +104,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
       count: src.count ?? 1000,
       ...(src.match ? { match: src.match } : {}),
       ...(src.key_type ? { type: src.key_type } : {}),
+      ...(src.adaptive_count !== undefined ? { adaptive: src.adaptive_count } : {}),
     },
     ...(filterInput ? { filter: filterInput } : {}),
     onExistingKey: BEHAVIOUR[advanced.rdb_restore_command_behavior ?? 'panic'],

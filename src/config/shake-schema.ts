@@ -39,6 +39,7 @@ const sourceKeys = {
   count: z.number().int().optional(),
   match: z.string().optional(), // redis-ferry: SCAN MATCH pattern
   key_type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional(), // redis-ferry: SCAN TYPE
+  adaptive_count: z.boolean().optional(), // redis-ferry: let COUNT grow over slow links
 };
 
 const targetKeys = {

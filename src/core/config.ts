@@ -71,8 +71,10 @@ const migrationSchema = z
         count: z.number().int().min(1, 'must be at least 1 (keys per SCAN; 1000 is a good start)').max(1_000_000).default(1000),
         match: z.string().min(1).optional(),
         type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional(),
+        /** Grow COUNT (up to 10×, at most 10,000) when SCAN round trips are slow (a distant source). */
+        adaptive: z.boolean().default(true),
       })
-      .default({ count: 1000 }),
+      .default({ count: 1000, adaptive: true }),
     filter: filterSchema.default({
       allowKeyPrefix: [],
       blockKeyPrefix: [],

@@ -8,7 +8,12 @@ export interface ScanOptions {
   count: number;
   match?: string;
   type?: string;
+  /** Let COUNT grow (up to 10× and at most 10,000) when round trips, not the server, limit SCAN. */
+  adaptive?: boolean;
 }
+
+/** A SCAN slower than this is waiting on the network more than on the server (a local SCAN of 1000 takes ~0.3 ms). */
+const SLOW_SCAN_MS = 4;
 
 /**
  * Reads one unit from one Redis node (its pipe already SELECTed on the unit's db): SCAN for keys,
@@ -16,6 +21,9 @@ export interface ScanOptions {
  */
 export class RedisKeySource implements KeySource {
   private readonly scanArgs: (string | number)[];
+  private readonly countAt: number;
+  private count: number;
+  private readonly maxCount: number;
 
   constructor(
     private readonly pipe: RespPipe,
@@ -23,18 +31,27 @@ export class RedisKeySource implements KeySource {
     options: ScanOptions,
     private readonly clock: () => number = () => performance.now(),
   ) {
-    this.scanArgs = [
-      ...(options.match ? ['MATCH', options.match] : []),
-      'COUNT',
-      options.count,
-      ...(options.type ? ['TYPE', options.type] : []),
-    ];
+    this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
+    this.countAt = this.scanArgs.indexOf('COUNT') + 1;
+    this.count = options.count;
+    this.maxCount = options.adaptive === false ? options.count : Math.max(options.count, Math.min(10_000, options.count * 10));
   }
 
+  /**
+   * One SCAN call. SCAN calls cannot overlap (each needs the previous cursor), so over a slow link
+   * one round trip per batch caps the rate at COUNT / RTT. When a SCAN that came back full took
+   * longer than a local one would, COUNT doubles (see ScanOptions.adaptive): the same keys per second reach
+   * the source, in fewer, larger calls.
+   */
   async scan(cursor: string): Promise<ScanPage> {
+    this.scanArgs[this.countAt] = this.count;
+    const started = this.clock();
     const [reply] = await this.call([['SCAN', cursor, ...this.scanArgs]], 'SCAN');
     if (reply instanceof ReplyError) throw this.wrap('SCAN', reply);
     const [next, keys] = reply as [Buffer, Buffer[]];
+    if (this.count < this.maxCount && this.clock() - started > SLOW_SCAN_MS && keys.length >= this.count * 0.8) {
+      this.count = Math.min(this.maxCount, this.count * 2);
+    }
     return { cursor: next.toString(), keys };
   }
 

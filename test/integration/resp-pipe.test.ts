@@ -42,7 +42,7 @@ describe('Class: RespPipe', () => {
     // BLPOP holds the reply open until the server kills the connection under it.
     const pending = pipe.send([['BLPOP', 'never-pushed', 0]]);
     await new Promise((r) => setTimeout(r, 50));
-    await server.client().client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await server.client().call('CLIENT', ['KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
     await assert.rejects(pending, /Connection is closed|ECONNRESET/);
     await assert.rejects(pipe.send([['PING']]), /Connection is closed|ECONNRESET/, 'a dead pipe fails fast');
   });
