@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunSample } from './sample.js';
+
+/**
+ * (d)/(e) redis-ferry as users run it: the real CLI in a child process, so its peak RSS and CPU
+ * are its own (read by exit-stats.ts at exit) and nothing of the bench shares its event loop.
+ */
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(repoRoot, 'src/cli/main.ts');
+const exitStats = join(repoRoot, 'bench/exit-stats.ts');
+
+// A child still running when the bench exits (error, Ctrl-C, kill) goes with it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface FerryOptions {
+  source: string;
+  target: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  /** Extra `migrate` flags. */
+  args?: string[];
+  /** Subtracted from the run's CPU time (see measureStartupCost). */
+  startupCpuMs?: number;
+}
+
+export type FerryOutcome =
+  | { ok: true; sample: RunSample; summary: FerrySummary }
+  | { ok: false; exitCode: number | null; stderr: string; unsupported?: string };
+
+export interface FerrySummary {
+  status: string;
+  durationMs: number;
+  totals: { copied: number; bytes: number; scanned: number; batches: number; [k: string]: number };
+  units: unknown[];
+}
+
+/** Runs `redis-ferry migrate … --fresh --json --progress none` once and collects its numbers. */
+export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
+  const work = await mkdtemp(join(tmpdir(), 'redis-ferry-bench-'));
+  const statsFile = join(work, 'stats.json');
+  const argv = [
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    '--import',
+    exitStats,
+    cli,
+    'migrate',
+    '--source',
+    options.source,
+    '--target',
+    options.target,
+    '--fresh',
+    '--json',
+    '--progress',
+    'none',
+    '--state-dir',
+    join(work, 'state'),
+    ...(options.args ?? []),
+  ];
+  try {
+    const started = performance.now();
+    const child = spawn(process.execPath, argv, {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REDIS_FERRY_BENCH_STATS: statsFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    running.add(child);
+    child.once('close', () => running.delete(child));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-8000);
+    });
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    const wallMs = performance.now() - started;
+    if (exitCode !== 0) {
+      // Discovery refusing a topology is a ConfigError (exit 2): the engine cannot do it yet.
+      const refused = /deployment; this build (copies|writes) standalone/.exec(stderr);
+      return { ok: false, exitCode, stderr: stderr.trim(), ...(exitCode === 2 && refused ? { unsupported: stderr.trim().split('\n')[0] } : {}) };
+    }
+    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as FerrySummary;
+    const stats = JSON.parse(await readFile(statsFile, 'utf8')) as { maxRssKb: number; userUs: number; systemUs: number };
+    return {
+      ok: true,
+      summary,
+      sample: {
+        keys: summary.totals.copied,
+        bytes: summary.totals.bytes,
+        // The engine's own clock (discovery, planning, copy): node + tsx start-up is in wallMs.
+        ms: summary.durationMs,
+        wallMs,
+        cpuMs: Math.max(0, (stats.userUs + stats.systemUs) / 1000 - (options.startupCpuMs ?? 0)),
+        rssMb: stats.maxRssKb / 1024,
+      },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface StartupCost {
+  rssMb: number;
+  cpuMs: number;
+}
+
+/**
+ * The CLI doing nothing (`migrate --help`): the peak RSS and CPU that are Node + tsx + module
+ * loading. Its CPU is subtracted from every run's, so "CPU per 1M keys" does not depend on --keys.
+ */
+export async function measureStartupCost(): Promise<StartupCost> {
+  const work = await mkdtemp(join(tmpdir(), 'redis-ferry-bench-'));
+  const statsFile = join(work, 'stats.json');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--import', exitStats, cli, 'migrate', '--help'], {
+        cwd: repoRoot,
+        stdio: 'ignore',
+        env: { ...process.env, REDIS_FERRY_BENCH_STATS: statsFile },
+      });
+      child.once('error', reject);
+      child.once('close', () => resolve());
+    });
+    const stats = JSON.parse(await readFile(statsFile, 'utf8')) as { maxRssKb: number; userUs: number; systemUs: number };
+    return { rssMb: stats.maxRssKb / 1024, cpuMs: (stats.userUs + stats.systemUs) / 1000 };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_SEED } from './dataset.js';
+
+/** `npm run bench -- [--keys N] [--runs N] [--only a,b,c,d,e,p] [--out FILE] …` */
+export interface BenchOptions {
+  keys: number;
+  runs: number;
+  only: Set<Scenario>;
+  out: string;
+  seed: number;
+  scanCount: number;
+  rttMs: number;
+  latency: 'auto' | 'netns' | 'proxy';
+}
+
+export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'p';
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --keys N        keys in the dataset (default 1000000; 200k and 1M are accepted)
+  --runs N        repetitions per scenario, median reported (default 3, at least 3 for RESULTS.md)
+  --only LIST     scenarios, comma-separated (default a,b,c,d,e):
+                    a  target ingest ceiling (RESTORE file through redis-cli --pipe)
+                    b  source read ceiling (SCAN + DUMP + PTTL, ioredis and raw socket)
+                    c  MIGRATE … COPY REPLACE KEYS in batches from a SCAN loop
+                    d  redis-ferry standalone → standalone (ds) and cluster → cluster (dc)
+                    e  redis-ferry with the source behind added round-trip latency
+                    p  one redis-ferry run under node --cpu-prof, summarised
+  --out FILE      results file (default bench/RESULTS.md)
+  --seed N        dataset seed (default 1)
+  --scan-count N  SCAN COUNT / batch size for (b) and (c) (default 1000, redis-ferry's default)
+  --rtt-ms N      added round-trip time for (e) (default 20)
+  --latency MODE  auto (netns + netem, else a userspace delay proxy), netns, proxy (default auto)`;
+
+function count(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(value.replace(/_/g, ''));
+  const n = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]!) ? 1e3 : 1e6) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${value}: expected a positive whole number`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      keys: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      only: { type: 'string', default: 'a,b,c,d,e' },
+      out: { type: 'string', default: 'bench/RESULTS.md' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      'scan-count': { type: 'string', default: '1000' },
+      'rtt-ms': { type: 'string', default: '20' },
+      latency: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const only = new Set<Scenario>();
+  for (const token of values.only.split(',').map((t) => t.trim())) {
+    if (token === 'd') only.add('ds').add('dc');
+    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'p'].includes(token)) only.add(token as Scenario);
+    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, p)`);
+  }
+  if (!['auto', 'netns', 'proxy'].includes(values.latency)) throw new Error('--latency: auto, netns or proxy');
+  return {
+    keys: count('keys', values.keys),
+    runs: count('runs', values.runs),
+    only,
+    out: values.out,
+    seed: count('seed', values.seed),
+    scanCount: count('scan-count', values['scan-count']),
+    rttMs: count('rtt-ms', values['rtt-ms']),
+    latency: values.latency as BenchOptions['latency'],
+  };
+}

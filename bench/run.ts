@@ -1,0 +1,225 @@
+/**
+ * `npm run bench`: builds the dataset, measures the ceilings (a, b), the MIGRATE baseline (c) and
+ * redis-ferry (d, e) in one run, each at least --runs times, and writes bench/RESULTS.md.
+ * See bench/README.md for what each row means.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { stopAll } from '../test/helpers/index.js';
+import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, writeRestoreFile } from './ceilings.js';
+import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
+import { measureStartupCost, type StartupCost } from './ferry-child.js';
+import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
+import { measureMigrate } from './migrate-loop.js';
+import { type BenchOptions, parseOptions, USAGE } from './options.js';
+import { consoleTable, type ReportContext, renderMarkdown, type ScenarioResult } from './report.js';
+import { type RunSample, type ServerSides, withServerCpu } from './sample.js';
+import { readWithRawSocket } from './source-reader.js';
+import { RawConnection } from './raw-connection.js';
+import { type StandalonePair, startClusterPair, startStandalonePair } from './topology.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Runs `once` --runs times. Before each run (untimed) the target side is emptied with FLUSHALL;
+ * the servers' CPU is read around the run itself. A failure ends the row (recorded; the other
+ * rows still run).
+ */
+async function scenario(id: string, label: string, runs: number, once: () => Promise<RunSample>, sides: ServerSides, notes: string[] = []): Promise<ScenarioResult> {
+  const result: ScenarioResult = { id, label, samples: [], notes, load1: loadavg()[0]! };
+  log(`${label}`);
+  for (let i = 0; i < runs; i++) {
+    try {
+      await Promise.all(sides.target.map((c) => c.flushall()));
+      const s = await withServerCpu(sides, once);
+      result.samples.push(s);
+      log(`  run ${i + 1}/${runs}: ${Math.round(s.keys / (s.ms / 1000))} keys/s (${(s.ms / 1000).toFixed(2)} s${s.rssMb ? `, peak RSS ${s.rssMb.toFixed(0)} MB` : ''})`);
+    } catch (error) {
+      result.samples = [];
+      result.skipped = error instanceof NotSupportedError ? `not yet supported (${error.message})` : `failed: ${(error as Error).message.split('\n')[0]}`;
+      log(`  ${result.skipped}`);
+      break;
+    }
+  }
+  return result;
+}
+
+function describeDataset(d: DatasetStats, spec: DatasetSpec, restore?: RestoreFile): string[] {
+  const kinds = Object.entries(d.byKind)
+    .map(([k, n]) => `${k} ${((n / d.keys) * 100).toFixed(1)}%`)
+    .join(', ');
+  return [
+    `Dataset: ${d.keys} keys, seed ${spec.seed}${d.digest ? `, command stream sha256 ${d.digest}…` : ''}; ${kinds}; ${d.bigCollections} large collections; ${((d.withTtl / d.keys) * 100).toFixed(1)}% with a 2-6 h TTL`,
+    `Loaded in ${(d.loadMs / 1000).toFixed(1)} s (${(d.respBytes / 1e6).toFixed(0)} MB of RESP through redis-cli --pipe)${restore ? `; DUMP payloads total ${(restore.bytes / 1e6).toFixed(1)} MB` : ''}`,
+  ];
+}
+
+function engineRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    return `commit ${head}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown revision';
+  }
+}
+
+async function main(opts: BenchOptions): Promise<number> {
+  const spec: DatasetSpec = { keys: opts.keys, seed: opts.seed, ttlShare: 0.2 };
+  const results: ScenarioResult[] = [];
+  const notes: string[] = [];
+  const loadStart = loadavg();
+  const dataDir = join(repoRoot, 'bench/.data');
+  const has = (s: string) => opts.only.has(s as never);
+  let pair: StandalonePair | undefined;
+  let restore: RestoreFile | undefined;
+  let datasetLines: string[] = [];
+  let startup: StartupCost | undefined;
+  let profile: ReportContext['profile'];
+  log(`redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
+
+  try {
+    if (['ds', 'dc', 'e', 'p'].some(has)) startup = await measureStartupCost();
+    const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs });
+    if (['a', 'b', 'c', 'ds', 'e', 'p'].some(has)) {
+      log('Starting a source and a target redis-server, loading the dataset…');
+      pair = await startStandalonePair(spec);
+      const source = { host: pair.source.host, port: pair.source.port };
+      const target = { host: pair.target.host, port: pair.target.port };
+      const { sourceAdmin, targetAdmin } = pair;
+      const both: ServerSides = { source: [sourceAdmin], target: [targetAdmin] };
+      let datasetBytes = 0;
+      if (has('a')) {
+        await mkdir(dataDir, { recursive: true });
+        restore = await writeRestoreFile(source, join(dataDir, `restore-${opts.keys}-${spec.seed}.resp`), opts.scanCount);
+        datasetBytes = restore.bytes;
+      } else if (has('c')) {
+        const conn = await RawConnection.open(source.host, source.port);
+        datasetBytes = (await readWithRawSocket(conn, opts.scanCount).finally(() => conn.close())).bytes;
+      }
+      datasetLines = describeDataset(pair.dataset, spec, restore);
+      log(datasetLines.join('\n'));
+
+      const file = restore;
+      if (file) results.push(await scenario('a', '(a) ingest ceiling: RESTORE file | redis-cli --pipe', opts.runs, () => measureIngest(file, target, targetAdmin), { source: [], target: [targetAdmin] }));
+      if (has('b')) {
+        const client = pair.source.client();
+        results.push(await scenario('b-ioredis', `(b) read ceiling: SCAN+DUMP+PTTL, ioredis`, opts.runs, () => measureReadIoredis(client, opts.scanCount), { source: [sourceAdmin], target: [] }));
+        results.push(await scenario('b-raw', `(b) read ceiling: SCAN+DUMP+PTTL, raw socket`, opts.runs, () => measureReadRaw(source, opts.scanCount), { source: [sourceAdmin], target: [] }));
+      }
+      if (has('c')) {
+        const client = pair.source.client();
+        results.push(await scenario('c', `(c) MIGRATE COPY REPLACE KEYS ×${opts.scanCount} from a SCAN loop`, opts.runs, () => measureMigrate(client, target, targetAdmin, opts.scanCount, datasetBytes), both));
+      }
+      const targetUrl = `redis://${pair.target.address}`;
+      if (has('ds')) {
+        const options = ferry(`redis://${pair.source.address}`, targetUrl);
+        results.push(await scenario('d-standalone', '(d) redis-ferry standalone → standalone', opts.runs, () => ferryOnce(options, [targetAdmin], opts.keys), both));
+      }
+      if (has('p')) {
+        log('(p) one redis-ferry run under node --cpu-prof…');
+        try {
+          profile = { keys: opts.keys, summary: await profileOnce(ferry(`redis://${pair.source.address}`, targetUrl), [targetAdmin], opts.keys) };
+        } catch (error) {
+          notes.push(`profile run failed: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
+      if (has('e')) {
+        const eNotes: string[] = [];
+        const path = await openLatencyPath(opts.latency, source, async (ep) => void (await loadDataset(spec, [ep])), eNotes);
+        notes.push(...eNotes);
+        if (!path) {
+          results.push({ id: 'e', label: `(e) redis-ferry, source +${opts.rttMs} ms RTT`, samples: [], notes: [], skipped: eNotes.join('; '), load1: loadavg()[0]! });
+        } else {
+          const pathAdmin = path.kind === 'netns' ? new Redis({ host: path.endpoint.host, port: path.endpoint.port }) : undefined;
+          const sides: ServerSides = { source: [pathAdmin ?? sourceAdmin], target: [targetAdmin] };
+          try {
+            const run = () => ferryOnce(ferry(`redis://${path.endpoint.host}:${path.endpoint.port}`, targetUrl), [targetAdmin], opts.keys);
+            for (const rtt of [0, opts.rttMs]) {
+              path.setRtt(rtt);
+              const measured = await measureRttMs(path.endpoint);
+              const id = rtt === 0 ? 'e-0' : 'e';
+              const label = rtt === 0 ? `(e0) redis-ferry, source via ${path.describe}, +0 ms` : `(e) redis-ferry, source +${rtt} ms RTT (${path.describe})`;
+              results.push(await scenario(id, label, opts.runs, run, sides, [`measured PING round trip ${measured.toFixed(2)} ms`]));
+            }
+          } finally {
+            pathAdmin?.disconnect();
+            await path.stop();
+          }
+        }
+      }
+      await pair.stop();
+      pair = undefined;
+    }
+
+    if (has('dc')) {
+      log('Starting two 3-master clusters, loading the source cluster…');
+      const clusters = await startClusterPair(spec, 3);
+      try {
+        const addresses = (c: typeof clusters.source) => c.masters.map((m) => m.address).join(',');
+        const options = ferry(`redis://${addresses(clusters.source)}?cluster=true`, `redis://${addresses(clusters.target)}?cluster=true`);
+        results.push(await scenario('d-cluster', '(d) redis-ferry cluster (3 masters) → cluster (3 masters)', opts.runs, () => ferryOnce(options, clusters.targetAdmins, opts.keys), { source: clusters.sourceAdmins, target: clusters.targetAdmins }));
+        if (datasetLines.length === 0) datasetLines = describeDataset(clusters.dataset, spec);
+      } finally {
+        await clusters.stop();
+      }
+    }
+  } finally {
+    await pair?.stop();
+    if (restore) await rm(restore.path, { force: true });
+    await rmdir(dataDir).catch(() => {}); // only if empty: never someone else's files
+  }
+
+  const table = consoleTable(results);
+  process.stdout.write(`\n${table}\n\n`);
+  if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
+  if (opts.keys < 1_000_000) notes.push(`${opts.keys} keys: a smaller dataset than the 1M default, so fixed costs (connections, planning) weigh more`);
+  if (loadStart[0]! >= 1) notes.push(`the machine was busy when the run started (1-min load ${loadStart[0]!.toFixed(2)} on ${cpus().length} cores): expect noise`);
+  const ctx: ReportContext = {
+    commandLine: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    loadStart,
+    loadEnd: loadavg(),
+    redisVersion: /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown',
+    nodeVersion: process.version,
+    ioredisVersion: (JSON.parse(await readFile(join(repoRoot, 'node_modules/ioredis/package.json'), 'utf8')) as { version: string }).version,
+    engineRevision: engineRevision(),
+    dataset: datasetLines,
+    notes,
+    startup,
+    profile,
+  };
+  const out = resolve(opts.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, renderMarkdown(ctx, results));
+  log(`Results written to ${out}`);
+  return results.some((r) => r.skipped?.startsWith('failed')) ? 1 : 0;
+}
+
+// Ctrl-C / kill: exit through process.exit so every exit hook runs (servers, namespace).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+let options: BenchOptions | 'help';
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  log(`bench: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') {
+  log(USAGE);
+} else {
+  try {
+    process.exitCode = await main(options);
+  } finally {
+    await stopAll();
+  }
+}
