@@ -63,6 +63,8 @@ export interface UnitDescriptor {
   sourceAddress: string;
   /** For a cluster source: the slot ranges the shard serves, used to find it again after failover. */
   slots?: [number, number][];
+  /** Cluster node id (or sentinel master name) of the node scanned at plan time; informational. */
+  sourceNode?: string;
 }
 
 export interface MigrationPlan {
@@ -118,6 +120,18 @@ export interface UnitCheckpoint {
   version: number;
   /** Who holds the unit now (a Lambda request id, a CLI process); stores may enforce it. */
   owner?: string;
+  /**
+   * The source node process `cursor` belongs to (address, run id, role), set by the unit session.
+   * A cursor means nothing on another process (each seeds its hash function at random), so when
+   * the unit's slots move to another node (failover) the scan restarts there from cursor 0.
+   */
+  scanNode?: string;
+  /**
+   * Restart marker: set (to why) when the scan restarted from cursor 0 after keys had been
+   * written. Until the unit is done it meets its own earlier writes again, so the session writes
+   * with REPLACE under the `fail` policy; `writeFrontier` is set to '0' (the end of the walk) too.
+   */
+  rescanReason?: string;
   error?: string;
   updatedAt: string;
 }

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, MigrationError } from '../core/errors.js';
 import { describeConnectError, type Side } from './redis-errors.js';
 import { RespPipe } from './resp-pipe.js';
 
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/** host:port, with IPv6 hosts in brackets. */
+export function formatAddress(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function parseAddress(address: string): HostPort {
@@ -43,6 +48,9 @@ export function baseOptions(endpoint: EndpointConfig, side: Side): RedisOptions 
     tls: tlsOptions(endpoint, side),
     lazyConnect: true,
     connectTimeout: 10_000,
+    // After a failed connect ioredis keeps a (ref'd) 2 s timer to destroy the dead socket, which
+    // holds every failing run open that long.
+    disconnectTimeout: 200,
     // Commands in flight when a connection drops fail instead of being replayed: a replayed
     // RESTORE could report BUSYKEY for our own write. The unit retries from its checkpoint instead.
     maxRetriesPerRequest: 0,
@@ -97,5 +105,33 @@ export async function openPipe(side: Side, endpoint: EndpointConfig, address: st
     });
   } catch (error) {
     throw describeConnectError(side, address, error);
+  }
+}
+
+/**
+ * Connects to the first of `addresses` that answers (any node of a cluster, any sentinel). When
+ * none does, throws the first address's error (it names the address and the fix).
+ */
+export async function connectFirst(side: Side, endpoint: EndpointConfig, addresses: readonly string[], db = 0): Promise<{ client: Redis; address: string }> {
+  const unique = [...new Set(addresses)];
+  let first: unknown;
+  for (const address of unique) {
+    try {
+      return { client: await connectNode(side, endpoint, address, db), address };
+    } catch (error) {
+      first ??= error;
+      // Credentials and certificates are the same on every node: no point trying the others.
+      if (error instanceof MigrationError && !error.retryable) break;
+    }
+  }
+  throw first;
+}
+
+/** Closes politely, or at once when the connection is already broken. */
+export async function quit(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
   }
 }

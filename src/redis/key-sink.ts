@@ -3,6 +3,7 @@ import { type MigrationError, RestoreRejectedError, TargetUnavailableError } fro
 import { formatKey } from '../core/key-format.js';
 import type { CommandArgs } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
+import { type ReplicaAck, type RestoreItem, sendRestores } from './restore-pipeline.js';
 
 /**
  * The TTL to pass to RESTORE: what PTTL said, minus the time the record spent in flight. Relative
@@ -21,6 +22,8 @@ export class RedisKeySink implements KeySink {
     private readonly pipe: RespPipe,
     private readonly address: string,
     private readonly clock: () => number = () => performance.now(),
+    /** Replicas that must acknowledge each batch (a sentinel-managed master); none by default. */
+    private readonly ack?: ReplicaAck,
   ) {}
 
   async countKeys(): Promise<number> {
@@ -30,29 +33,29 @@ export class RedisKeySink implements KeySink {
   }
 
   async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
-    const commands: CommandArgs[] = [];
-    const sent: MigrationRecord[] = [];
+    const items: RestoreItem[] = [];
     let expired = 0;
     const now = this.clock();
     for (const record of records) {
       const ttl = remainingTtl(record, now);
-      if (ttl === null) {
-        expired++;
-        continue;
-      }
-      commands.push(mode === 'replace' ? ['RESTORE', record.key, ttl, record.payload, 'REPLACE'] : ['RESTORE', record.key, ttl, record.payload]);
-      sent.push(record);
+      if (ttl === null) expired++;
+      else items.push({ record, ttl });
     }
-    if (sent.length === 0) return { written: 0, bytes: 0, existing: [], expired };
+    if (items.length === 0) return { written: 0, bytes: 0, existing: [], expired };
 
-    const replies = await this.call(commands);
+    let sent: Awaited<ReturnType<typeof sendRestores>>;
+    try {
+      sent = await sendRestores(this.pipe, items, mode, this.ack);
+    } catch (error) {
+      throw this.wrap(error);
+    }
     const existing: Buffer[] = [];
     let written = 0;
     let bytes = 0;
-    for (let i = 0; i < sent.length; i++) {
-      const reply = replies[i];
-      const record = sent[i]!;
-      if (!(reply instanceof ReplyError)) {
+    for (let i = 0; i < items.length; i++) {
+      const reply = sent.replies[i];
+      const { record } = items[i]!;
+      if (!reply) {
         written++;
         bytes += record.payload.length;
       } else if (reply.message.startsWith('BUSYKEY')) {
@@ -61,6 +64,7 @@ export class RedisKeySink implements KeySink {
         throw this.wrap(reply, record.key);
       }
     }
+    if (this.ack && sent.acked !== undefined && sent.acked < this.ack.replicas) throw unacknowledged(this.address, sent.acked, this.ack);
     return { written, bytes, existing, expired };
   }
 
@@ -73,19 +77,32 @@ export class RedisKeySink implements KeySink {
   }
 
   private wrap(error: unknown, key?: Buffer): MigrationError {
-    const text = String((error as Error)?.message ?? error).split('\n')[0]!;
-    const forKey = key ? ` of key ${formatKey(key)}` : '';
-    if (/^OOM/.test(text)) {
-      return new TargetUnavailableError(`target ${this.address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`);
-    }
-    if (/^NOPERM/.test(text)) {
-      return new TargetUnavailableError(`target ${this.address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`);
-    }
-    if (/payload version or checksum are wrong/i.test(text)) {
-      return new RestoreRejectedError(key ?? Buffer.alloc(0), `target ${this.address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`);
-    }
-    const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
-    if (key && !retryable) return new RestoreRejectedError(key, `target ${this.address} rejected RESTORE${forKey}: ${text}`, { cause: error });
-    return new TargetUnavailableError(`target ${this.address}: RESTORE${forKey} failed: ${text}`, { cause: error, retryable });
+    return restoreError(this.address, error, key);
   }
+}
+
+/** One actionable line for a RESTORE (or DBSIZE) the target refused, or a pipeline that failed. */
+export function restoreError(address: string, error: unknown, key?: Buffer): MigrationError {
+  const text = String((error as Error)?.message ?? error).split('\n')[0]!;
+  const forKey = key ? ` of key ${formatKey(key)}` : '';
+  if (/^OOM/.test(text)) {
+    return new TargetUnavailableError(`target ${address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`);
+  }
+  if (/^NOPERM/.test(text)) {
+    return new TargetUnavailableError(`target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`);
+  }
+  if (/payload version or checksum are wrong/i.test(text)) {
+    return new RestoreRejectedError(key ?? Buffer.alloc(0), `target ${address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`);
+  }
+  const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
+  if (key && !retryable) return new RestoreRejectedError(key, `target ${address} rejected RESTORE${forKey}: ${text}`, { cause: error });
+  return new TargetUnavailableError(`target ${address}: RESTORE${forKey} failed: ${text}`, { cause: error, retryable });
+}
+
+/** The batch reached the master but not its replicas: a failover may be under way; write it again. */
+export function unacknowledged(address: string, acked: number, ack: ReplicaAck): TargetUnavailableError {
+  return new TargetUnavailableError(
+    `target master ${address}: ${acked} of ${ack.replicas} replica(s) acknowledged the batch within ${ack.timeoutMs / 1000} s (a failover in progress?); the unit writes it again to the current master`,
+    { retryable: true },
+  );
 }

@@ -55,3 +55,21 @@ export function describeConnectError(side: Side, address: string, error: unknown
 export function replyText(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;
 }
+
+/** `MOVED <slot> <host:port>` or `ASK <slot> <host:port>`, parsed. */
+export function parseRedirect(text: string): { kind: 'MOVED' | 'ASK'; slot: number; address: string } | undefined {
+  const m = /^(MOVED|ASK) (\d+) (\S+)$/.exec(text);
+  if (!m) return undefined;
+  // A redirect to ":port" means "the address you used"; callers fill it in.
+  return { kind: m[1] as 'MOVED' | 'ASK', slot: Number(m[2]), address: m[3]! };
+}
+
+/** The connection broke: a command sent on it may or may not have run. */
+export function isConnectionLoss(text: string): boolean {
+  return /Connection is closed|ECONNRESET|EPIPE|socket hang up|Stream isn't writeable|ETIMEDOUT|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i.test(text);
+}
+
+/** The node refused for now (failover, resync, resharding): the command did not run; retry later. */
+export function isTransientRefusal(text: string): boolean {
+  return /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|BUSY )/.test(text) || /can't write against a read only replica/i.test(text);
+}

@@ -108,7 +108,10 @@ export class RespPipe {
 
   private deliver(reply: RespReply): void {
     const head = this.pending[0];
-    if (!head) return this.fail(new Error('reply without a pending command'));
+    if (!head) {
+      this.fail(new Error('reply without a pending command'));
+      return;
+    }
     head.replies.push(reply);
     if (head.replies.length === head.expected) {
       this.pending.shift();

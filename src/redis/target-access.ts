@@ -1,13 +1,22 @@
+import type { Redis } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
 import type { KeySink } from '../core/contracts.js';
-import { ConfigError } from '../core/errors.js';
-import { connectNode, openPipe } from './connect.js';
-import { parseInfo } from './info.js';
+import { ConfigError, TargetUnavailableError } from '../core/errors.js';
+import { probeAccess } from './access-probe.js';
+import { ClusterKeySink } from './cluster-key-sink.js';
+import { ClusterRouter } from './cluster-router.js';
+import { discoverCluster } from './cluster-topology.js';
+import { tryCommand } from './command-probe.js';
+import { connectFirst, connectNode, openPipe, quit } from './connect.js';
+import { nodeState, parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
-import { quit } from './source-access.js';
+import { replyText } from './redis-errors.js';
+import { ReplyError } from './resp-pipe.js';
+import { canWait } from './restore-pipeline.js';
+import { resolveSentinel } from './sentinel-resolve.js';
 
 export interface TargetLayout {
-  kind: 'standalone' | 'cluster';
+  kind: 'standalone' | 'cluster' | 'sentinel';
   redisVersion: string;
   /** Highest db number the target accepts (databases - 1); a cluster has db 0 only. */
   maxDb: number;
@@ -19,32 +28,145 @@ export interface OpenedSink {
   close(): Promise<void>;
 }
 
-/** Checks the target answers and finds what it is, before anything is written. */
+/**
+ * Checks the target answers and finds what it is, before anything is written: a standalone
+ * server, a cluster (from any one node's address), or the master a sentinel set names. Also checks
+ * the user may run RESTORE and DBSIZE (on every master of a cluster: ACLs are per node).
+ */
 export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLayout> {
-  const address = endpoint.addresses[0]!;
+  const notes: string[] = [];
+  if (endpoint.topology === 'sentinel') {
+    const view = await resolveSentinel('target', endpoint);
+    notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
+    const { version, maxDb } = await inspectMaster(endpoint, view.master, notes);
+    return { kind: 'sentinel', redisVersion: version, maxDb, notes };
+  }
+  const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
+  let state: ReturnType<typeof nodeState>;
+  try {
+    state = nodeState(parseInfo(await client.info()));
+  } finally {
+    await quit(client);
+  }
+  if (endpoint.topology === 'cluster' && state.clusterEnabled === false) {
+    throw new ConfigError([`target ${address} is not a cluster node (INFO says cluster_enabled:0): set type = "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`]);
+  }
+  if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
+    const { version, maxDb } = await inspectMaster(endpoint, address, notes);
+    return { kind: 'standalone', redisVersion: version, maxDb, notes };
+  }
+  if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
+  const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
+  if (topology.uncovered > 0) {
+    throw new TargetUnavailableError(`target cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`, { retryable: true });
+  }
+  await Promise.all(
+    topology.shards.map(async (shard) => {
+      const node = await connectNode('target', endpoint, shard.master.address);
+      try {
+        await probeAccess('target', node, shard.master.address, endpoint.username);
+      } finally {
+        await quit(node);
+      }
+    }),
+  );
+  notes.push(`target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`);
+  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, notes };
+}
+
+/** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */
+async function inspectMaster(endpoint: EndpointConfig, address: string, notes: string[]): Promise<{ version: string; maxDb: number }> {
   const client = await connectNode('target', endpoint, address);
   try {
-    const info = parseInfo(await client.info());
-    const clustered = info.get('cluster_enabled') === '1';
-    if (endpoint.topology === 'cluster' || endpoint.topology === 'sentinel' || clustered) {
-      throw new ConfigError([`target ${address} is a ${clustered ? 'cluster' : endpoint.topology} deployment; this build writes standalone targets only`]);
+    const state = nodeState(parseInfo(await client.info()));
+    if (state.role === 'replica') {
+      const hint = endpoint.topology === 'sentinel' ? 'a failover is in progress; run again in a moment' : `give the master's address${state.masterAddress ? ` (${state.masterAddress})` : ''}, or the sentinels with sentinel = true`;
+      throw new TargetUnavailableError(`target ${address} is a read-only replica: ${hint}`, { retryable: endpoint.topology === 'sentinel' });
     }
+    await probeAccess('target', client, address, endpoint.username);
     let maxDb = 15;
-    try {
-      const reply = (await client.config('GET', 'databases')) as string[];
-      if (reply[1]) maxDb = Number(reply[1]) - 1;
-    } catch {
-      // CONFIG is blocked on most managed services; assume the default 16 dbs.
+    const reply = await tryCommand<string[]>(client, 'CONFIG', ['GET', 'databases']);
+    if (!reply.refused && reply.value[1]) maxDb = Number(reply.value[1]) - 1;
+    else if (reply.refused) {
+      const counted = await countDbsBySelect(client);
+      notes.push(`target ${address}: CONFIG GET databases refused (${reply.reason}); ${counted ? `found ${counted} dbs by SELECT instead` : 'assumed the default 16 dbs (0-15)'}`);
+      if (counted) maxDb = counted - 1;
     }
-    return { kind: 'standalone', redisVersion: info.get('redis_version') ?? 'unknown', maxDb, notes: [] };
+    return { version: state.redisVersion, maxDb };
   } finally {
     await quit(client);
   }
 }
 
-/** Opens the target SELECTed on one db. */
-export async function openTargetDb(endpoint: EndpointConfig, db: number): Promise<OpenedSink> {
-  const address = endpoint.addresses[0]!;
+/**
+ * Opens a sink on one target db: a standalone server SELECTed on it, the master the sentinels
+ * name now (a session after a failover writes to the new master), or a cluster (db 0 only) whose
+ * writes follow the slot map (see cluster-key-sink.ts).
+ */
+export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (message: string) => void = () => {}): Promise<OpenedSink> {
+  let address: string;
+  if (endpoint.topology === 'sentinel') {
+    address = (await resolveSentinel('target', endpoint)).master;
+  } else {
+    const found = await connectFirst('target', endpoint, endpoint.addresses);
+    address = found.address;
+    let clustered: boolean;
+    try {
+      clustered = nodeState(parseInfo(await found.client.info('cluster'))).clusterEnabled ?? endpoint.topology === 'cluster';
+    } finally {
+      await quit(found.client);
+    }
+    if (clustered) {
+      if (db !== 0) throw new ConfigError([`target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`]);
+      const router = await ClusterRouter.open(endpoint, note);
+      return { sink: new ClusterKeySink(router), close: () => router.close() };
+    }
+  }
   const pipe = await openPipe('target', endpoint, address, db);
-  return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
+  const [reply] = await pipe.send([['INFO', 'replication']]);
+  const info = reply instanceof ReplyError ? undefined : parseInfo(String(reply));
+  if (info && nodeState(info).role === 'replica') {
+    pipe.close();
+    throw new TargetUnavailableError(`target ${address} is a replica now (failover in progress); retrying`, { retryable: true });
+  }
+  if (!info) note(`target ${address}: INFO refused (${replyText(reply)}); not checking its role`);
+  if (endpoint.topology !== 'sentinel') return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
+  // A sentinel-managed master: each batch counts only once its replicas have it (see ReplicaAck).
+  const replicas = Number(info?.get('connected_slaves') ?? 0);
+  const refused = replicas > 0 ? await canWait(pipe) : undefined;
+  if (replicas === 0 || refused) {
+    note(`target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; writes are not confirmed by replicas, so a failover now may lose the last ones: run verify afterwards`);
+    return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
+  }
+  return { sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }), close: async () => pipe.close() };
+}
+
+/** Where CONFIG is blocked (ElastiCache, MemoryDB, Memorystore): the db count, by which SELECTs succeed. */
+async function countDbsBySelect(client: Redis): Promise<number | undefined> {
+  const selects = async (db: number): Promise<boolean | undefined> => {
+    const result = await tryCommand(client, 'SELECT', [db]).catch((error: unknown) => ({ refused: true as const, reason: replyText(error) }));
+    if (!result.refused) return true;
+    return /out of range|invalid DB index/i.test(result.reason) ? false : undefined;
+  };
+  try {
+    if ((await selects(0)) !== true) return undefined;
+    let ok = 0;
+    let bad: number;
+    if (await selects(15)) {
+      ok = 15;
+      for (bad = 32; (await selects(bad - 1)) === true && bad < 1 << 20; bad *= 2) ok = bad - 1;
+    } else {
+      bad = 15;
+    }
+    while (bad - ok > 1) {
+      const mid = (ok + bad) >> 1;
+      const r = await selects(mid);
+      if (r === undefined) return undefined;
+      if (r) ok = mid;
+      else bad = mid;
+    }
+    return ok + 1;
+  } finally {
+    await tryCommand(client, 'SELECT', [0]).catch(() => {});
+  }
 }

@@ -52,7 +52,11 @@ export interface RunMigrationOptions {
   /** Checked between batches; true stops every unit after its current batch (Ctrl-C). */
   shouldStop?: () => boolean;
   onEvent?: (event: RunEvent) => void;
-  /** Attempts per unit for retryable errors (connection lost, failover); each resumes the checkpoint. */
+  /**
+   * Attempts in a row, without a batch copied in between, for retryable errors (connection lost,
+   * failover); each resumes the checkpoint after a backoff (0.5 s doubling to 30 s). Default 8,
+   * about a minute of waiting: long enough for a managed service's failover.
+   */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -68,7 +72,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxAttempts = options.maxAttempts ?? 5;
+  const maxAttempts = options.maxAttempts ?? 8;
 
   const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) => emit({ type: 'note', message }));
   emit({ type: 'plan', plan, resumed, source, target });
@@ -82,19 +86,40 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const shouldStop = () => failure !== undefined || (options.shouldStop?.() ?? false);
 
   const runUnit = async (unit: UnitDescriptor): Promise<UnitCheckpoint> => {
-    for (let attempt = 1; ; attempt++) {
+    // Attempts count failures in a row without progress: a unit that keeps copying between
+    // failovers is never given up on, one stuck on the same error is after `maxAttempts`.
+    let failures = 0;
+    for (;;) {
       const checkpoint = (await store.loadUnit(unit.id)) ?? newCheckpoint(unit.id);
       if (checkpoint.status === 'done' || shouldStop()) return checkpoint;
       try {
-        return await runUnitSession({ config, unit, store, checkpoint, filter, limiter, shouldStop, onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }) });
+        return await runUnitSession({
+          config,
+          unit,
+          store,
+          checkpoint,
+          filter,
+          limiter,
+          shouldStop,
+          onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
+          note: (message) => emit({ type: 'note', message }),
+        });
       } catch (error) {
         const retryable = error instanceof MigrationError && error.retryable;
-        if (!retryable || attempt >= maxAttempts || shouldStop()) throw error;
-        const delayMs = Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        emit({ type: 'retry', unit, attempt, delayMs, reason: (error as Error).message });
-        await sleep(delayMs);
+        const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
+        failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
+        if (!retryable || failures >= maxAttempts || shouldStop()) throw error;
+        const delayMs = Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
+        await pause(delayMs);
       }
     }
+  };
+  // A backoff can be long (a failover); a stop request (Ctrl-C) must not wait for it.
+  const pause = async (ms: number) => {
+    if (options.sleep) return options.sleep(ms);
+    const until = performance.now() + ms;
+    while (!shouldStop() && performance.now() < until) await sleep(Math.min(250, until - performance.now()));
   };
 
   const outcomes = new Map<string, UnitCheckpoint>();

@@ -1,9 +1,9 @@
-import type { MigrationConfig } from '../core/config.js';
-import type { CheckpointStore, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
+import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
+import type { CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { openUnitSource } from '../redis/source-access.js';
+import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
 import { openTargetDb } from '../redis/target-access.js';
 
 export interface UnitSessionOptions {
@@ -16,26 +16,32 @@ export interface UnitSessionOptions {
   limiter?: RateLimiter;
   shouldStop: () => boolean;
   onProgress?: (checkpoint: UnitCheckpoint) => void;
+  /** Why the session did something the user should know (a restarted scan, a refused probe). */
+  note?: (message: string) => void;
 }
 
 /**
- * One attempt at a unit: open its source node and target db, copy from the checkpoint until done
- * or told to stop, close both. The local runner calls it in a retry loop; the `copy` Lambda calls
- * it once per invocation with a deadline-based `shouldStop`.
+ * One attempt at a unit: find and open the source node that serves it now and the target db, copy
+ * from the checkpoint until done or told to stop, close both. The local runner calls it in a retry
+ * loop; the `copy` Lambda calls it once per invocation with a deadline-based `shouldStop`.
  */
 export async function runUnitSession(options: UnitSessionOptions): Promise<UnitCheckpoint> {
   const { config, unit } = options;
-  const opened = await openUnitSource(config.source, unit, config.scan);
+  const note = options.note ?? (() => {});
+  const previous = options.checkpoint.scanNode?.split(' ')[0];
+  const opened = await openUnitSource(config.source, unit, config.scan, previous, note);
   let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
   try {
-    target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb);
+    const checkpoint = continueOn(options.checkpoint, opened.node, unit, note);
+    target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb, note);
+    const sink = target ? restartAware(target.sink, checkpoint, config.onExistingKey) : undefined;
     return await copyUnit({
       source: opened.source,
-      sink: target?.sink,
+      sink,
       filter: options.filter,
       policy: config.onExistingKey,
       store: options.store,
-      checkpoint: options.checkpoint,
+      checkpoint,
       limiter: options.limiter,
       shouldStop: options.shouldStop,
       onProgress: options.onProgress,
@@ -43,4 +49,36 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   } finally {
     await Promise.all([opened.close(), target?.close()]);
   }
+}
+
+/**
+ * The checkpoint to copy from on `node`. A SCAN cursor belongs to one server process: when the
+ * unit's keys are now served by another one (a failover promoted a replica, the server restarted,
+ * a preferred replica was re-pointed) the cursor is meaningless there, so the scan restarts from
+ * cursor 0. Keys already written will be met again; the restart marker (`rescanReason`, with
+ * `writeFrontier` '0', the end of the walk) makes every write until the unit is done a REPLACE,
+ * so they are not mistaken for foreign keys. Counters keep counting: `recopied` shows the rewrites.
+ */
+export function continueOn(checkpoint: UnitCheckpoint, node: OpenedSource['node'], unit: UnitDescriptor, note: (message: string) => void): UnitCheckpoint {
+  const before = checkpoint.scanNode;
+  const started = checkpoint.cursor !== '0' || checkpoint.writeFrontier !== null || checkpoint.counters.batches > 0;
+  if (before === undefined || before === node.identity || !started || checkpoint.status === 'done') {
+    return { ...checkpoint, scanNode: node.identity };
+  }
+  const reason = `the source node changed from ${before} to ${node.identity}`;
+  note(`unit ${unit.id} (${unit.label}): ${reason}; restarting its scan on ${node.label} from cursor 0 (keys already copied are rewritten with REPLACE)`);
+  return { ...checkpoint, cursor: '0', writeFrontier: '0', scanNode: node.identity, rescanReason: reason };
+}
+
+/**
+ * The sink a unit writes through. After a restart (the marker is set) and under the `fail` policy,
+ * plain RESTOREs become RESTORE … REPLACE: the keys met again are this migration's own earlier
+ * writes. The marker outlives the frontier, which copy-unit clears on a clean stop.
+ */
+export function restartAware(sink: KeySink, checkpoint: UnitCheckpoint, policy: ConflictPolicy): KeySink {
+  if (!checkpoint.rescanReason || policy !== 'fail') return sink;
+  return {
+    countKeys: () => sink.countKeys(),
+    write: (records) => sink.write(records, 'replace'),
+  };
 }
