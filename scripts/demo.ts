@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     console.log('\nVerifying every key (existence, type, TTL within 1 s, value)…');
     let failed = 0;
     for (const db of [0, 2]) {
-      const report = await verifyDb(source.client({ db }), target.client({ db }), { values: true, ttlToleranceMs: 1000 });
+      const report = await verifyDb(source.client({ db }), target.client({ db }), { level: 'full', ttlToleranceMs: 1000 });
       const diffs = totalDifferences(report);
       failed += diffs;
       console.log(`  db${db}: ${report.checked} keys checked, ${diffs === 0 ? 'all identical' : `${diffs} differ: ${JSON.stringify(report.differences)} e.g. ${JSON.stringify(report.examples)}`}`);

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { migrateCommand } from './migrate-command.js';
+import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
 import { version } from './version.js';
 
 function positiveNumber(value: string): number {
@@ -57,6 +58,29 @@ export function buildProgram(): Command {
     .action(async (config: string | undefined, flags) => {
       process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
     });
+
+  program
+    .command('verify')
+    .description(`compare the target with the source; exit ${EXIT_MISMATCHES} when they differ by more than --max-mismatches keys`)
+    .argument('[config]', 'the same config file as migrate (filters and db mapping apply)')
+    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .option('--target <url>', 'target, e.g. redis://host:6380')
+    .addOption(new Option('--verify <level>', 'quick: existence, type and TTL; full: the values too').choices(['quick', 'full']).default('full'))
+    .option('--max-mismatches <n>', 'differing keys tolerated before the exit code says failure', positiveNumber, 0)
+    .option('--examples <n>', 'example keys shown per kind of difference', positiveNumber, 5)
+    .option('--ttl-tolerance <ms>', 'largest TTL difference that still counts as equal', positiveNumber, 1000)
+    .option('--count <n>', 'keys per SCAN call', positiveNumber)
+    .option('--match <pattern>', 'verify only keys matching this glob (as the copy did)')
+    .addOption(new Option('--type <type>', 'verify only keys of this type (as the copy did)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']))
+    .option('--dbs <list>', 'source dbs to verify, e.g. 0,1 (default: every non-empty db)', dbList)
+    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
+    .option('--id <id>', 'migration id the result is stored with (default: as migrate derives it)')
+    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
+    .option('--json', 'print the result as JSON')
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await verifyCommand(config, flags);
+    });
+
 
   return program;
 }

@@ -1,76 +1,90 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../struct/contracts.js';
+import { DEFAULT_BIG_KEY_BYTES, SizeProbe } from '../struct/size-probe.js';
+import { sameValue } from './compare-value.js';
 
+export type VerifyLevel = 'quick' | 'full';
 export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value';
+export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value'];
 
 export interface CompareOptions {
+  /** quick: existence, type and TTL. full: the value too. */
+  level: VerifyLevel;
   /** Largest accepted TTL difference in ms (the copy subtracts time in flight; drift stays small). */
   ttlToleranceMs: number;
-  /** Compare values too, not only existence, type and TTL. */
-  values: boolean;
+  /**
+   * Keys above this size (MEMORY USAGE on the source) are compared chunk by chunk and never
+   * DUMPed, so verifying keeps the same memory bound as copying. @default 16 MiB
+   */
+  bigKeyBytes?: number;
+  /** Value comparisons in flight at once. @default 16 */
+  concurrency?: number;
+  /** Elements per page of a chunked comparison. @default 1000 */
+  chunkSize?: number;
 }
+
+/** The outcome for one key: a difference, none (null), or why it was not judged. */
+export type KeyVerdict = KeyDifference | null | 'gone' | 'expiring';
 
 /**
- * Compares one key on both sides. Values are equal when the DUMP payloads are equal; when they are
- * not, the values are compared by type, because servers serialize hash-table–encoded hashes and
- * sets in their own iteration order, so equal values can have different DUMP bytes.
+ * Compares a batch of keys (read from the source) with the target. For each key: TYPE and PTTL on
+ * both sides, then, at level full, the value: equal DUMP payloads, or else a type-aware comparison
+ * (compare-value.ts), since servers serialize hash-table–encoded hashes and sets in their own
+ * order, so equal values can have different DUMP bytes. Keys above `bigKeyBytes` skip DUMP.
+ *
+ * Not differences: a key that left the source meanwhile ('gone'), and a key whose TTL is within
+ * the tolerance of running out on the source ('expiring': it may legitimately be gone on the
+ * target already). Commands go one key at a time (no multi-key pipelines), so either side may be a
+ * cluster client.
  */
-export async function compareKey(source: Redis, target: Redis, key: Buffer, options: CompareOptions): Promise<KeyDifference | null> {
-  const [[, sourceType], [, sourceTtl]] = (await source.multi().type(key).pttl(key).exec()) as [[null, string], [null, number]];
-  if (sourceType === 'none') return null; // gone from the source meanwhile: nothing to compare
-  const [[, targetType], [, targetTtl]] = (await target.multi().type(key).pttl(key).exec()) as [[null, string], [null, number]];
-  if (targetType === 'none') return 'missing';
-  if (targetType !== sourceType) return 'type';
-  if ((sourceTtl === -1) !== (targetTtl === -1) || Math.abs(sourceTtl - targetTtl) > options.ttlToleranceMs) return 'ttl';
-  if (!options.values) return null;
-  const [a, b] = await Promise.all([source.dumpBuffer(key), target.dumpBuffer(key)]);
-  if (a && b && a.equals(b)) return null;
-  const same = await sameValue(source, target, key, sourceType);
-  return same ? null : 'value';
-}
+export async function compareKeys(source: RedisClient, target: RedisClient, keys: Buffer[], options: CompareOptions, probe?: SizeProbe): Promise<KeyVerdict[]> {
+  const tolerance = options.ttlToleranceMs;
+  const [onTarget, onSource] = await Promise.all([typesAndTtls(target, keys), typesAndTtls(source, keys)]);
+  const verdicts: KeyVerdict[] = keys.map((_, i) => {
+    const [type, ttl] = onSource[i]!;
+    const [targetType, targetTtl] = onTarget[i]!;
+    if (type === 'none' || ttl === -2) return 'gone';
+    if (ttl >= 0 && ttl <= tolerance) return 'expiring';
+    if (targetType === 'none') return 'missing';
+    if (targetType !== type) return 'type';
+    if ((ttl === -1) !== (targetTtl === -1) || Math.abs(ttl - targetTtl) > tolerance) return 'ttl';
+    return null;
+  });
+  if (options.level === 'quick') return verdicts;
 
-async function sameValue(source: Redis, target: Redis, key: Buffer, type: string): Promise<boolean> {
-  const both = async <T>(read: (client: Redis) => Promise<T>) => Promise.all([read(source), read(target)]);
-  const sortedEqual = (a: Buffer[], b: Buffer[]) => {
-    const [sa, sb] = [sortBuffers(a), sortBuffers(b)];
-    return sa.length === sb.length && sa.every((x, i) => x.equals(sb[i]!));
+  const pending = keys.map((_, i) => i).filter((i) => verdicts[i] === null);
+  const sizes = await (probe ?? new SizeProbe(source)).probe(pending.map((i) => keys[i]!));
+  const big = options.bigKeyBytes ?? DEFAULT_BIG_KEY_BYTES;
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const n = next++;
+      const i = pending[n]!;
+      const key = keys[i]!;
+      const type = onSource[i]![0];
+      const size = sizes[n]!.bytes;
+      if (size === null) {
+        verdicts[i] = 'gone';
+        continue;
+      }
+      if (size <= big) {
+        const [a, b] = await Promise.all([source.dumpBuffer(key), target.dumpBuffer(key)]);
+        if (a === null) {
+          verdicts[i] = 'gone';
+          continue;
+        }
+        if (b !== null && a.equals(b)) continue;
+      }
+      if (!(await sameValue(source, target, key, type, { chunkSize: options.chunkSize }))) verdicts[i] = 'value';
+    }
   };
-  switch (type) {
-    case 'string': {
-      const [a, b] = await both((c) => c.getBuffer(key));
-      return a !== null && b !== null && a.equals(b);
-    }
-    case 'list': {
-      const [a, b] = await both((c) => c.lrangeBuffer(key, 0, -1));
-      return a.length === b.length && a.every((x, i) => x.equals(b[i]!));
-    }
-    case 'set': {
-      const [a, b] = await both((c) => c.smembersBuffer(key));
-      return sortedEqual(a, b);
-    }
-    case 'hash': {
-      const [a, b] = await both((c) => c.hgetallBuffer(key));
-      const ka = Object.keys(a);
-      return ka.length === Object.keys(b).length && ka.every((f) => b[f] !== undefined && a[f]!.equals(b[f]!));
-    }
-    case 'zset': {
-      const [a, b] = await both((c) => c.zrangeBuffer(key, '0', '-1', 'WITHSCORES'));
-      return a.length === b.length && a.every((x, i) => x.equals(b[i]!));
-    }
-    case 'stream': {
-      const [a, b] = await both(async (c) => JSON.stringify([await c.xrangeBuffer(key, '-', '+'), await c.xinfo('GROUPS', key)], bufferReplacer));
-      return a === b;
-    }
-    default:
-      // Module types: DUMP bytes are all we can compare.
-      return false;
-  }
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+  return verdicts;
 }
 
-function sortBuffers(list: Buffer[]): Buffer[] {
-  return [...list].sort(Buffer.compare);
-}
-
-function bufferReplacer(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') return Buffer.from((value as { data: number[] }).data).toString('hex');
-  return value;
+/** TYPE and PTTL per key, sent concurrently (ioredis writes them back to back: one round trip). */
+async function typesAndTtls(client: RedisClient, keys: Buffer[]): Promise<[string, number][]> {
+  return Promise.all(keys.map(async (key) => {
+    const [type, ttl] = await Promise.all([client.type(key), client.pttl(key)]);
+    return [type, ttl] as [string, number];
+  }));
 }

@@ -1,45 +1,77 @@
-import type { Redis } from 'ioredis';
+import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
-import { type CompareOptions, compareKey, type KeyDifference } from './compare-key.js';
+import type { RedisClient } from '../struct/contracts.js';
+import { SizeProbe } from '../struct/size-probe.js';
+import { DEFAULT_TEMP_PREFIX, isTempKey } from '../struct/temp-key.js';
+import { type CompareOptions, compareKeys } from './compare-key.js';
+import { emptyReport, type VerifyReport } from './report.js';
 
-export interface VerifyReport {
-  checked: number;
-  differences: Record<KeyDifference, number>;
-  /** Up to `maxExamples` keys per kind of difference, formatted for humans. */
-  examples: Record<KeyDifference, string[]>;
+export { totalDifferences, type VerifyReport } from './report.js';
+
+export interface VerifyScanOptions extends CompareOptions {
+  /** SCAN COUNT (keys per batch). @default 500 */
+  count?: number;
+  /** The copy's SCAN MATCH / TYPE and key filter: keys it left out are not expected on the target. */
+  match?: string;
+  type?: string;
+  filter?: KeyFilter;
+  /** Temporary keys of big-key copies are never compared. @default DEFAULT_TEMP_PREFIX */
+  tempPrefix?: string;
+  /** Example keys kept per kind of difference. @default 5 */
+  maxExamples?: number;
+  /** Resume: the cursor and report a previous call returned. */
+  cursor?: string;
+  report?: VerifyReport;
+  /** Asked before each batch; true returns the position reached (for deadlines, Ctrl-C). */
+  shouldStop?: () => boolean;
+  /** After each batch, e.g. to save the position. */
+  onBatch?: (progress: VerifyProgress) => void | Promise<void>;
 }
 
-export interface VerifyDbOptions extends CompareOptions {
-  count?: number;
-  maxExamples?: number;
+export interface VerifyProgress {
+  /** Next SCAN cursor; '0' with done = true when the walk finished. */
+  cursor: string;
+  done: boolean;
+  report: VerifyReport;
 }
 
 /**
- * Walks the source db with SCAN and compares each key with the target (see compare-key.ts).
- * Keys that vanish from the source meanwhile are not differences: a live source keeps changing.
+ * Walks one source db (one unit) with SCAN and compares every key with the target db (see
+ * compare-key.ts). Resumable: give back the returned cursor and report to continue, as a Lambda
+ * with a deadline would. A live source keeps changing, so keys written after the copy show up as
+ * differences; deleted and expiring ones are counted as skipped.
  */
-export async function verifyDb(source: Redis, target: Redis, options: VerifyDbOptions): Promise<VerifyReport> {
-  const report: VerifyReport = {
-    checked: 0,
-    differences: { missing: 0, type: 0, ttl: 0, value: 0 },
-    examples: { missing: [], type: [], ttl: [], value: [] },
-  };
+export async function verifyScan(source: RedisClient, target: RedisClient, options: VerifyScanOptions): Promise<VerifyProgress> {
+  const report = options.report ?? emptyReport(options.level);
   const maxExamples = options.maxExamples ?? 5;
-  let cursor = '0';
-  do {
-    const [next, keys] = (await source.callBuffer('SCAN', [cursor, 'COUNT', options.count ?? 500])) as [Buffer, Buffer[]];
+  const prefix = options.tempPrefix ?? DEFAULT_TEMP_PREFIX;
+  const probe = new SizeProbe(source);
+  const scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count ?? 500, ...(options.type ? ['TYPE', options.type] : [])];
+  let cursor = options.cursor ?? '0';
+  let started = options.cursor !== undefined && options.cursor !== '0';
+  while (!started || cursor !== '0') {
+    if (options.shouldStop?.()) return { cursor, done: false, report };
+    started = true;
+    const [next, scanned] = (await source.callBuffer('SCAN', cursor, ...scanArgs)) as [Buffer, Buffer[]];
     cursor = next.toString();
-    const results = await Promise.all(keys.map((key) => compareKey(source, target, key, options)));
-    results.forEach((difference, i) => {
+    const keys = scanned.filter((k) => !isTempKey(k, prefix) && (!options.filter || options.filter.passesAll || options.filter.allowsKey(k)));
+    const verdicts = keys.length > 0 ? await compareKeys(source, target, keys, options, probe) : [];
+    verdicts.forEach((verdict, i) => {
+      if (verdict === 'gone' || verdict === 'expiring') {
+        report.skipped++;
+        return;
+      }
       report.checked++;
-      if (!difference) return;
-      report.differences[difference]++;
-      if (report.examples[difference].length < maxExamples) report.examples[difference].push(formatKey(keys[i]!));
+      if (verdict === null) return;
+      report.differences[verdict]++;
+      if (report.examples[verdict].length < maxExamples) report.examples[verdict].push(formatKey(keys[i]!));
     });
-  } while (cursor !== '0');
-  return report;
+    await options.onBatch?.({ cursor, done: cursor === '0', report });
+  }
+  return { cursor: '0', done: true, report };
 }
 
-export function totalDifferences(report: VerifyReport): number {
-  return Object.values(report.differences).reduce((a, b) => a + b, 0);
+/** The whole db in one call. */
+export async function verifyDb(source: RedisClient, target: RedisClient, options: Omit<VerifyScanOptions, 'cursor' | 'report'>): Promise<VerifyReport> {
+  return (await verifyScan(source, target, options)).report;
 }

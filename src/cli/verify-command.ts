@@ -1,0 +1,64 @@
+import { DEFAULT_STATE_DIR, FileCheckpointStore } from '../checkpoint/file-store.js';
+import { ConfigError } from '../core/errors.js';
+import { defaultMigrationId, isValidMigrationId } from '../core/migration-id.js';
+import type { VerifyLevel } from '../verify/compare-key.js';
+import { formatVerifyResult } from '../verify/report.js';
+import { FileVerifyReportStore } from '../verify/report-store.js';
+import { verifyMigration } from '../verify/verify-migration.js';
+import { buildConfig, type CopyFlags } from './build-config.js';
+
+export interface VerifyFlags extends CopyFlags {
+  verify: VerifyLevel;
+  maxMismatches: number;
+  examples: number;
+  ttlTolerance: number;
+  id?: string;
+  stateDir: string;
+  json?: boolean;
+}
+
+/** Exit code when the target differs from the source by more than --max-mismatches. */
+export const EXIT_MISMATCHES = 3;
+
+/**
+ * `redis-ferry verify`: compares the target with the source under the same config as `migrate`
+ * (file or flags, filters, db mapping), prints the result and stores it with the migration when
+ * its state exists. Exit codes: 0 within the threshold, 3 above it, 1 failed, 2 bad input.
+ */
+export async function verifyCommand(configPath: string | undefined, flags: VerifyFlags): Promise<number> {
+  const { config, warnings } = buildConfig(configPath, flags);
+  const migrationId = flags.id ?? defaultMigrationId(config);
+  if (!isValidMigrationId(migrationId)) throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
+  if (!Number.isInteger(flags.maxMismatches)) throw new ConfigError(['--max-mismatches must be a whole number']);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+
+  const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
+  // The migration's own plan, when it ran here: the same units it copied.
+  const plan = await new FileCheckpointStore(stateDir, migrationId).loadPlan().catch(() => undefined);
+  let stopRequested = false;
+  const onSignal = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('Stopping after the current batch (press Ctrl-C again to quit at once)…\n');
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const result = await verifyMigration({
+      config,
+      migrationId,
+      level: flags.verify,
+      ttlToleranceMs: flags.ttlTolerance,
+      maxExamples: flags.examples,
+      maxMismatches: flags.maxMismatches,
+      units: plan?.units,
+      shouldStop: () => stopRequested,
+    });
+    const stored = await new FileVerifyReportStore(stateDir, migrationId).save(result);
+    process.stdout.write(`${flags.json ? JSON.stringify(result) : formatVerifyResult(result)}\n`);
+    if (!flags.json && stored) process.stdout.write(`  stored with migration ${migrationId} (${stateDir})\n`);
+    if (stopRequested) return 130;
+    return result.passed ? 0 : EXIT_MISMATCHES;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

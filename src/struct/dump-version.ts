@@ -1,0 +1,64 @@
+import { crc64 } from './crc64.js';
+
+/**
+ * The trailer of a DUMP payload: the serialized value, then 2 bytes of RDB version (little-endian),
+ * then 8 bytes of CRC-64/Jones (little-endian) over everything before the checksum. RESTORE refuses
+ * a payload whose version is newer than the server's own RDB version, or whose checksum is wrong,
+ * with "ERR DUMP payload version or checksum are wrong".
+ */
+const TRAILER_BYTES = 10;
+
+/** RDB format versions by the Redis release that introduced them (for messages and docs). */
+export const RDB_VERSION_BY_RELEASE: Readonly<Record<string, number>> = Object.freeze({
+  '5.0': 9,
+  '6.0': 9,
+  '6.2': 9,
+  '7.0': 10,
+  '7.2': 11,
+  '7.4': 12,
+});
+
+function assertPayload(payload: Buffer): void {
+  if (payload.length < TRAILER_BYTES + 1) throw new RangeError(`not a DUMP payload: ${payload.length} bytes is shorter than the 10-byte trailer plus a type byte`);
+}
+
+/** The RDB version a DUMP payload was serialized with. */
+export function dumpRdbVersion(payload: Buffer): number {
+  assertPayload(payload);
+  return payload.readUInt16LE(payload.length - TRAILER_BYTES);
+}
+
+/** The checksum stored in the payload's trailer. */
+export function dumpChecksum(payload: Buffer): bigint {
+  assertPayload(payload);
+  return payload.readBigUInt64LE(payload.length - 8);
+}
+
+/** True when the stored checksum matches the payload (Redis also accepts an all-zero checksum). */
+export function hasValidChecksum(payload: Buffer): boolean {
+  const stored = dumpChecksum(payload);
+  return stored === 0n || stored === crc64(payload.subarray(0, payload.length - 8));
+}
+
+/**
+ * A copy of `payload` stamped with another RDB version and a checksum recomputed over the new bytes,
+ * i.e. what a server of that version could have produced for a value with the same encoding. Used
+ * to make an older server refuse a payload for its version, honestly (the checksum is valid).
+ */
+export function restampDumpVersion(payload: Buffer, version: number): Buffer {
+  assertPayload(payload);
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new RangeError(`RDB version ${version} does not fit the 2-byte field`);
+  const out = Buffer.from(payload);
+  out.writeUInt16LE(version, out.length - TRAILER_BYTES);
+  out.writeBigUInt64LE(crc64(out.subarray(0, out.length - 8)), out.length - 8);
+  return out;
+}
+
+/**
+ * True when a RESTORE error means "this server cannot read that payload's format": the server's
+ * reply for a wrong version or checksum, for a payload whose checksum is in fact valid. A payload
+ * corrupted in transit would draw the same reply, which is why the checksum is checked here.
+ */
+export function isVersionRefusal(errorText: string, payload: Buffer): boolean {
+  return /payload version or checksum are wrong/i.test(errorText) && payload.length > TRAILER_BYTES && hasValidChecksum(payload);
+}

@@ -1,0 +1,35 @@
+import { MigrationError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
+import { formatKey } from '../core/key-format.js';
+import { isConnectionLoss, isTransientRefusal, replyText } from '../redis/redis-errors.js';
+
+/**
+ * The temporary key of a copy in progress vanished between two chunks (it expired after a stall
+ * longer than tempTtlMs, or a cleanup removed it). The key was not renamed into place; copying it
+ * again from the start is safe.
+ */
+export class TempKeyLostError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string) {
+    super(message, { retryable: true });
+    this.name = 'TempKeyLostError';
+    this.key = key;
+  }
+}
+
+/** Target commands struct mode needs, for the NOPERM message. */
+const TARGET_COMMANDS = '+multi +exec +rename +renamenx +unlink +pexpire +persist +set +setrange +hset +sadd +zadd +rpush +xadd +xsetid +xgroup +xclaim';
+
+/** Translates a driver or server error met while copying `key` by type into a MigrationError. */
+export function wrapStructError(side: 'source' | 'target', key: Buffer, command: string, error: unknown): MigrationError {
+  if (error instanceof MigrationError) return error;
+  const text = replyText(error);
+  const where = `${side} ${command} of key ${formatKey(key)}`;
+  const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
+  if (/^OOM/.test(text)) return new TargetUnavailableError(`target is out of memory during ${command} of key ${formatKey(key)} (${text}): a big key needs room for its temporary copy too; raise maxmemory, then resume`);
+  if (/^NOPERM/.test(text)) {
+    const needed = side === 'source' ? '+type +pttl +strlen +getrange +hlen +hscan +scard +sscan +zcard +zscan +llen +lrange +xinfo +xrange +xpending' : TARGET_COMMANDS;
+    return new Cls(`${where} refused: the user lacks a permission (${text}); copying by type needs ${needed} on the ${side}`, { cause: error });
+  }
+  return new Cls(`${where} failed: ${text}`, { cause: error, retryable: isConnectionLoss(text) || isTransientRefusal(text) });
+}

@@ -1,0 +1,133 @@
+import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
+import { RestoreRejectedError } from '../core/errors.js';
+import { formatKey } from '../core/key-format.js';
+import type { NotCarriedCounts, RedisClient, StructCopyOptions } from './contracts.js';
+import { copyKeysByType } from './copy-keys.js';
+import { dumpRdbVersion, isVersionRefusal } from './dump-version.js';
+
+export type StructMode = 'auto' | 'struct';
+
+export interface StructFallbackOptions extends Omit<StructCopyOptions, 'replace' | 'ttlMs'> {
+  /** 'auto': RESTORE until the target refuses a payload's version, then by type. 'struct': by type from the start. @default 'auto' */
+  mode?: StructMode;
+  /** Keys copied by type at once. @default 16 */
+  concurrency?: number;
+  /** Called once, when the sink switches to copying by type. */
+  onSwitch?: (reason: string) => void;
+  /** Up to this many unsupported keys are kept as examples. @default 5 */
+  maxExamples?: number;
+}
+
+export interface StructFallbackStats {
+  /** 'restore' while RESTORE is used, 'struct' after the switch (or from the start). */
+  mode: 'restore' | 'struct';
+  /** Refusals for the payload version that made the sink switch: 0 or 1 per sink (per unit). */
+  refusedRestores: number;
+  /** Keys written by type. */
+  structKeys: number;
+  /** Keys whose source value changed while they were read in several chunks. */
+  changedDuringCopy: number;
+  notCarried: NotCarriedCounts;
+  /** Keys not written because struct mode cannot copy their type (module types). */
+  unsupportedExamples: string[];
+}
+
+/**
+ * A KeySink that writes with RESTORE through `inner` and falls back to copying by type (struct
+ * mode) for the rest of the unit when the target refuses a payload's RDB version, e.g. a source on
+ * Redis 7.2 (RDB 11) and a target on 7.0 (RDB 10). Until one RESTORE has succeeded, each batch's
+ * first record is restored alone, so a refusing target sees exactly one refused RESTORE; the batch
+ * is then written by type, as is every later one. (When that first record cannot tell, e.g. it
+ * draws BUSYKEY, which Redis answers before reading the payload, the rest of its batch is sent
+ * as usual and may draw several refusals before the switch.) Records keep their keys only: the copier reads
+ * type, value and PTTL from the source again (struct mode needs no DUMP payload at all).
+ *
+ * In struct mode a key of a type without read commands (module types) is not written: it is counted
+ * in stats().notCarried['module-type'], and the WriteResult does not count it as written.
+ */
+export class StructFallbackSink implements KeySink {
+  private current: 'restore' | 'struct';
+  private restoreConfirmed = false;
+  private readonly statsValue: StructFallbackStats;
+
+  constructor(
+    private readonly inner: KeySink,
+    private readonly source: RedisClient,
+    private readonly target: RedisClient,
+    private readonly options: StructFallbackOptions = {},
+  ) {
+    this.current = options.mode === 'struct' ? 'struct' : 'restore';
+    this.statsValue = { mode: this.current, refusedRestores: 0, structKeys: 0, changedDuringCopy: 0, notCarried: {}, unsupportedExamples: [] };
+  }
+
+  get mode(): 'restore' | 'struct' {
+    return this.current;
+  }
+
+  stats(): StructFallbackStats {
+    return { ...this.statsValue, notCarried: { ...this.statsValue.notCarried }, unsupportedExamples: [...this.statsValue.unsupportedExamples] };
+  }
+
+  countKeys(): Promise<number> {
+    return this.inner.countKeys();
+  }
+
+  async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
+    if (this.current === 'struct') return this.writeByType(records, mode);
+    if (this.restoreConfirmed || records.length === 0) return this.inner.write(records, mode);
+    // Not yet known whether the target reads these payloads: the first record goes alone.
+    const [first, ...rest] = records as [MigrationRecord, ...MigrationRecord[]];
+    const head = await this.restoreOrSwitch([first], mode);
+    if (head === 'switched') return this.writeByType(records, mode);
+    // Only a written record proves the format is readable: BUSYKEY is answered before the payload is read.
+    if (head.written > 0) this.restoreConfirmed = true;
+    if (rest.length === 0) return head;
+    const tail = await this.restoreOrSwitch(rest, mode);
+    const more = tail === 'switched' ? await this.writeByType(rest, mode) : tail;
+    return { written: head.written + more.written, bytes: head.bytes + more.bytes, existing: [...head.existing, ...more.existing], expired: head.expired + more.expired };
+  }
+
+  /** RESTORE through the inner sink; on a version refusal, switch to struct mode for good. */
+  private async restoreOrSwitch(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult | 'switched'> {
+    try {
+      return await this.inner.write(records, mode);
+    } catch (error) {
+      const record = error instanceof RestoreRejectedError ? (records.find((r) => r.key.equals(error.key)) ?? records[0]) : undefined;
+      if (!record || !isVersionRefusal((error as Error).message, record.payload)) throw error;
+      this.statsValue.refusedRestores++;
+      this.current = 'struct';
+      this.statsValue.mode = 'struct';
+      this.options.onSwitch?.(`target refused RESTORE of key ${formatKey(record.key)} for its payload version (${dumpRdbVersion(record.payload)}); copying by type for the rest of the unit`);
+      return 'switched';
+    }
+  }
+
+  private async writeByType(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
+    const { mode: _mode, concurrency, onSwitch: _onSwitch, maxExamples = 5, ...copy } = this.options;
+    const results = await copyKeysByType(this.source, this.target, records.map((r) => r.key), { ...copy, concurrency, replace: mode === 'replace' });
+    const out: WriteResult = { written: 0, bytes: 0, existing: [], expired: 0 };
+    const s = this.statsValue;
+    for (const r of results) {
+      for (const [kind, n] of Object.entries(r.notCarried) as [keyof NotCarriedCounts, number][]) s.notCarried[kind] = (s.notCarried[kind] ?? 0) + n;
+      if (r.changedDuringCopy) s.changedDuringCopy++;
+      switch (r.status) {
+        case 'copied':
+          out.written++;
+          out.bytes += r.bytes;
+          s.structKeys++;
+          break;
+        case 'existing':
+          out.existing.push(r.key);
+          break;
+        case 'gone':
+        case 'expired':
+          out.expired++;
+          break;
+        case 'unsupported':
+          if (s.unsupportedExamples.length < maxExamples) s.unsupportedExamples.push(`${formatKey(r.key)} (${r.type})`);
+          break;
+      }
+    }
+    return out;
+  }
+}

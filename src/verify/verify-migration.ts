@@ -1,0 +1,88 @@
+import type { MigrationConfig } from '../core/config.js';
+import type { UnitDescriptor } from '../core/contracts.js';
+import { createKeyFilter } from '../core/key-filter.js';
+import { discoverSource } from '../redis/source-access.js';
+import { discoverTarget } from '../redis/target-access.js';
+import { planUnits } from '../runner/plan-units.js';
+import type { VerifyLevel } from './compare-key.js';
+import { nodeClients, type OpenVerifyClients } from './connections.js';
+import { emptyReport, type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from './report.js';
+import { verifyScan } from './verify-db.js';
+
+export interface VerifyMigrationOptions {
+  config: MigrationConfig;
+  migrationId: string;
+  level: VerifyLevel;
+  /** @default 1000 */
+  ttlToleranceMs?: number;
+  /** Example keys per kind of difference. @default 5 */
+  maxExamples?: number;
+  /** More mismatches than this fail the verification. @default 0 */
+  maxMismatches?: number;
+  /** Keys above this size are compared chunk by chunk, never DUMPed. @default 16 MiB */
+  bigKeyBytes?: number;
+  /** The units to verify, e.g. the migration's stored plan; planned from discovery when absent. */
+  units?: UnitDescriptor[];
+  /** How a unit's clients are opened (topology seam); standalone/sentinel nodes by default. */
+  open?: OpenVerifyClients;
+  shouldStop?: () => boolean;
+  /** After each unit. */
+  onUnit?: (unit: UnitDescriptor, report: VerifyReport) => void;
+}
+
+/**
+ * Verifies a migration: every unit (source shard × db) against its target db, with the copy's own
+ * SCAN MATCH/TYPE and key filters, one unit after the other. Used by `redis-ferry verify`, and by
+ * the runner after a copy; the state machine can call verifyScan per unit with a deadline instead.
+ */
+export async function verifyMigration(options: VerifyMigrationOptions): Promise<MigrationVerifyResult> {
+  const { config, level } = options;
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const maxExamples = options.maxExamples ?? 5;
+  let units = options.units;
+  let open = options.open;
+  if (!units || !open) {
+    const [source, target] = await Promise.all([discoverSource(config.source), discoverTarget(config.target)]);
+    units ??= planUnits(config, source, target);
+    open ??= nodeClients(config, target.kind);
+  }
+  const filter = createKeyFilter(config.filter);
+  const results: MigrationVerifyResult['units'] = [];
+  for (const unit of units) {
+    if (options.shouldStop?.()) break;
+    const clients = await open(unit);
+    try {
+      const { report } = await verifyScan(clients.source, clients.target, {
+        level,
+        ttlToleranceMs: options.ttlToleranceMs ?? 1000,
+        bigKeyBytes: options.bigKeyBytes,
+        maxExamples,
+        count: Math.min(config.scan.count, 1000),
+        match: config.scan.match,
+        type: config.scan.type,
+        filter,
+        shouldStop: options.shouldStop,
+        report: emptyReport(level),
+      });
+      results.push({ unitId: unit.id, label: unit.label, targetDb: unit.targetDb, report });
+      options.onUnit?.(unit, report);
+    } finally {
+      await clients.close();
+    }
+  }
+  const totals = mergeReports(level, results.map((u) => u.report), maxExamples);
+  const mismatches = totalDifferences(totals);
+  const maxMismatches = options.maxMismatches ?? 0;
+  return {
+    migrationId: options.migrationId,
+    level,
+    startedAt,
+    durationMs: performance.now() - started,
+    units: results,
+    totals,
+    mismatches,
+    maxMismatches,
+    passed: mismatches <= maxMismatches && results.length === units.length,
+  };
+}
