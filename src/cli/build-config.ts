@@ -18,6 +18,10 @@ export interface CopyFlags {
   concurrency?: number;
   /** false with --no-adaptive-count */
   adaptiveCount?: boolean;
+  mode?: 'dump' | 'struct';
+  bigKeyThreshold?: number;
+  verify?: 'none' | 'quick' | 'full';
+  maxMismatches?: number;
 }
 
 export interface BuiltConfig {
@@ -40,6 +44,10 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.match) out.scan.match = flags.match;
     if (flags.type) out.scan.type = flags.type as never;
     if (flags.adaptiveCount === false) out.scan.adaptive = false;
+    if (flags.mode) out.mode = flags.mode;
+    if (flags.bigKeyThreshold !== undefined) out.bigKeyThreshold = flags.bigKeyThreshold;
+    if (flags.verify) out.verify = flags.verify;
+    if (flags.maxMismatches !== undefined) out.maxMismatches = flags.maxMismatches;
     if (flags.dbs) out.dbs = flags.dbs;
     if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
     if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;

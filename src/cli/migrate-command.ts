@@ -8,6 +8,9 @@ import { buildConfig, type CopyFlags } from './build-config.js';
 import { redactUrl } from './endpoint-url.js';
 import { createProgressReporter, type ProgressMode } from './progress-reporter.js';
 import { formatSummary } from './summary.js';
+import { EXIT_MISMATCHES } from './verify-command.js';
+import { formatVerifyResult } from '../verify/report.js';
+import { FileVerifyReportStore } from '../verify/report-store.js';
 
 export interface MigrateFlags extends CopyFlags {
   id?: string;
@@ -17,7 +20,7 @@ export interface MigrateFlags extends CopyFlags {
   json?: boolean;
 }
 
-/** Exit codes: 0 done, 1 failed, 2 bad input, 130 stopped by the user (resumable). */
+/** Exit codes: 0 done, 1 failed, 2 bad input, 3 verification found differences, 130 stopped by the user (resumable). */
 export async function migrateCommand(configPath: string | undefined, flags: MigrateFlags, argv: string[]): Promise<number> {
   const { config, warnings } = buildConfig(configPath, flags);
   const migrationId = flags.id ?? defaultMigrationId(config);
@@ -74,6 +77,8 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
           if (event.plan.units.length === 0) reporter.log('  nothing to copy: the source has no keys in the selected dbs');
         } else if (event.type === 'note') {
           reporter.log(`note: ${event.message}`);
+        } else if (event.type === 'verifying') {
+          reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
         } else if (event.type === 'retry') {
           reporter.log(`retry: unit ${event.unit.id} (attempt ${event.attempt + 1} in ${(event.delayMs / 1000).toFixed(1)}s): ${event.reason}`);
         }
@@ -82,10 +87,18 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     });
     reporter.stop();
     process.stdout.write(`${flags.json ? JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } }) : formatSummary(summary)}\n`);
+    if (summary.verify) {
+      if (!flags.json) process.stdout.write(`${formatVerifyResult(summary.verify)}\n`);
+      await new FileVerifyReportStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId).save(summary.verify);
+    }
     if (summary.status === 'failed') {
       process.stderr.write(`redis-ferry: ${summary.error?.message ?? 'migration failed'}\n`);
       if (!config.dryRun) process.stderr.write(`Fix the cause, then resume with: ${resumeCommand(argv)}\n`);
       return 1;
+    }
+    if (summary.verify && !summary.verify.passed) {
+      process.stderr.write(`redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`);
+      return EXIT_MISMATCHES;
     }
     if (summary.status === 'interrupted') {
       process.stderr.write(`Stopped; checkpoint saved. Resume with: ${resumeCommand(argv)}\n`);

@@ -15,6 +15,8 @@ export function formatSummary(summary: MigrationSummary): string {
     `  ${summary.dryRun ? 'would copy' : 'copied'}   ${formatCount(t.copied)} keys${resumedNote} (${formatBytes(t.bytes)}), ${formatRate(summary.thisRun.copied, summary.durationMs)}${t.recopied > 0 ? `; ${formatCount(t.recopied)} re-copied after resume` : ''}`,
     `  scanned  ${formatCount(t.scanned)} keys in ${formatCount(t.batches)} batches`,
     `  skipped  ${formatCount(t.skippedExisting)} already on target, ${formatCount(t.skippedGone)} deleted or expired during the copy, ${formatCount(t.filtered)} filtered out`,
+    ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),
+    ...(t.notCopied > 0 ? [`  NOT COPIED ${formatCount(t.notCopied)} keys of a type struct mode cannot carry (see docs/fidelity.md)`] : []),
     `  units    ${summary.units.filter((u) => u.checkpoint.status === 'done').length}/${summary.units.length} done`,
   ];
   for (const { unit, checkpoint } of summary.units) {

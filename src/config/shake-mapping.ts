@@ -93,6 +93,11 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('dbMap', `${dstName}.db_map`);
   out.origins.set('rateLimit', 'advanced.rate_limit');
   out.origins.set('concurrency', 'advanced.concurrency');
+  out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
+  out.origins.set('maxMismatches', 'advanced.max_mismatches');
+  // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
+  const bulkLimit = advanced.target_redis_proto_max_bulk_len;
+  const threshold = advanced.big_key_threshold !== undefined && bulkLimit !== undefined ? Math.min(advanced.big_key_threshold, bulkLimit) : (advanced.big_key_threshold ?? (bulkLimit !== undefined ? Math.min(bulkLimit, 16 * 1024 * 1024) : undefined));
 
   const filterInput = filter(file.filter, out);
   out.input = {
@@ -110,6 +115,10 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     onExistingKey: BEHAVIOUR[advanced.rdb_restore_command_behavior ?? 'panic'],
     ...(advanced.rate_limit !== undefined ? { rateLimit: advanced.rate_limit } : {}),
     ...(advanced.concurrency !== undefined ? { concurrency: advanced.concurrency } : {}),
+    ...(advanced.mode ? { mode: advanced.mode } : {}),
+    ...(threshold !== undefined ? { bigKeyThreshold: threshold } : {}),
+    ...(advanced.verify ? { verify: advanced.verify } : {}),
+    ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
   };
   return out;
 }

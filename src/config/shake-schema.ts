@@ -88,6 +88,10 @@ export const advancedSection = z.strictObject({
   empty_db_before_sync: z.boolean().optional(),
   rate_limit: z.number().min(0).optional(), // redis-ferry: source keys per second, 0 = unlimited
   concurrency: z.number().int().min(0).optional(), // redis-ferry: units at once, 0 = all
+  mode: z.enum(['dump', 'struct']).optional(), // redis-ferry: DUMP/RESTORE (default) or type by type
+  big_key_threshold: z.number().int().min(0).optional(), // redis-ferry: bytes; bigger keys go by type in chunks
+  verify: z.enum(['none', 'quick', 'full']).optional(), // redis-ferry: check after the copy
+  max_mismatches: z.number().int().min(0).optional(), // redis-ferry: differences tolerated by verify
 });
 
 const moduleSection = z.strictObject({ target_mbbloom_version: z.number().optional() });

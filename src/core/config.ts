@@ -92,6 +92,20 @@ const migrationSchema = z
     dryRun: z.boolean().default(false),
     /** Units copied at once; 0 means all of them. */
     concurrency: z.number().int().min(0).default(0),
+    /**
+     * `dump`: DUMP + RESTORE, switching a unit to type-by-type writes if the target refuses the
+     * payload version (an older Redis). `struct`: type-by-type from the start (no RESTORE needed).
+     */
+    mode: z.enum(['dump', 'struct']).default('dump'),
+    /**
+     * Keys whose size (MEMORY USAGE) exceeds this many bytes are copied by type in chunks, never held
+     * whole in memory; 0 turns the size probe off (then every key is DUMPed whole).
+     */
+    bigKeyThreshold: z.number().int().min(0).default(16 * 1024 * 1024),
+    /** After the copy: nothing, existence + type + TTL, or the values too. */
+    verify: z.enum(['none', 'quick', 'full']).default('quick'),
+    /** Differing keys tolerated before verification fails the run. */
+    maxMismatches: z.number().int().min(0).default(0),
   })
   .superRefine((cfg, ctx) => {
     for (const [side, ep] of [['source', cfg.source], ['target', cfg.target]] as const) {

@@ -24,7 +24,12 @@ export interface ScanPage {
 export interface ReadResult {
   records: MigrationRecord[];
   gone: number;
+  /** Keys too big to DUMP whole (see MigrationConfig.bigKeyThreshold), with their estimated size. */
+  big?: { key: Buffer; bytes: number }[];
 }
+
+/** Copies one key by type, in chunks (src/struct); used for big keys. */
+export type BigKeyCopier = (key: Buffer, replace: boolean) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
 
 /** A source positioned on one unit (one server or shard, one logical db). */
 export interface KeySource {
@@ -88,6 +93,10 @@ export interface UnitCounters {
   skippedGone: number;
   /** Payload bytes written (DUMP size). */
   bytes: number;
+  /** Of `copied`: big keys copied by type in chunks. */
+  bigKeys: number;
+  /** Keys that could not be copied at all (a module type in struct mode); see docs/fidelity.md. */
+  notCopied: number;
   /** Batches confirmed by the target. */
   batches: number;
 }
@@ -100,6 +109,8 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   skippedExisting: 0,
   skippedGone: 0,
   bytes: 0,
+  bigKeys: 0,
+  notCopied: 0,
   batches: 0,
 });
 

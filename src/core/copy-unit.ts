@@ -1,5 +1,5 @@
 import type { ConflictPolicy } from './config.js';
-import type { CheckpointStore, KeySink, KeySource, ReadResult, UnitCheckpoint, UnitCounters, WriteMode } from './contracts.js';
+import { type BigKeyCopier, type CheckpointStore, type KeySink, type KeySource, type ReadResult, type UnitCheckpoint, type UnitCounters, type WriteMode, ZERO_COUNTERS } from './contracts.js';
 import { CheckpointConflictError, TargetKeyExistsError } from './errors.js';
 import type { KeyFilter } from './key-filter.js';
 import { formatKey } from './key-format.js';
@@ -22,6 +22,8 @@ export interface CopyUnitOptions {
   readAhead?: number;
   /** Called with every saved checkpoint (progress display, logs). */
   onProgress?: (checkpoint: UnitCheckpoint) => void;
+  /** Copies the keys the source reported as too big to DUMP whole (by type, in chunks). */
+  copyBigKey?: BigKeyCopier;
 }
 
 interface Batch {
@@ -58,7 +60,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
   if (options.checkpoint.status === 'done') return options.checkpoint;
 
   let checkpoint: UnitCheckpoint = { ...options.checkpoint, status: 'running', error: undefined };
-  const counters: UnitCounters = { ...checkpoint.counters };
+  const counters: UnitCounters = { ...ZERO_COUNTERS, ...checkpoint.counters };
   // Batches that start before this position may already be on the target from an earlier attempt.
   const resumeFrontier = checkpoint.writeFrontier === null ? null : scanPosition(checkpoint.writeFrontier, true);
   const needsFrontier = policy === 'fail' && sink !== undefined;
@@ -131,10 +133,10 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         break;
       }
       notify();
-      const { records, gone } = await batch.read;
+      const { records, gone, big = [] } = await batch.read;
 
       const rewrite = resumeFrontier !== null && scanPosition(batch.from) < resumeFrontier;
-      if (needsFrontier && !rewrite && records.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
+      if (needsFrontier && !rewrite && records.length + big.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
         await settled(); // a save in flight may already extend the frontier
         if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
         await settled();
@@ -148,10 +150,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         const result = await sink.write(records, mode);
         if (result.existing.length > 0 && policy === 'fail') {
           const key = result.existing[0]!;
-          throw new TargetKeyExistsError(
-            key,
-            `target already has key ${formatKey(key)}; stopped without overwriting it. Set rdb_restore_command_behavior = "rewrite" (or --on-existing replace) to overwrite, or "skip" to keep the target's value`,
-          );
+          throw keyExists(key);
         }
         counters.copied += result.written;
         if (rewrite) counters.recopied += result.written;
@@ -160,9 +159,12 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         counters.bytes += result.bytes;
       } else if (!sink) {
         // Dry run: count what would be written.
-        counters.copied += records.length;
+        counters.copied += records.length + big.length;
+        counters.bigKeys += big.length;
         for (const r of records) counters.bytes += r.payload.length;
+        for (const b of big) counters.bytes += b.bytes;
       }
+      if (sink && big.length > 0) await copyBigKeys(big, options.copyBigKey, policy === 'replace' || (rewrite && policy === 'fail'), policy, counters);
       counters.batches += 1;
       if (saveError !== undefined) throw saveError;
 
@@ -188,6 +190,41 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     await reader;
   }
   return checkpoint;
+}
+
+/**
+ * Big keys go one at a time: each is already chunked, and copying several at once would multiply
+ * the memory a chunk takes. A key the copier finds on the target is a conflict like BUSYKEY.
+ */
+async function copyBigKeys(big: { key: Buffer }[], copy: BigKeyCopier | undefined, replace: boolean, policy: ConflictPolicy, counters: UnitCounters): Promise<void> {
+  if (!copy) throw new Error('the source reported big keys but no big-key copier is configured');
+  for (const { key } of big) {
+    const result = await copy(key, replace);
+    switch (result.status) {
+      case 'copied':
+        counters.copied++;
+        counters.bigKeys++;
+        counters.bytes += result.bytes;
+        break;
+      case 'existing':
+        if (policy === 'fail') {
+          throw keyExists(key);
+        }
+        counters.skippedExisting++;
+        break;
+      case 'gone':
+      case 'expired':
+        counters.skippedGone++;
+        break;
+      case 'unsupported':
+        counters.notCopied++;
+        break;
+    }
+  }
+}
+
+function keyExists(key: Buffer): TargetKeyExistsError {
+  return new TargetKeyExistsError(key, `target already has key ${formatKey(key)}; stopped without overwriting it. Set rdb_restore_command_behavior = "rewrite" (or --on-existing replace) to overwrite, or "skip" to keep the target's value`);
 }
 
 /** True when writes up to `to` are covered by the stored frontier. */

@@ -17,7 +17,7 @@ const grants = (side: Side) => `${NEEDS[side].commands.map((c) => `+${c.toLowerC
  * batch. Key-level denials (an ACL limited to `~app:*`) and redirects are inconclusive for the
  * probe key, and ignored: the copy itself reports those per key.
  */
-export async function probeAccess(side: Side, client: Redis, address: string, username: string | undefined): Promise<void> {
+export async function probeAccess(side: Side, client: Redis, address: string, username: string | undefined, writesWithRestore = true): Promise<void> {
   const commands: [string, (string | Buffer)[]][] =
     side === 'source'
       ? [
@@ -27,7 +27,7 @@ export async function probeAccess(side: Side, client: Redis, address: string, us
         ]
       : [
           ['DBSIZE', []],
-          ['RESTORE', [PROBE_KEY, '0', Buffer.from([0])]],
+          ...(writesWithRestore ? [['RESTORE', [PROBE_KEY, '0', Buffer.from([0])]] as [string, Buffer[] | string[]]] : []),
         ];
   const pipeline = client.pipeline();
   for (const [name, args] of commands) pipeline.call(name, ...args);

@@ -12,6 +12,17 @@ export interface ScanOptions {
   adaptive?: boolean;
 }
 
+export interface ReadOptions {
+  /** Keys above this many bytes (MEMORY USAGE) are reported as big instead of DUMPed; 0: no probe. */
+  bigKeyThreshold?: number;
+  /** Struct mode: the writer reads values by type itself, so skip DUMP (records carry no payload). */
+  skipDump?: boolean;
+  /** Told once when the size probe is refused (MEMORY blocked) and turned off. */
+  note?: (message: string) => void;
+}
+
+const NO_PAYLOAD = Buffer.alloc(0);
+
 /** A SCAN slower than this is waiting on the network more than on the server (a local SCAN of 1000 takes ~0.3 ms). */
 const SLOW_SCAN_MS = 4;
 
@@ -24,13 +35,17 @@ export class RedisKeySource implements KeySource {
   private readonly countAt: number;
   private count: number;
   private readonly maxCount: number;
+  private probeSizes: boolean;
+  private readonly readOptions: ReadOptions;
 
   constructor(
     private readonly pipe: RespPipe,
     private readonly address: string,
-    options: ScanOptions,
+    options: ScanOptions & ReadOptions,
     private readonly clock: () => number = () => performance.now(),
   ) {
+    this.readOptions = options;
+    this.probeSizes = (options.bigKeyThreshold ?? 0) > 0 && !options.skipDump;
     this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
     this.countAt = this.scanArgs.indexOf('COUNT') + 1;
     this.count = options.count;
@@ -55,18 +70,21 @@ export class RedisKeySource implements KeySource {
     return { cursor: next.toString(), keys };
   }
 
-  async read(keys: Buffer[]): Promise<ReadResult> {
+  async read(all: Buffer[]): Promise<ReadResult> {
+    const { keys, big } = await this.splitBig(all);
+    const skipDump = this.readOptions.skipDump === true;
     const commands: CommandArgs[] = new Array(keys.length * 2);
     for (let i = 0; i < keys.length; i++) {
-      commands[2 * i] = ['DUMP', keys[i]!];
+      // EXISTS stands in for DUMP in struct mode: it tells "gone" apart without reading the value.
+      commands[2 * i] = skipDump ? ['EXISTS', keys[i]!] : ['DUMP', keys[i]!];
       commands[2 * i + 1] = ['PTTL', keys[i]!];
     }
-    const replies = await this.call(commands, 'DUMP');
+    const replies = keys.length > 0 ? await this.call(commands, 'DUMP') : [];
     const readAtMs = this.clock();
     const records: MigrationRecord[] = [];
     let gone = 0;
     for (let i = 0; i < keys.length; i++) {
-      const payload = replies[2 * i];
+      const payload = skipDump ? (replies[2 * i] === 0 ? null : NO_PAYLOAD) : replies[2 * i];
       const pttl = replies[2 * i + 1];
       if (payload instanceof ReplyError) throw this.wrap('DUMP', payload, keys[i]);
       if (pttl instanceof ReplyError) throw this.wrap('PTTL', pttl, keys[i]);
@@ -79,7 +97,31 @@ export class RedisKeySource implements KeySource {
       }
       records.push({ key: keys[i]!, payload: payload as Buffer, pttlMs: ms === -1 ? 0 : ms, readAtMs });
     }
-    return { records, gone };
+    return big.length > 0 ? { records, gone, big } : { records, gone };
+  }
+
+  /**
+   * Sizes the batch with MEMORY USAGE (one pipelined round trip) so that a key too big to hold
+   * whole is never DUMPed: it goes to the chunked, type-by-type copier instead. A missing key
+   * (nil) stays in the batch and is counted as gone by the read.
+   */
+  private async splitBig(keys: Buffer[]): Promise<{ keys: Buffer[]; big: { key: Buffer; bytes: number }[] }> {
+    if (!this.probeSizes || keys.length === 0) return { keys, big: [] };
+    const threshold = this.readOptions.bigKeyThreshold!;
+    const replies = await this.call(keys.map((k) => ['MEMORY', 'USAGE', k]), 'MEMORY USAGE');
+    const refused = replies.find((r) => r instanceof ReplyError);
+    if (refused) {
+      this.probeSizes = false;
+      this.readOptions.note?.(`source ${this.address} refused MEMORY USAGE (${(refused as Error).message.split('\n')[0]}); big keys cannot be recognised before DUMP, so every key is DUMPed whole`);
+      return { keys, big: [] };
+    }
+    const small: Buffer[] = [];
+    const big: { key: Buffer; bytes: number }[] = [];
+    replies.forEach((bytes, i) => {
+      if (typeof bytes === 'number' && bytes > threshold) big.push({ key: keys[i]!, bytes });
+      else small.push(keys[i]!);
+    });
+    return { keys: small, big };
   }
 
   private async call(commands: readonly CommandArgs[], name: string): Promise<RespReply[]> {

@@ -6,7 +6,7 @@ import { discoverCluster } from './cluster-topology.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { GuardedKeySource } from './guarded-key-source.js';
 import { nodeState, parseInfo, parseKeyspace } from './info.js';
-import { RedisKeySource, type ScanOptions } from './key-source.js';
+import { type ReadOptions, RedisKeySource, type ScanOptions } from './key-source.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
 import { chooseSentinelNode, chooseUnitNode, pickShardNode, type SourceNodeChoice } from './source-node.js';
@@ -39,7 +39,7 @@ export interface SourceLayout {
 export interface OpenedSource {
   source: KeySource;
   /** The node this session reads, and its process identity (see UnitCheckpoint.scanNode). */
-  node: { address: string; identity: string; label: string };
+  node: { address: string; identity: string; label: string; readOnly?: boolean };
   close(): Promise<void>;
 }
 
@@ -134,7 +134,7 @@ async function inspectNode(endpoint: EndpointConfig, choice: SourceNodeChoice, n
  * pipe (SELECTed on the unit's db; READONLY on a cluster replica), and reads the node's identity.
  * `previous` is the node the checkpoint's cursor belongs to, preferred when it is still fit.
  */
-export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescriptor, scan: ScanOptions, previous?: string, note: (message: string) => void = () => {}): Promise<OpenedSource> {
+export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescriptor, scan: ScanOptions & ReadOptions, previous?: string, note: (message: string) => void = () => {}): Promise<OpenedSource> {
   const notes: string[] = [];
   let choice = await chooseUnitNode(endpoint, unit, previous, notes);
   let pipe: RespPipe;
@@ -164,7 +164,7 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
     const identity = `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} run ${state.runId || 'unknown'}`;
     const inner = new RedisKeySource(pipe, choice.address, scan);
     const source = new GuardedKeySource(inner, pipe, { address: choice.address, role: state.role, ...(state.masterAddress ? { masterAddress: state.masterAddress } : {}), ...(unit.slots ? { slots: unit.slots } : {}) });
-    return { source, node: { address: choice.address, identity, label: choice.label }, close: async () => pipe.close() };
+    return { source, node: { address: choice.address, identity, label: choice.label, readOnly: choice.readOnly }, close: async () => pipe.close() };
   } catch (error) {
     pipe.close();
     throw error;

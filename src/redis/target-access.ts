@@ -25,6 +25,8 @@ export interface TargetLayout {
 
 export interface OpenedSink {
   sink: KeySink;
+  /** Where the writes go: a cluster (slot-routed), or one node's address. */
+  destination: { kind: 'cluster' } | { kind: 'node'; address: string };
   close(): Promise<void>;
 }
 
@@ -33,12 +35,13 @@ export interface OpenedSink {
  * server, a cluster (from any one node's address), or the master a sentinel set names. Also checks
  * the user may run RESTORE and DBSIZE (on every master of a cluster: ACLs are per node).
  */
-export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLayout> {
+/** `writesWithRestore`: false in struct mode, where the target needs no RESTORE permission. */
+export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore = true): Promise<TargetLayout> {
   const notes: string[] = [];
   if (endpoint.topology === 'sentinel') {
     const view = await resolveSentinel('target', endpoint);
     notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
-    const { version, maxDb } = await inspectMaster(endpoint, view.master, notes);
+    const { version, maxDb } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
     return { kind: 'sentinel', redisVersion: version, maxDb, notes };
   }
   const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
@@ -52,7 +55,7 @@ export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLa
     throw new ConfigError([`target ${address} is not a cluster node (INFO says cluster_enabled:0): set type = "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`]);
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
-    const { version, maxDb } = await inspectMaster(endpoint, address, notes);
+    const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
     return { kind: 'standalone', redisVersion: version, maxDb, notes };
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
@@ -64,7 +67,7 @@ export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLa
     topology.shards.map(async (shard) => {
       const node = await connectNode('target', endpoint, shard.master.address);
       try {
-        await probeAccess('target', node, shard.master.address, endpoint.username);
+        await probeAccess('target', node, shard.master.address, endpoint.username, writesWithRestore);
       } finally {
         await quit(node);
       }
@@ -75,7 +78,7 @@ export async function discoverTarget(endpoint: EndpointConfig): Promise<TargetLa
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */
-async function inspectMaster(endpoint: EndpointConfig, address: string, notes: string[]): Promise<{ version: string; maxDb: number }> {
+async function inspectMaster(endpoint: EndpointConfig, address: string, notes: string[], writesWithRestore: boolean): Promise<{ version: string; maxDb: number }> {
   const client = await connectNode('target', endpoint, address);
   try {
     const state = nodeState(parseInfo(await client.info()));
@@ -83,7 +86,7 @@ async function inspectMaster(endpoint: EndpointConfig, address: string, notes: s
       const hint = endpoint.topology === 'sentinel' ? 'a failover is in progress; run again in a moment' : `give the master's address${state.masterAddress ? ` (${state.masterAddress})` : ''}, or the sentinels with sentinel = true`;
       throw new TargetUnavailableError(`target ${address} is a read-only replica: ${hint}`, { retryable: endpoint.topology === 'sentinel' });
     }
-    await probeAccess('target', client, address, endpoint.username);
+    await probeAccess('target', client, address, endpoint.username, writesWithRestore);
     let maxDb = 15;
     const reply = await tryCommand<string[]>(client, 'CONFIG', ['GET', 'databases']);
     if (!reply.refused && reply.value[1]) maxDb = Number(reply.value[1]) - 1;
@@ -119,7 +122,7 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
     if (clustered) {
       if (db !== 0) throw new ConfigError([`target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`]);
       const router = await ClusterRouter.open(endpoint, note);
-      return { sink: new ClusterKeySink(router), close: () => router.close() };
+      return { sink: new ClusterKeySink(router), destination: { kind: 'cluster' }, close: () => router.close() };
     }
   }
   const pipe = await openPipe('target', endpoint, address, db);
@@ -130,15 +133,15 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
     throw new TargetUnavailableError(`target ${address} is a replica now (failover in progress); retrying`, { retryable: true });
   }
   if (!info) note(`target ${address}: INFO refused (${replyText(reply)}); not checking its role`);
-  if (endpoint.topology !== 'sentinel') return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
+  if (endpoint.topology !== 'sentinel') return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
   // A sentinel-managed master: each batch counts only once its replicas have it (see ReplicaAck).
   const replicas = Number(info?.get('connected_slaves') ?? 0);
   const refused = replicas > 0 ? await canWait(pipe) : undefined;
   if (replicas === 0 || refused) {
     note(`target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; writes are not confirmed by replicas, so a failover now may lose the last ones: run verify afterwards`);
-    return { sink: new RedisKeySink(pipe, address), close: async () => pipe.close() };
+    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
   }
-  return { sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }), close: async () => pipe.close() };
+  return { sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }), destination: { kind: 'node', address }, close: async () => pipe.close() };
 }
 
 /** Where CONFIG is blocked (ElastiCache, MemoryDB, Memorystore): the db count, by which SELECTs succeed. */

@@ -20,7 +20,7 @@ export interface PlannedMigration {
  */
 export async function planMigration(config: MigrationConfig, migrationId: string, store: CheckpointStore, note: (message: string) => void): Promise<PlannedMigration> {
   const source = await discoverSource(config.source);
-  const target = await discoverTarget(config.target);
+  const target = await discoverTarget(config.target, config.mode !== 'struct');
   for (const message of [...source.notes, ...target.notes]) note(message);
 
   const stored = await store.loadPlan();

@@ -13,6 +13,9 @@ import { createKeyFilter } from '../core/key-filter.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import type { SourceLayout } from '../redis/source-access.js';
 import type { TargetLayout } from '../redis/target-access.js';
+import { nodeClients } from '../verify/connections.js';
+import type { MigrationVerifyResult } from '../verify/report.js';
+import { verifyMigration } from '../verify/verify-migration.js';
 import { planMigration } from './plan-migration.js';
 import { runUnitSession } from './unit-session.js';
 
@@ -20,7 +23,8 @@ export type RunEvent =
   | { type: 'plan'; plan: MigrationPlan; resumed: boolean; source: SourceLayout; target: TargetLayout }
   | { type: 'progress'; unit: UnitDescriptor; checkpoint: UnitCheckpoint }
   | { type: 'retry'; unit: UnitDescriptor; attempt: number; delayMs: number; reason: string }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  | { type: 'verifying'; level: 'quick' | 'full' };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
@@ -31,6 +35,8 @@ export interface UnitOutcome {
 
 export interface MigrationSummary {
   migrationId: string;
+  /** The check after the copy (config.verify); absent when skipped. */
+  verify?: MigrationVerifyResult;
   status: RunStatus;
   dryRun: boolean;
   units: UnitOutcome[];
@@ -140,7 +146,22 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
 
   const units = plan.units.map((unit) => ({ unit, checkpoint: outcomes.get(unit.id) ?? newCheckpoint(unit.id) }));
   const allDone = units.every((u) => u.checkpoint.status === 'done');
+  let verify: MigrationVerifyResult | undefined;
+  if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
+    emit({ type: 'verifying', level: config.verify });
+    verify = await verifyMigration({
+      config,
+      migrationId: options.migrationId,
+      level: config.verify,
+      maxMismatches: config.maxMismatches,
+      bigKeyBytes: config.bigKeyThreshold || undefined,
+      units: plan.units,
+      open: nodeClients(config, target.kind),
+      shouldStop,
+    });
+  }
   return {
+    ...(verify ? { verify } : {}),
     migrationId: options.migrationId,
     status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
     dryRun: config.dryRun,

@@ -1,10 +1,12 @@
 import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
-import type { CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
+import type { BigKeyCopier, CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
 import { openTargetDb } from '../redis/target-access.js';
+import { copyKeyByType, StructFallbackSink } from '../struct/index.js';
+import { openStructClients, type StructClients } from './struct-clients.js';
 
 export interface UnitSessionOptions {
   config: MigrationConfig;
@@ -29,13 +31,31 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   const { config, unit } = options;
   const note = options.note ?? (() => {});
   const previous = options.checkpoint.scanNode?.split(' ')[0];
-  const opened = await openUnitSource(config.source, unit, config.scan, previous, note);
+  const struct = config.mode === 'struct';
+  const readOptions = { ...config.scan, bigKeyThreshold: struct ? 0 : config.bigKeyThreshold, skipDump: struct, note };
+  const opened = await openUnitSource(config.source, unit, readOptions, previous, note);
   let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
+  let clients: StructClients | undefined;
   try {
     const checkpoint = continueOn(options.checkpoint, opened.node, unit, note);
     target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb, note);
-    const sink = target ? restartAware(target.sink, checkpoint, config.onExistingKey) : undefined;
-    return await copyUnit({
+    let sink: KeySink | undefined;
+    let fallback: StructFallbackSink | undefined;
+    let copyBigKey: BigKeyCopier | undefined;
+    if (target) {
+      clients = await openStructClients(config, unit, opened.node, target.destination);
+      const { source, target: to } = clients;
+      fallback = new StructFallbackSink(target.sink, source, to, {
+        mode: struct ? 'struct' : 'auto',
+        onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; copying by type for the rest of the unit`),
+      });
+      sink = restartAware(fallback, checkpoint, config.onExistingKey);
+      copyBigKey = async (key, replace) => {
+        const result = await copyKeyByType(source, to, key, { replace });
+        return { status: result.status, bytes: result.bytes };
+      };
+    }
+    const done = await copyUnit({
       source: opened.source,
       sink,
       filter: options.filter,
@@ -45,10 +65,24 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
       limiter: options.limiter,
       shouldStop: options.shouldStop,
       onProgress: options.onProgress,
+      copyBigKey,
     });
+    if (fallback) reportStructStats(unit, fallback, note);
+    return done;
   } finally {
-    await Promise.all([opened.close(), target?.close()]);
+    await Promise.all([opened.close(), target?.close(), clients?.close()]);
   }
+}
+
+/** What copying by type could not carry, said once per session (docs/fidelity.md explains each). */
+function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note: (message: string) => void): void {
+  const stats = sink.stats();
+  const notCarried = Object.entries(stats.notCarried).filter(([, n]) => (n ?? 0) > 0);
+  if (stats.structKeys === 0 && notCarried.length === 0) return;
+  const parts = [`${stats.structKeys} key(s) written by type`];
+  if (stats.changedDuringCopy > 0) parts.push(`${stats.changedDuringCopy} changed while being read (run verify)`);
+  if (notCarried.length > 0) parts.push(`not carried: ${notCarried.map(([k, n]) => `${k} ${n}`).join(', ')}${stats.unsupportedExamples.length ? ` (e.g. ${stats.unsupportedExamples.join(', ')})` : ''}`);
+  note(`unit ${unit.id}: ${parts.join('; ')}`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
-import { connectNode, quit } from '../redis/connect.js';
+import { Cluster } from 'ioredis';
+import { baseOptions, connectNode, parseAddress, quit } from '../redis/connect.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
 
@@ -21,7 +22,7 @@ export type OpenVerifyClients = (unit: UnitDescriptor) => Promise<VerifyClients>
  * follows slots (an ioredis Cluster works: the verifier sends single-key commands only).
  */
 export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 'cluster' | 'sentinel'): OpenVerifyClients {
-  if (targetKind === 'cluster') throw new ConfigError(['verify: this build compares against standalone or sentinel targets; a cluster target needs a slot-following client (pass `open` to verifyMigration)']);
+  if (targetKind === 'cluster') return clusterTargetClients(config);
   return async (unit) => {
     const targetAddress = config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
     const source = await connectNode('source', config.source, unit.sourceAddress, unit.sourceDb);
@@ -32,5 +33,29 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
       await quit(source);
       throw error;
     }
+  };
+}
+
+/** A cluster target (db 0 only): one slot-following client, shared by every unit, closed by the last. */
+function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
+  return async (unit) => {
+    if (unit.targetDb !== 0) throw new ConfigError([`verify: a cluster target has db 0 only; unit ${unit.id} maps to db ${unit.targetDb}`]);
+    const source = await connectNode('source', config.source, unit.sourceAddress, unit.sourceDb);
+    const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
+    try {
+      await target.connect();
+    } catch (error) {
+      target.disconnect();
+      await quit(source);
+      throw error;
+    }
+    return {
+      source,
+      target,
+      close: async () => {
+        await quit(source);
+        await target.quit().catch(() => target.disconnect());
+      },
+    };
   };
 }

@@ -32,7 +32,7 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
 
   const args = (id: string, ...extra: string[]) => [
     'migrate', '--source', `redis://${source.address}`, '--target', `redis://${target.address}`,
-    '--id', id, '--state-dir', join(work, 'state'), '--count', String(COUNT), '--progress', 'plain', '--json', ...extra,
+    '--id', id, '--state-dir', join(work, 'state'), '--count', String(COUNT), '--no-adaptive-count', '--progress', 'plain', '--json', ...extra,
   ];
   const batchesAtLeast = (id: string, n: number) => async () => {
     const batches = (await readCheckpoint(id))?.counters.batches ?? 0;
