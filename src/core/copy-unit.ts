@@ -1,5 +1,5 @@
 import type { ConflictPolicy } from './config.js';
-import { type BigKeyCopier, type CheckpointStore, type KeySink, type KeySource, type ReadResult, type UnitCheckpoint, type UnitCounters, type WriteMode, ZERO_COUNTERS } from './contracts.js';
+import { type BigKeyCopier, type CheckpointStore, type KeySink, type KeySource, type ReadResult, type UnitCheckpoint, type UnitCounters, ZERO_COUNTERS } from './contracts.js';
 import { CheckpointConflictError, TargetKeyExistsError } from './errors.js';
 import type { KeyFilter } from './key-filter.js';
 import { formatKey } from './key-format.js';
@@ -20,6 +20,8 @@ export interface CopyUnitOptions {
   shouldStop?: () => boolean;
   /** Batches scanned and read ahead of the one being written (reads overlap writes and RTTs). */
   readAhead?: number;
+  /** Batches sent to the target before the oldest is confirmed. */
+  writeAhead?: number;
   /** Called with every saved checkpoint (progress display, logs). */
   onProgress?: (checkpoint: UnitCheckpoint) => void;
   /** Copies the keys the source reported as too big to DUMP whole (by type, in chunks). */
@@ -42,7 +44,8 @@ const EMPTY_READ: Promise<ReadResult> = Promise.resolve({ records: [], gone: 0 }
  * Copies one unit from its checkpoint until SCAN returns cursor 0 or `shouldStop` says so.
  *
  * A reader scans ahead, firing each batch's DUMP + PTTL without waiting for it, up to `readAhead`
- * batches; the writer RESTOREs batches in SCAN order. After each batch the target confirmed, a
+ * batches; the writer sends up to `writeAhead` batches of RESTOREs before the oldest is confirmed,
+ * and confirms them in SCAN order. After each batch the target confirmed, a
  * checkpoint {cursor, counters} is queued for saving; saves run in order off the critical path,
  * while the next batch is written, and never claim a batch the target has not confirmed.
  *
@@ -57,6 +60,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
   const { source, sink, filter, policy, store, limiter } = options;
   const shouldStop = options.shouldStop ?? (() => false);
   const readAhead = Math.max(1, options.readAhead ?? 4);
+  const writeAhead = Math.max(1, options.writeAhead ?? 2);
   if (options.checkpoint.status === 'done') return options.checkpoint;
 
   let checkpoint: UnitCheckpoint = { ...options.checkpoint, status: 'running', error: undefined };
@@ -123,54 +127,73 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     }
   })();
 
+  /** Writes one batch (RESTOREs, then its big keys) and returns what it adds to the counters. */
+  const writeBatch = async (batch: Batch, rewrite: boolean): Promise<UnitCounters> => {
+    const { records, gone, big = [] } = await batch.read;
+    const d: UnitCounters = { ...ZERO_COUNTERS, scanned: batch.scanned, filtered: batch.filtered, skippedGone: gone, batches: 1 };
+    const replace = policy === 'replace' || (rewrite && policy === 'fail');
+    if (!sink) {
+      // Dry run: count what would be written.
+      d.copied = records.length + big.length;
+      d.bigKeys = big.length;
+      for (const r of records) d.bytes += r.payload.length;
+      for (const b of big) d.bytes += b.bytes;
+      return d;
+    }
+    if (records.length > 0) {
+      const result = await sink.write(records, replace ? 'replace' : 'keep');
+      if (result.existing.length > 0 && policy === 'fail') throw keyExists(result.existing[0]!);
+      d.copied += result.written;
+      d.skippedExisting += result.existing.length;
+      d.skippedGone += result.expired;
+      d.bytes += result.bytes;
+    }
+    if (big.length > 0) await copyBigKeys(big, options.copyBigKey, replace, policy, d);
+    if (rewrite) d.recopied = d.copied;
+    return d;
+  };
+
   let finished = false;
+  // Batches sent to the target and not yet confirmed, oldest first: several in flight hide the
+  // target's round trip. Each is confirmed, counted and checkpointed in SCAN order.
+  const inFlight: { batch: Batch; outcome: Promise<UnitCounters> }[] = [];
+  const nextBatch = async (): Promise<Batch | undefined> => {
+    while (queue.length === 0 && !readerDone) await waitForChange();
+    const batch = queue.shift();
+    notify();
+    if (!batch && readerError !== undefined) throw readerError;
+    return batch;
+  };
   try {
-    while (!shouldStop()) {
-      while (queue.length === 0 && !readerDone) await waitForChange();
-      const batch = queue.shift();
-      if (!batch) {
-        if (readerError !== undefined) throw readerError;
-        break;
-      }
-      notify();
-      const { records, gone, big = [] } = await batch.read;
-
-      const rewrite = resumeFrontier !== null && scanPosition(batch.from) < resumeFrontier;
-      if (needsFrontier && !rewrite && records.length + big.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
-        await settled(); // a save in flight may already extend the frontier
-        if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
-        await settled();
-      }
-
-      counters.scanned += batch.scanned;
-      counters.filtered += batch.filtered;
-      counters.skippedGone += gone;
-      if (sink && records.length > 0) {
-        const mode: WriteMode = policy === 'replace' || (rewrite && policy === 'fail') ? 'replace' : 'keep';
-        const result = await sink.write(records, mode);
-        if (result.existing.length > 0 && policy === 'fail') {
-          const key = result.existing[0]!;
-          throw keyExists(key);
+    let exhausted = false;
+    while (true) {
+      // Fill: send batches until `writeAhead` are in flight (or stop was asked: only drain).
+      while (!exhausted && inFlight.length < writeAhead && !shouldStop()) {
+        if (inFlight.length > 0 && queue.length === 0) break; // do not wait for reads while writes can complete
+        const batch = await nextBatch();
+        if (!batch) {
+          exhausted = true;
+          break;
         }
-        counters.copied += result.written;
-        if (rewrite) counters.recopied += result.written;
-        counters.skippedExisting += result.existing.length;
-        counters.skippedGone += result.expired;
-        counters.bytes += result.bytes;
-      } else if (!sink) {
-        // Dry run: count what would be written.
-        counters.copied += records.length + big.length;
-        counters.bigKeys += big.length;
-        for (const r of records) counters.bytes += r.payload.length;
-        for (const b of big) counters.bytes += b.bytes;
+        const { records, big = [] } = await batch.read;
+        const rewrite = resumeFrontier !== null && scanPosition(batch.from) < resumeFrontier;
+        if (needsFrontier && !rewrite && records.length + big.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
+          await settled(); // a save in flight may already extend the frontier
+          if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
+          await settled();
+        }
+        const outcome = writeBatch(batch, rewrite);
+        outcome.catch(() => {}); // observed when it reaches the head
+        inFlight.push({ batch, outcome });
       }
-      if (sink && big.length > 0) await copyBigKeys(big, options.copyBigKey, policy === 'replace' || (rewrite && policy === 'fail'), policy, counters);
-      counters.batches += 1;
+      const head = inFlight.shift();
+      if (!head) break;
+      const delta = await head.outcome;
+      for (const k of Object.keys(delta) as (keyof UnitCounters)[]) counters[k] += delta[k];
       if (saveError !== undefined) throw saveError;
-
-      finished = batch.to === '0';
-      const frontier = needsFrontier && !finished ? furthestOf(checkpoint.writeFrontier, furthestRead(batch.to)) : null;
-      void save({ cursor: batch.to, counters: { ...counters }, status: finished ? 'done' : 'running', writeFrontier: frontier });
+      finished = head.batch.to === '0';
+      const frontier = needsFrontier && !finished ? furthestOf(checkpoint.writeFrontier, furthestRead(head.batch.to)) : null;
+      void save({ cursor: head.batch.to, counters: { ...counters }, status: finished ? 'done' : 'running', writeFrontier: frontier });
       if (finished) break;
     }
     // Stopped between batches: nothing beyond the cursor was written, so a resume rewrites nothing.
