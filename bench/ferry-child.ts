@@ -7,11 +7,13 @@ import type { RunSample } from './sample.js';
 
 /**
  * (d)/(e) redis-ferry as users run it: the real CLI in a child process, so its peak RSS and CPU
- * are its own (read by exit-stats.ts at exit) and nothing of the bench shares its event loop.
+ * are its own (read by exit-stats.mjs at exit) and nothing of the bench shares its event loop.
  */
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(repoRoot, 'src/cli/main.ts');
-const exitStats = join(repoRoot, 'bench/exit-stats.ts');
+// The bundled CLI, as installed users run it (`npm run build`; run.ts builds it first): no tsx in
+// the child, so peak RSS and start-up CPU are the product's own.
+const cli = join(repoRoot, 'dist/redis-ferry.mjs');
+const exitStats = join(repoRoot, 'bench/exit-stats.mjs');
 
 // A child still running when the bench exits (error, Ctrl-C, kill) goes with it.
 const running = new Set<ChildProcess>();
@@ -47,8 +49,6 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   const statsFile = join(work, 'stats.json');
   const argv = [
     ...(options.nodeArgs ?? []),
-    '--import',
-    'tsx',
     '--import',
     exitStats,
     cli,
@@ -100,7 +100,7 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
       sample: {
         keys: summary.totals.copied,
         bytes: summary.totals.bytes,
-        // The engine's own clock (discovery, planning, copy): node + tsx start-up is in wallMs.
+        // The engine's own clock (discovery, planning, copy): node start-up is in wallMs.
         ms: summary.durationMs,
         wallMs,
         cpuMs: Math.max(0, (stats.userUs + stats.systemUs) / 1000 - (options.startupCpuMs ?? 0)),
@@ -118,7 +118,7 @@ export interface StartupCost {
 }
 
 /**
- * The CLI doing nothing (`migrate --help`): the peak RSS and CPU that are Node + tsx + module
+ * The CLI doing nothing (`migrate --help`): the peak RSS and CPU that are Node + module
  * loading. Its CPU is subtracted from every run's, so "CPU per 1M keys" does not depend on --keys.
  */
 export async function measureStartupCost(): Promise<StartupCost> {
@@ -126,7 +126,7 @@ export async function measureStartupCost(): Promise<StartupCost> {
   const statsFile = join(work, 'stats.json');
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--import', exitStats, cli, 'migrate', '--help'], {
+      const child = spawn(process.execPath, ['--import', exitStats, cli, 'migrate', '--help'], {
         cwd: repoRoot,
         stdio: 'ignore',
         env: { ...process.env, REDIS_FERRY_BENCH_STATS: statsFile },
