@@ -96,6 +96,9 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       if (!config.dryRun) process.stderr.write(`Fix the cause, then resume with: ${resumeCommand(argv)}\n`);
       return 1;
     }
+    if (summary.verifyError) {
+      process.stderr.write(`warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`);
+    }
     if (summary.verify && !summary.verify.passed) {
       process.stderr.write(`redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`);
       return EXIT_MISMATCHES;

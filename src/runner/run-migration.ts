@@ -37,6 +37,8 @@ export interface MigrationSummary {
   migrationId: string;
   /** The check after the copy (config.verify); absent when skipped. */
   verify?: MigrationVerifyResult;
+  /** Why the check after the copy could not run (the copy itself completed). */
+  verifyError?: string;
   status: RunStatus;
   dryRun: boolean;
   units: UnitOutcome[];
@@ -147,6 +149,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const units = plan.units.map((unit) => ({ unit, checkpoint: outcomes.get(unit.id) ?? newCheckpoint(unit.id) }));
   const allDone = units.every((u) => u.checkpoint.status === 'done');
   let verify: MigrationVerifyResult | undefined;
+  let verifyError: string | undefined;
   if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
     emit({ type: 'verifying', level: config.verify });
     verify = await verifyMigration({
@@ -158,10 +161,16 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
       units: plan.units,
       open: nodeClients(config, target.kind),
       shouldStop,
+    }).catch((error: unknown) => {
+      // The copy is complete; a check that cannot run (a user without TYPE/PTTL, say) is reported,
+      // not turned into a failed migration.
+      verifyError = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      return undefined;
     });
   }
   return {
     ...(verify ? { verify } : {}),
+    ...(verifyError ? { verifyError } : {}),
     migrationId: options.migrationId,
     status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
     dryRun: config.dryRun,

@@ -48,6 +48,7 @@ export interface StructFallbackStats {
 export class StructFallbackSink implements KeySink {
   private current: 'restore' | 'struct';
   private restoreConfirmed = false;
+  private probing: Promise<void> | undefined;
   private readonly statsValue: StructFallbackStats;
 
   constructor(
@@ -73,11 +74,18 @@ export class StructFallbackSink implements KeySink {
   }
 
   async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
+    // The copy loop keeps several batches in flight: while one batch's probe RESTORE is out, the
+    // others wait for its verdict, so a refusing target still sees a single refused RESTORE.
+    while (this.probing) await this.probing;
     if (this.current === 'struct') return this.writeByType(records, mode);
     if (this.restoreConfirmed || records.length === 0) return this.inner.write(records, mode);
     // Not yet known whether the target reads these payloads: the first record goes alone.
     const [first, ...rest] = records as [MigrationRecord, ...MigrationRecord[]];
-    const head = await this.restoreOrSwitch([first], mode);
+    const probe = this.restoreOrSwitch([first], mode);
+    this.probing = probe.then(() => {}, () => {}).finally(() => {
+      this.probing = undefined;
+    });
+    const head = await probe;
     if (head === 'switched') return this.writeByType(records, mode);
     // Only a written record proves the format is readable: BUSYKEY is answered before the payload is read.
     if (head.written > 0) this.restoreConfirmed = true;

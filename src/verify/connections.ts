@@ -1,10 +1,22 @@
 import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { chooseUnitNode } from '../redis/source-node.js';
 import { baseOptions, connectNode, parseAddress, quit } from '../redis/connect.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
+
+/**
+ * The unit's source node as it is now (a failover may have moved its slots, a preferred replica
+ * needs READONLY), the same choice a copy session makes.
+ */
+async function openUnitSourceClient(config: MigrationConfig, unit: UnitDescriptor): Promise<Redis> {
+  const choice = await chooseUnitNode(config.source, unit, undefined, []);
+  const client = await connectNode('source', config.source, choice.address, unit.sourceDb);
+  if (choice.readOnly) await client.readonly().catch(() => undefined);
+  return client;
+}
 
 /** The two clients one unit is verified with: its source node and its target db. */
 export interface VerifyClients {
@@ -25,7 +37,7 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
   if (targetKind === 'cluster') return clusterTargetClients(config);
   return async (unit) => {
     const targetAddress = config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
-    const source = await connectNode('source', config.source, unit.sourceAddress, unit.sourceDb);
+    const source = await openUnitSourceClient(config, unit);
     try {
       const target = await connectNode('target', config.target, targetAddress, unit.targetDb);
       return { source, target, close: async () => void (await Promise.all([quit(source), quit(target)])) };
@@ -40,7 +52,7 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
 function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
   return async (unit) => {
     if (unit.targetDb !== 0) throw new ConfigError([`verify: a cluster target has db 0 only; unit ${unit.id} maps to db ${unit.targetDb}`]);
-    const source = await connectNode('source', config.source, unit.sourceAddress, unit.sourceDb);
+    const source = await openUnitSourceClient(config, unit);
     const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
     try {
       await target.connect();
