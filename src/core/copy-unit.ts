@@ -154,6 +154,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
   };
 
   let finished = false;
+  let position = checkpoint.cursor;
   // Batches sent to the target and not yet confirmed, oldest first: several in flight hide the
   // target's round trip. Each is confirmed, counted and checkpointed in SCAN order.
   const inFlight: { batch: Batch; outcome: Promise<UnitCounters> }[] = [];
@@ -192,12 +193,17 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
       for (const k of Object.keys(delta) as (keyof UnitCounters)[]) counters[k] += delta[k];
       if (saveError !== undefined) throw saveError;
       finished = head.batch.to === '0';
+      position = head.batch.to;
       const frontier = needsFrontier && !finished ? furthestOf(checkpoint.writeFrontier, furthestRead(head.batch.to)) : null;
       void save({ cursor: head.batch.to, counters: { ...counters }, status: finished ? 'done' : 'running', writeFrontier: frontier });
       if (finished) break;
     }
-    // Stopped between batches: nothing beyond the cursor was written, so a resume rewrites nothing.
-    if (!finished && needsFrontier) void save({ writeFrontier: null });
+    // Stopped between batches: this attempt wrote nothing past the cursor, but an earlier attempt may
+    // have (up to the frontier it left, not passed yet): keep that one, or the next resume meets BUSYKEY.
+    if (!finished && needsFrontier) {
+      const earlier = resumeFrontier !== null && scanPosition(position) < resumeFrontier ? options.checkpoint.writeFrontier : null;
+      void save({ writeFrontier: earlier });
+    }
     await settled();
   } catch (error) {
     await saving;

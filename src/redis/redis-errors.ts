@@ -47,7 +47,7 @@ export function describeConnectError(side: Side, address: string, error: unknown
   if (/^NOAUTH/.test(message)) return new Cls(`${where} requires a password (NOAUTH): set password in ${section(side)}`, { cause: error });
   if (/AUTH.*without any password configured|AUTH <password> called without/i.test(message)) return new Cls(`${where} has no password set but one was given: leave password empty (password = "") in ${section(side)}`, { cause: error });
   if (/^NOPERM/.test(message)) return new Cls(`${where}: the user lacks a permission (${message.split('\n')[0]}); grant it with ACL SETUSER, or use another user`, { cause: error });
-  if (/Connection is closed|ECONNRESET|socket hang up/i.test(message) || code === 'ECONNRESET') return new Cls(`${where} closed the connection during the handshake: if the server expects TLS, set tls = true in ${section(side)}`, { cause: error, retryable: true });
+  if (/Connection is closed|ECONNRESET|EPIPE|socket hang up/i.test(message) || code === 'ECONNRESET' || code === 'EPIPE') return new Cls(`${where} closed the connection during the handshake: if the server expects TLS, set tls = true in ${section(side)}`, { cause: error, retryable: true });
   return new Cls(`cannot use ${where}: ${message.split('\n')[0]}`, { cause: error });
 }
 

@@ -45,6 +45,24 @@ describe('Function: copyUnit', () => {
     assert.equal(sink.data.size, 100);
   });
 
+  it('a clean stop inside an earlier attempt\'s rewrite window keeps that window for the next resume', async () => {
+    const store = new MemoryCheckpointStore();
+    const sink = new FakeSink();
+    sink.failOnWrite = 3;
+    const source = new FakeSource(keys(100), 10);
+    await assert.rejects(copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }));
+    sink.failOnWrite = undefined;
+    // Act: a resume that stops after one batch, still inside the window, then one that finishes.
+    const writesBefore = sink.modes.length;
+    const stopped = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: (await store.loadUnit('u'))!, shouldStop: () => sink.modes.length > writesBefore, writeAhead: 1 });
+    assert.equal(stopped.status, 'running');
+    assert.notEqual(stopped.writeFrontier, null, 'the earlier attempt\'s frontier is kept');
+    const final = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: stopped });
+    // Assess: no BUSYKEY on the failed attempt's own writes, and every key once.
+    assert.equal(final.status, 'done');
+    assert.equal(final.counters.copied, 100);
+  });
+
   it('with skip, keys the target already holds are left alone and counted', async () => {
     const sink = new FakeSink();
     sink.data.set(Buffer.from('k3').toString('hex'), Buffer.from('theirs'));
