@@ -4,6 +4,8 @@ import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { migrateCommand } from './migrate-command.js';
 import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
 import { version } from './version.js';
+import { registerStartCommand } from './start-command.js';
+import { registerStatusCommand } from './status-command.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -85,6 +87,9 @@ export function buildProgram(): Command {
       process.exitCode = await verifyCommand(config, flags);
     });
 
+  // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
+  registerStartCommand(program);
+  registerStatusCommand(program);
 
   return program;
 }

@@ -1,0 +1,173 @@
+import { Duration, Names, type RemovalPolicy, type aws_lambda as lambda, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
+
+export interface MigratorFunctions {
+  readonly plan: lambda.IFunction;
+  readonly copy: lambda.IFunction;
+  readonly report: lambda.IFunction;
+  readonly recordFailure: lambda.IFunction;
+}
+
+export interface MigrationStateMachineProps {
+  readonly functions: MigratorFunctions;
+  /** Units copied at once (the Distributed Map's MaxConcurrency). */
+  readonly maxConcurrency: number;
+  /** Copy slices one unit's child execution runs before the round ends (keeps its history bounded). */
+  readonly maxSlicesPerUnitExecution: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** Names of the states, shared with tests and docs. */
+export const STATE = {
+  plan: 'Plan',
+  units: 'Units',
+  copy: 'Copy',
+  unitLoop: 'UnitDone?',
+  unitDone: 'UnitDone',
+  unitYield: 'UnitSliceBudgetUsed',
+  recordUnitFailure: 'RecordUnitFailure',
+  unitFailed: 'UnitFailed',
+  report: 'Report',
+  finished: 'Finished?',
+  done: 'MigrationDone',
+  nextRound: 'NextRound',
+  continued: 'ContinuedAsNew',
+  recordPlanFailure: 'RecordPlanFailure',
+  recordRunFailure: 'RecordRunFailure',
+  failed: 'MigrationFailed',
+} as const;
+
+/**
+ * Plan → Distributed Map over units (each unit a child execution: Copy → Choice(done?) → Copy …)
+ * → Report → Choice(finished?) → done, or NextRound: the run restarts as a new execution with the
+ * same migration id. Child executions have their own history, and a child stops after
+ * `maxSlicesPerUnitExecution` slices, so no execution nears the 25,000-event limit whatever the data
+ * size or unit count. Catches record failures on the unit and the migration, then fail the
+ * execution with a readable cause.
+ */
+export class MigrationStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: MigrationStateMachineProps) {
+    super(scope, id);
+    const { functions } = props;
+    // A fixed name lets the state machine start its own next round without a circular reference.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80 });
+    const self = sfn.StateMachine.fromStateMachineName(this, 'Self', stateMachineName);
+
+    const failed = new sfn.Fail(this, STATE.failed, { errorPath: '$.error', causePath: '$.cause' });
+    const recordRunFailure = this.invoke(STATE.recordRunFailure, functions.recordFailure, {
+      scope: 'run',
+      migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      error: sfn.JsonPath.objectAt('$.error'),
+    }).next(failed);
+    const recordPlanFailure = this.invoke(STATE.recordPlanFailure, functions.recordFailure, {
+      scope: 'plan',
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      input: sfn.JsonPath.entirePayload,
+      error: sfn.JsonPath.objectAt('$.error'),
+    }).next(failed);
+
+    const plan = this.invoke(STATE.plan, functions.plan, { executionName: sfn.JsonPath.stringAt('$$.Execution.Name'), input: sfn.JsonPath.entirePayload });
+    addRetriers(plan, PLAN_RETRIERS);
+    plan.addCatch(recordPlanFailure, { resultPath: '$.error' });
+
+    const units = new sfn.DistributedMap(this, STATE.units, {
+      itemsPath: '$.unitIds',
+      itemSelector: {
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        unitId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        slices: 0,
+      },
+      maxConcurrency: props.maxConcurrency,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      toleratedFailurePercentage: 0,
+      label: 'Units',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    units.itemProcessor(this.unitLoop(props));
+    units.addCatch(recordRunFailure, { resultPath: '$.error' });
+
+    const report = new tasks.LambdaInvoke(this, STATE.report, {
+      lambdaFunction: functions.report,
+      payload: sfn.TaskInput.fromObject({ migrationId: sfn.JsonPath.stringAt('$.migrationId'), runId: sfn.JsonPath.stringAt('$.runId'), round: sfn.JsonPath.numberAt('$.round') }),
+      retryOnServiceExceptions: false,
+      resultSelector: { finished: sfn.JsonPath.objectAt('$.Payload.finished'), pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'), summary: sfn.JsonPath.objectAt('$.Payload.summary') },
+      resultPath: '$.report',
+    });
+    addRetriers(report, BOOKKEEPING_RETRIERS);
+    report.addCatch(recordRunFailure, { resultPath: '$.error' });
+
+    const continued = new sfn.Succeed(this, STATE.continued, { comment: 'The run goes on in the next round\'s execution.' });
+    const nextRound = new tasks.StepFunctionsStartExecution(this, STATE.nextRound, {
+      stateMachine: self,
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      // Derived from the run: a retried or redriven hand-off finds the round already started.
+      name: sfn.JsonPath.stringAt('$.nextExecutionName'),
+      input: sfn.TaskInput.fromObject({ migrationId: sfn.JsonPath.stringAt('$.migrationId'), runId: sfn.JsonPath.stringAt('$.runId'), round: sfn.JsonPath.numberAt('$.nextRound') }),
+      associateWithParent: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    nextRound.addRetry({ errors: ['StepFunctions.ExecutionAlreadyExistsException'], maxAttempts: 0 });
+    nextRound.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    nextRound.addCatch(continued, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: sfn.JsonPath.DISCARD });
+    nextRound.addCatch(recordRunFailure, { resultPath: '$.error' });
+
+    const finished = new sfn.Choice(this, STATE.finished)
+      .when(sfn.Condition.booleanEquals('$.report.finished', true), new sfn.Succeed(this, STATE.done, { outputPath: '$.report.summary' }))
+      .otherwise(nextRound.next(continued));
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      comment: 'redis-ferry: copies Redis data with SCAN + DUMP + RESTORE in resumable Lambda slices',
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(units).next(report).next(finished)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      // The state holds ids and counters only (never configs or passwords), so full logging is safe.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+
+  /** One unit's child execution: Copy → Choice(done?) → Copy …, bounded by the slice budget. */
+  private unitLoop(props: MigrationStateMachineProps): sfn.IChainable {
+    const unitFailed = new sfn.Fail(this, STATE.unitFailed, { errorPath: '$.error', causePath: '$.cause' });
+    const recordUnitFailure = this.invoke(STATE.recordUnitFailure, props.functions.recordFailure, {
+      scope: 'unit',
+      migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      unitId: sfn.JsonPath.stringAt('$.unitId'),
+      error: sfn.JsonPath.objectAt('$.error'),
+    });
+
+    const copy = new tasks.LambdaInvoke(this, STATE.copy, {
+      lambdaFunction: props.functions.copy,
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      retryOnServiceExceptions: false,
+      outputPath: '$.Payload',
+    });
+    addRetriers(copy, COPY_RETRIERS);
+    copy.addCatch(recordUnitFailure.next(unitFailed), { resultPath: '$.error' });
+
+    const loop = new sfn.Choice(this, STATE.unitLoop)
+      .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, STATE.unitDone))
+      .when(
+        sfn.Condition.numberGreaterThanEquals('$.slices', props.maxSlicesPerUnitExecution),
+        new sfn.Succeed(this, STATE.unitYield, { comment: 'Slice budget of this child execution used; the next round continues the unit.' }),
+      )
+      .otherwise(copy);
+    return copy.next(loop);
+  }
+
+  /** A bookkeeping Lambda task whose state output is the function's return value. */
+  private invoke(id: string, fn: lambda.IFunction, payload: Record<string, unknown>): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: fn, payload: sfn.TaskInput.fromObject(payload), retryOnServiceExceptions: false, outputPath: '$.Payload' });
+    if (id !== STATE.plan) addRetriers(task, BOOKKEEPING_RETRIERS);
+    return task;
+  }
+}

@@ -1,0 +1,140 @@
+import { Duration, RemovalPolicy, type aws_dynamodb as dynamodb, type aws_ec2 as ec2, type aws_iam as iam, aws_logs as logs, type aws_secretsmanager as secretsmanager, type aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { LAMBDA_ENV } from '../../src/cloud/lambda-settings.js';
+import { CheckpointTable } from './checkpoint-table.js';
+import { MigrationSchedule, type MigrationScheduleOptions } from './migration-schedule.js';
+import { MigrationStateMachine } from './migration-state-machine.js';
+import { MigratorFunction } from './migrator-function.js';
+import { acknowledgeMigratorFindings } from './nag-acknowledgments.js';
+import { validateMigratorProps } from './redis-migrator-props.js';
+
+export interface RedisMigratorProps {
+  /**
+   * Secrets holding the Redis passwords (referenced by ARN in the execution input). Only the plan
+   * and copy functions may read them, and only these.
+   * @default - no secrets: for Redis servers without AUTH
+   */
+  readonly secrets?: secretsmanager.ISecret[];
+  /**
+   * VPC to run the functions in, to reach ElastiCache/MemoryDB or self-managed Redis. The subnets
+   * need a route to DynamoDB and Secrets Manager (NAT, or VPC endpoints).
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group with all outbound traffic allowed */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Memory of the copy function (and the plan function, which discovers both sides). @default 1024 */
+  readonly memorySize?: number;
+  /** Timeout of the copy function; each invocation copies until shortly before it. @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+  /** Optional cap on each copy invocation's copying time (shorter slices, more frequent checkpoints of progress). @default - until the safety margin before the timeout */
+  readonly copyTimeBudget?: Duration;
+  /** Units (shards × dbs) copied at once. @default 8 */
+  readonly maxConcurrency?: number;
+  /**
+   * Copy slices per unit per execution before the run continues in a new execution; bounds the
+   * execution history (see docs/serverless.md). @default 300
+   */
+  readonly maxSlicesPerUnitExecution?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Retention of the functions' and the state machine's logs. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** How long a finished migration's checkpoints are kept (DynamoDB TTL); zero keeps them. @default Duration.days(30) */
+  readonly checkpointRetention?: Duration;
+  /** Run a migration on a schedule, each run a new migration id derived from its time. @default - none */
+  readonly schedule?: MigrationScheduleOptions;
+}
+
+/** Defaults in one place (STYLE.md §2). */
+export const MIGRATOR_DEFAULTS = {
+  memorySize: 1024,
+  timeout: Duration.minutes(15),
+  maxConcurrency: 8,
+  maxSlicesPerUnitExecution: 300,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  checkpointRetention: Duration.days(30),
+} as const;
+
+/**
+ * The serverless migrator: a checkpoint table, four Lambda functions (plan, copy, report,
+ * record-failure), the Step Functions workflow that drives them, and optionally a schedule.
+ * Every function gets only the table actions it uses, and only plan and copy read the secrets.
+ */
+export class RedisMigrator extends Construct {
+  readonly table: dynamodb.Table;
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: { plan: MigratorFunction; copy: MigratorFunction; report: MigratorFunction; recordFailure: MigratorFunction };
+  readonly schedule?: MigrationSchedule;
+
+  constructor(scope: Construct, id: string, props: RedisMigratorProps = {}) {
+    super(scope, id);
+    validateMigratorProps(props);
+    const d = MIGRATOR_DEFAULTS;
+    const timeout = props.timeout ?? d.timeout;
+    const memorySize = props.memorySize ?? d.memorySize;
+    const maxConcurrency = props.maxConcurrency ?? d.maxConcurrency;
+    const logRetention = props.logRetention ?? d.logRetention;
+    const logRemovalPolicy = RemovalPolicy.DESTROY;
+
+    this.table = new CheckpointTable(this, 'Checkpoints', { removalPolicy: props.tableRemovalPolicy }).table;
+
+    // A unit's lease outlives the longest invocation; a run's claim outlives a slice plus its retries.
+    const timeoutMs = timeout.toMilliseconds();
+    const common: Record<string, string> = {
+      [LAMBDA_ENV.tableName]: this.table.tableName,
+      [LAMBDA_ENV.leaseMs]: String(timeoutMs + 60_000),
+      [LAMBDA_ENV.claimTtlMs]: String(2 * timeoutMs + 5 * 60_000),
+      [LAMBDA_ENV.retentionDays]: String((props.checkpointRetention ?? d.checkpointRetention).toDays({ integral: false })),
+      POWERTOOLS_SERVICE_NAME: 'redis-ferry',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
+    const base = { logRetention, logRemovalPolicy };
+
+    const plan = new MigratorFunction(this, 'Plan', { ...base, ...network, entry: 'plan.ts', description: 'plan: validate input, discover units, create or resume the plan', memorySize, timeout: Duration.minutes(5), environment: common });
+    const copy = new MigratorFunction(this, 'Copy', {
+      ...base,
+      ...network,
+      entry: 'copy.ts',
+      description: 'copy: one time-boxed slice of one unit',
+      memorySize,
+      timeout,
+      environment: {
+        ...common,
+        [LAMBDA_ENV.maxConcurrency]: String(maxConcurrency),
+        [LAMBDA_ENV.safetyMarginMs]: String(Math.min(60_000, Math.floor(timeoutMs / 4))),
+        ...(props.copyTimeBudget ? { [LAMBDA_ENV.timeBudgetMs]: String(props.copyTimeBudget.toMilliseconds()) } : {}),
+      },
+    });
+    // Report and record-failure talk to DynamoDB only: no VPC, no secrets.
+    const report = new MigratorFunction(this, 'Report', { ...base, entry: 'report.ts', description: 'report: sum counters, finish the migration', memorySize: 256, timeout: Duration.minutes(2), environment: common });
+    const recordFailure = new MigratorFunction(this, 'RecordFailure', { ...base, entry: 'record-failure.ts', description: 'record-failure: record a failure, give a readable cause', memorySize: 256, timeout: Duration.minutes(1), environment: common });
+    this.functions = { plan, copy, report, recordFailure };
+
+    // Least privilege: the item-level actions each function actually calls, on this table only.
+    const grantTable = (fn: MigratorFunction, actions: string[]) => this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
+    grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
+    grantTable(copy, ['GetItem', 'UpdateItem']);
+    grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
+    grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
+    for (const secret of props.secrets ?? []) {
+      secret.grantRead(plan);
+      secret.grantRead(copy);
+    }
+
+    const workflow = new MigrationStateMachine(this, 'Workflow', {
+      functions: this.functions,
+      maxConcurrency,
+      maxSlicesPerUnitExecution: props.maxSlicesPerUnitExecution ?? d.maxSlicesPerUnitExecution,
+      logRetention,
+      logRemovalPolicy,
+    });
+    this.stateMachine = workflow.stateMachine;
+
+    if (props.schedule) this.schedule = new MigrationSchedule(this, 'Schedule', { ...props.schedule, stateMachine: this.stateMachine });
+    acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined });
+  }
+}

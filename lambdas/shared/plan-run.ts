@@ -1,0 +1,74 @@
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { type CloudConfig, parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
+import { roundExecutionName } from '../../src/cloud/execution-names.js';
+import { ConfigError, MigrationError } from '../../src/core/errors.js';
+import { defaultMigrationId } from '../../src/core/migration-id.js';
+import { planMigration } from '../../src/runner/plan-migration.js';
+import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
+
+/** Built by the state machine: the execution's name and its input, as given. */
+export interface PlanEvent {
+  executionName: string;
+  input: unknown;
+}
+
+/** Ids and counts only: this is what the state carries through the whole run. */
+export interface PlanResult {
+  migrationId: string;
+  /** The first execution's name: every round of the run claims the migration under it. */
+  runId: string;
+  round: number;
+  nextRound: number;
+  /** Units not yet done: the Map's items. */
+  unitIds: string[];
+  unitCount: number;
+  resumed: boolean;
+  /** Name for the execution that continues this run, if this round does not finish it. */
+  nextExecutionName: string;
+}
+
+/**
+ * Validates the input, claims the migration for this run (a second run of the same migration
+ * stops here), stores the secret-free config, discovers both sides and creates or resumes the plan.
+ */
+export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanResult> {
+  if (!event || typeof event.executionName !== 'string') throw new ConfigError(['plan event: expected { executionName, input }']);
+  const input = parseExecutionInput(event.input);
+  const { dynamo, settings } = deps;
+  let runId: string;
+  let round: number;
+  let migrationId: string;
+  let cloud: CloudConfig;
+  let state: DynamoMigrationState;
+
+  if (input.kind === 'start') {
+    runId = event.executionName;
+    round = 0;
+    cloud = parseCloudConfig(input.config, 'input.config');
+    migrationId = resolveMigrationId(input, cloud);
+    state = new DynamoMigrationState(dynamo, settings.tableName, migrationId);
+    await state.claim(runId, { ttlMs: settings.claimTtlMs, round, start: { config: cloud.stored, identity: defaultMigrationId(cloud.config), dryRun: cloud.config.dryRun } });
+  } else {
+    ({ runId, round, migrationId } = input);
+    ({ state, cloud } = await openMigration(deps, migrationId, runId, { claim: true, round }));
+  }
+  deps.log.info('planning', { migrationId, runId, round });
+
+  try {
+    const config = await resolveConfig(cloud, deps.resolveSecret);
+    const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, { owner: `${runId}/plan`, runId, leaseMs: settings.leaseMs });
+    const { plan, resumed } = await planMigration(config, migrationId, store, (message) => deps.log.info(message, { migrationId }));
+    const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
+    const unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
+    return { migrationId, runId, round, nextRound: round + 1, unitIds, unitCount: plan.units.length, resumed, nextExecutionName: roundExecutionName(runId, round + 1) };
+  } catch (error) {
+    // A plan that cannot go on (bad password, target not empty) releases the migration at once, so
+    // a restart after the fix need not wait for the claim to lapse. A retryable error keeps it.
+    if (!(error instanceof MigrationError && error.retryable)) {
+      const message = (error as Error)?.message ?? String(error);
+      await state.fail(runId, { error: (error as Error)?.name ?? 'Error', message }).catch(() => false);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { defaultMigrationId, isValidMigrationId } from '../core/migration-id.js';
+import { scheduledMigrationId } from './execution-names.js';
+import { type EndpointSecretRefs, isSecretArn, type SecretRefs } from './secret-refs.js';
+
+/**
+ * The execution input of the state machine, and the secret-free "cloud config" inside it.
+ *
+ *   { "migrationId"?: "orders-copy",            // default: derived from the config (or the schedule)
+ *     "config": { "source": { "addresses": ["10.0.0.5:6379"], "passwordSecretArn": "arn:…" },
+ *                 "target": { "addresses": ["10.0.1.7:6379"], "passwordSecretArn": "arn:…" }, … } }
+ *
+ * `config` is a MigrationConfigInput (src/core/config.ts) in which every `password` is replaced by
+ * `passwordSecretArn` (and `sentinelPassword` by `sentinelPasswordSecretArn`). A scheduled start adds
+ * `scheduledTime` (and optionally `migrationIdPrefix`); later rounds of a run carry only
+ * `{ migrationId, runId, round }` and read the config back from the migration item.
+ */
+
+const migrationId = z.string().refine(isValidMigrationId, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+/** Step Functions adds this to the input of an execution started by another one. */
+const startedBy = z.string().optional();
+
+const startSchema = z.strictObject({
+  migrationId: migrationId.optional(),
+  migrationIdPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,46}$/, 'use 1-47 letters, digits, ".", "_" or "-" (the schedule time is appended)')
+    .optional(),
+  scheduledTime: z.string().min(1).optional(),
+  config: z.record(z.string(), z.unknown(), { message: 'is required: the migration config, with passwordSecretArn in place of each password' }),
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedBy,
+});
+
+const continueSchema = z.strictObject({
+  migrationId,
+  runId: z.string().min(1).max(80),
+  round: z.number().int().min(1),
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedBy,
+});
+
+export type StartInput = z.infer<typeof startSchema> & { kind: 'start' };
+export type ContinueInput = z.infer<typeof continueSchema> & { kind: 'continue' };
+export type ExecutionInput = StartInput | ContinueInput;
+
+/** What a user (or a schedule) passes to StartExecution. */
+export interface StartExecutionInput {
+  migrationId?: string;
+  migrationIdPrefix?: string;
+  scheduledTime?: string;
+  config: Record<string, unknown>;
+}
+
+function issuesToProblems(where: string, issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = [where, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.join(', ')}`;
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** Validates the raw execution input; a later round is recognised by its `runId`. */
+export function parseExecutionInput(raw: unknown): ExecutionInput {
+  if (raw && typeof raw === 'object' && 'runId' in raw) {
+    const parsed = continueSchema.safeParse(raw);
+    if (!parsed.success) throw new ConfigError(issuesToProblems('input', parsed.error.issues));
+    return { ...parsed.data, kind: 'continue' };
+  }
+  const parsed = startSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(issuesToProblems('input', parsed.error.issues));
+  if (parsed.data.migrationId && parsed.data.scheduledTime) {
+    throw new ConfigError(['input: give either migrationId or scheduledTime (a schedule derives a new id per run), not both']);
+  }
+  return { ...parsed.data, kind: 'start' };
+}
+
+/** A validated cloud config, split into the stored (ARN-bearing, secret-free) form and its parts. */
+export interface CloudConfig {
+  /** As given, with ARNs and without passwords: what the migration item keeps. */
+  stored: Record<string, unknown>;
+  /** The config without any secret refs: parseConfig's input once secrets are applied. */
+  input: MigrationConfigInput;
+  refs: SecretRefs;
+  /** Validated without passwords: enough for ids, identity and planning messages. */
+  config: MigrationConfig;
+}
+
+/**
+ * Checks a cloud config: passwords must be secret ARNs, no local file paths (a Lambda has none),
+ * and everything else as parseConfig demands. All problems are reported at once.
+ */
+export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${where}: must be an object`]);
+  const stored = structuredClone(raw) as Record<string, unknown>;
+  const input = structuredClone(raw) as Record<string, unknown>;
+  const problems: string[] = [];
+  const refs: SecretRefs = { source: {}, target: {} };
+
+  for (const side of ['source', 'target'] as const) {
+    const endpoint = input[side];
+    if (!endpoint || typeof endpoint !== 'object') continue; // parseConfig reports it
+    const ep = endpoint as Record<string, unknown>;
+    for (const [plain, refKey] of [['password', 'passwordSecretArn'], ['sentinelPassword', 'sentinelPasswordSecretArn']] as const) {
+      if (ep[plain] !== undefined && ep[plain] !== '') {
+        problems.push(`${where}.${side}.${plain}: passwords must not appear in an execution input (it is kept in the execution history); store it in Secrets Manager and give the secret's ARN as ${side}.${refKey}`);
+      }
+      delete ep[plain];
+      const arn = ep[refKey];
+      if (arn === undefined) continue;
+      if (!isSecretArn(arn)) problems.push(`${where}.${side}.${refKey}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
+      else (refs[side] as EndpointSecretRefs)[refKey] = arn;
+      delete ep[refKey];
+    }
+    const tls = ep.tls as Record<string, unknown> | undefined;
+    if (tls && typeof tls === 'object' && tls.caFile !== undefined) {
+      problems.push(`${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`);
+    }
+  }
+
+  let config: MigrationConfig | undefined;
+  try {
+    config = parseConfig(input, (path) => `${where}.${path}`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { stored, input: input as MigrationConfigInput, refs, config };
+}
+
+/** The migration id a start input names, or derives: from the schedule time, else from the config. */
+export function resolveMigrationId(input: StartInput, cloud: CloudConfig): string {
+  if (input.migrationId) return input.migrationId;
+  if (input.scheduledTime) return scheduledMigrationId(input.migrationIdPrefix ?? 'scheduled', input.scheduledTime);
+  return defaultMigrationId(cloud.config);
+}
+
+/**
+ * Turns a locally loaded config (a redis-shake file where each password is a secret ARN) into an
+ * execution input. A password that is not an ARN is refused: it would land in the execution history.
+ */
+export function toExecutionInput(config: MigrationConfig, migrationId?: string): StartExecutionInput {
+  const problems: string[] = [];
+  const out = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const side of ['source', 'target'] as const) {
+    const ep = out[side]!;
+    for (const [plain, refKey, name] of [['password', 'passwordSecretArn', 'password'], ['sentinelPassword', 'sentinelPasswordSecretArn', 'sentinel_password']] as const) {
+      const value = ep[plain];
+      delete ep[plain];
+      if (value === undefined || value === '') continue;
+      if (isSecretArn(value)) ep[refKey] = value;
+      else problems.push(`${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password = "arn:aws:secretsmanager:…"), never the password itself: it would be stored in the execution history`);
+    }
+    const tls = ep.tls as Record<string, unknown>;
+    if (tls.caFile !== undefined) problems.push(`${side} tls_ca_file: the Lambda functions have no local files; remove it to trust the public CAs`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const input: StartExecutionInput = { ...(migrationId ? { migrationId } : {}), config: out };
+  parseCloudConfig(input.config); // the Lambda will check the same; fail here first
+  return input;
+}

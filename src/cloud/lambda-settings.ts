@@ -1,0 +1,69 @@
+/**
+ * The environment the Lambda functions read (once per container), set by the CDK construct. Names
+ * and defaults live here so the construct that writes them and the handlers that read them agree.
+ */
+export const LAMBDA_ENV = {
+  tableName: 'TABLE_NAME',
+  claimTtlMs: 'CLAIM_TTL_MS',
+  leaseMs: 'LEASE_MS',
+  safetyMarginMs: 'COPY_SAFETY_MARGIN_MS',
+  timeBudgetMs: 'COPY_TIME_BUDGET_MS',
+  maxConcurrency: 'MAX_CONCURRENCY',
+  retentionDays: 'RETENTION_DAYS',
+  secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
+} as const;
+
+export interface LambdaSettings {
+  /** The checkpoint table. */
+  tableName: string;
+  /** How long a run's claim on a migration holds without a heartbeat. */
+  claimTtlMs: number;
+  /** How long a unit stays leased to the worker after each checkpoint it writes. */
+  leaseMs: number;
+  /** Time a copy invocation keeps free before its timeout (for the batch in hand and the last save). */
+  safetyMarginMs: number;
+  /** Optional cap on each copy invocation's copying time. */
+  timeBudgetMs?: number;
+  /** The Map's concurrency: the rate limit is split across this many units at once. */
+  maxConcurrency: number;
+  /** Days finished checkpoints are kept (DynamoDB TTL); 0 keeps them forever. */
+  retentionDays: number;
+  /** How long a secret read from Secrets Manager is reused by a warm container. */
+  secretCacheTtlMs: number;
+}
+
+export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
+  claimTtlMs: 30 * 60_000,
+  leaseMs: 16 * 60_000,
+  safetyMarginMs: 60_000,
+  maxConcurrency: 8,
+  retentionDays: 30,
+  secretCacheTtlMs: 15 * 60_000,
+};
+
+/** Reads the settings; a missing table or a malformed number is a deployment error, named here. */
+export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
+  const problems: string[] = [];
+  const number = (key: keyof typeof LAMBDA_ENV, fallback: number | undefined): number | undefined => {
+    const raw = env[LAMBDA_ENV[key]];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) problems.push(`${LAMBDA_ENV[key]}=${JSON.stringify(raw)} must be a number >= 0`);
+    return value;
+  };
+  const tableName = env[LAMBDA_ENV.tableName];
+  if (!tableName) problems.push(`${LAMBDA_ENV.tableName} is not set`);
+  const d = DEFAULT_LAMBDA_SETTINGS;
+  const settings: LambdaSettings = {
+    tableName: tableName ?? '',
+    claimTtlMs: number('claimTtlMs', d.claimTtlMs)!,
+    leaseMs: number('leaseMs', d.leaseMs)!,
+    safetyMarginMs: number('safetyMarginMs', d.safetyMarginMs)!,
+    timeBudgetMs: number('timeBudgetMs', undefined),
+    maxConcurrency: Math.max(1, number('maxConcurrency', d.maxConcurrency)!),
+    retentionDays: number('retentionDays', d.retentionDays)!,
+    secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
+  };
+  if (problems.length > 0) throw new Error(`redis-ferry Lambda misconfigured: ${problems.join('; ')}`);
+  return settings;
+}

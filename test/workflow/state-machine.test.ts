@@ -1,0 +1,278 @@
+import './helpers/polyfills.js';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Redis } from 'ioredis';
+import { STATE } from '../../infra/constructs/migration-state-machine.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { assertSameData } from '../helpers/compare-data.js';
+import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
+import { type CapturedConsole, captureConsole } from './helpers/capture-console.js';
+import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
+import { LOCAL_AWS_ENV, type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
+import { type ExecutionRecord, type InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
+import { type SynthesizedApp, synthApp } from './helpers/synth-app.js';
+import { loadTemplateMachine } from './helpers/template-machine.js';
+
+/**
+ * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
+ * the cloud assembly, real redis-server processes and DynamoDB's API (dynalite): standalone →
+ * standalone, many short slices, several rounds, lost Lambda responses, a zombie invocation,
+ * a key conflict with restart, a second run refused, a scheduled run.
+ */
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const SOURCE_PASSWORD = 'src-Secret-Pa55!word';
+const TARGET_PASSWORD = 'tgt-Secret-Pa55?word';
+const SOURCE_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/source-AbCdEf';
+const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/target-GhIjKl';
+
+let source: RedisServer;
+let target: RedisServer;
+let dynamo: LocalDynamo;
+let secrets: FakeSecrets;
+let app: SynthesizedApp;
+let workflow: LocalWorkflow;
+let tableName: string;
+let logs: CapturedConsole;
+let keyCount = 0;
+
+const config = (extra: Record<string, unknown> = {}) => ({
+  source: { addresses: [source.address], passwordSecretArn: SOURCE_SECRET },
+  target: { addresses: [target.address], passwordSecretArn: TARGET_SECRET },
+  scan: { count: 10 },
+  ...extra,
+});
+
+const store = (migrationId: string) => new DynamoCheckpointStore(dynamo.client, tableName, migrationId, { owner: 'test', runId: 'test' });
+const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
+const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
+const allEvents = (chain: ExecutionRecord[]) => chain.flatMap((e) => e.events);
+
+async function assertCopied(): Promise<void> {
+  for (const db of [0, 1]) await assertSameData(source.client({ db }), target.client({ db }));
+}
+
+async function flushTarget(): Promise<void> {
+  await target.client().flushall();
+}
+
+/** A hook giving the first copy slice of `unitId` a longer time budget (as the event field allows). */
+function withFirstSliceBudget(unitId: string, budgetMs: number): InvokeHook {
+  let given = false;
+  return async (invocation, call) => {
+    if (invocation.state === STATE.copy && invocation.payload.unitId === unitId && !given) {
+      given = true;
+      invocation.payload.timeBudgetMs = budgetMs;
+    }
+    return call();
+  };
+}
+
+/**
+ * Runs `migrationId` into an empty target on which, after the plan's preflight and before db0's
+ * first slice, a source key appears. That slice gets time for the whole unit: with nothing to
+ * resume, every batch is written with plain RESTORE, so the copy must stop at that key rather
+ * than overwrite it. Asserts the readable failure and returns the key.
+ */
+async function failOnConflict(migrationId: string): Promise<Buffer> {
+  await flushTarget();
+  const [, keys] = (await source.client({ db: 0 }).scanBuffer('0', 'COUNT', 1000)) as [Buffer, Buffer[]];
+  const conflictKey = keys[keys.length - 1]!;
+  const longSlice = withFirstSliceBudget('db0', 60_000);
+  let planted = false;
+  workflow.hook = async (invocation, call) => {
+    if (invocation.state === STATE.copy && invocation.payload.unitId === 'db0' && !planted) {
+      planted = true;
+      await target.client({ db: 0 }).set(conflictKey, 'already here');
+    }
+    return longSlice(invocation, call);
+  };
+  const failed = final(await workflow.start({ migrationId, config: config() }, migrationId));
+  workflow.hook = undefined;
+  assert.equal(failed.status, 'FAILED');
+  assert.equal(failed.error?.name, 'TargetKeyExistsError');
+  assert.match(failed.error!.cause, new RegExp(`migration ${migrationId} failed: unit db0 \\(.*db0\\): target already has key`));
+  return conflictKey;
+}
+
+before(async () => {
+  [source, target, dynamo, secrets] = await Promise.all([startRedis({ password: SOURCE_PASSWORD }), startRedis({ password: TARGET_PASSWORD }), startLocalDynamo(), startFakeSecrets()]);
+  secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
+  secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
+
+  const db0: Redis = source.client({ db: 0 });
+  keyCount = await seedMixedDataset(db0, { perType: 15 });
+  await seedStrings(db0, 500, 'k:');
+  await seedStrings(source.client({ db: 1 }), 200, 'one:');
+  keyCount += 700;
+
+  // Small slices and a small slice budget: many copy invocations and several rounds.
+  app = synthApp({
+    secretArns: [SOURCE_SECRET, TARGET_SECRET],
+    maxConcurrency: 2,
+    copyTimeBudget: Duration.millis(2),
+    maxSlicesPerUnitExecution: 4,
+    tableRemovalPolicy: RemovalPolicy.DESTROY,
+  });
+  const machine = loadTemplateMachine(app.template, app.outdir);
+  tableName = [...machine.functions.values()][0]!.environment.TABLE_NAME!;
+  await dynamo.createTable(tableName);
+  logs = captureConsole();
+  workflow = new LocalWorkflow(machine, {
+    ...LOCAL_AWS_ENV,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    POWERTOOLS_DEV: 'true',
+  });
+});
+
+after(async () => {
+  logs?.restore();
+  app?.cleanup();
+  await Promise.all([dynamo?.stop(), secrets?.stop(), stopAll()]);
+});
+
+describe('State machine: plan → Map(units: copy loop) → report, run locally', () => {
+  it('copies standalone → standalone over many slices and rounds, through a lost response and a zombie invocation', async () => {
+    let zombie: Promise<string> | undefined;
+    let lostResponse = false;
+    workflow.hook = async (invocation, call) => {
+      if (invocation.state !== STATE.copy) return call();
+      if (invocation.count === 3 && !lostResponse) {
+        // The slice is done and checkpointed, but Step Functions never hears back.
+        lostResponse = true;
+        await call();
+        throw lambdaError('Lambda.ServiceException', 'simulated: the response was lost');
+      }
+      if (invocation.count === 6 && !zombie) {
+        // Step Functions gives up on an invocation that is still running: the retry takes the
+        // unit over while the old one keeps copying until its next checkpoint is refused.
+        const unitId = String(invocation.payload.unitId);
+        const before = (await store('e2e-main').loadUnit(unitId))?.version ?? 0;
+        let settled = false;
+        zombie = call().then(
+          () => 'finished',
+          (error: Error) => error.name,
+        );
+        void zombie.finally(() => (settled = true));
+        await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, { description: 'the zombie to save a batch', timeoutMs: 10_000, intervalMs: 2 });
+        throw lambdaError('Lambda.SdkClientException', 'simulated: lost contact with the invocation');
+      }
+      return call();
+    };
+
+    const chain = await workflow.start({ migrationId: 'e2e-main', config: config() }, 'e2e-main');
+    workflow.hook = undefined;
+    const zombieOutcome = await zombie;
+
+    const last = final(chain);
+    assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
+    assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
+    assert.deepEqual(chain.slice(1).map((e) => (e.input as { round: number }).round), chain.slice(1).map((_, i) => i + 1));
+    const summary = last.output as { status: string; units: number; rounds: number; totals: { copied: number; recopied: number } };
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.units, 2);
+    assert.equal(summary.rounds, chain.length);
+    assert.ok(summary.totals.copied >= keyCount, `copied ${summary.totals.copied} of ${keyCount}`);
+
+    const copies = workflow.invocations.filter((i) => i.state === STATE.copy).length;
+    assert.ok(copies >= 10, `expected many copy invocations, got ${copies}`);
+    const retried = allEvents(chain).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.copy);
+    assert.ok(retried.length >= 2, 'both faults were retried');
+    // However the abandoned invocation ended (its slice done, or fenced out at a checkpoint), it
+    // could not advance the unit after the retry took it over: the data and counters below prove it.
+    assert.ok(zombieOutcome !== undefined, 'the abandoned invocation ran');
+
+    await assertCopied();
+    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-main').load();
+    assert.equal(record?.status, 'finished');
+    assert.equal(record?.activeRun, undefined, 'the claim is released');
+    const units = await store('e2e-main').listUnits();
+    assert.deepEqual(units.map((u) => u.checkpoint.status), ['done', 'done']);
+  });
+
+  it('keeps passwords out of the execution history and the logs, reading each secret once per container', () => {
+    const history = JSON.stringify(workflow.invocations) + logs.lines.join('\n');
+    assert.ok(logs.lines.length > 0, 'the handlers logged');
+    for (const password of [SOURCE_PASSWORD, TARGET_PASSWORD]) assert.ok(!history.includes(password), 'a password leaked');
+    assert.ok(secrets.requests.includes(SOURCE_SECRET) && secrets.requests.includes(TARGET_SECRET));
+    // Two functions read secrets (plan, copy): at most one read per secret each, however many invocations.
+    assert.ok(secrets.requests.length <= 4, `secrets read ${secrets.requests.length} times`);
+  });
+
+  it('fails with a readable cause on a key conflict, records it on the unit, and a restart resumes to completion', async () => {
+    const conflictKey = await failOnConflict('e2e-conflict');
+    const unit = await store('e2e-conflict').loadUnitRecord('db0');
+    assert.equal(unit?.checkpoint.status, 'failed');
+    assert.equal(unit?.errorType, 'TargetKeyExistsError');
+    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-conflict').load();
+    assert.equal(record?.status, 'failed');
+    assert.equal(record?.activeRun, undefined, 'a failed run releases the migration at once');
+
+    await target.client({ db: 0 }).del(conflictKey);
+    // The restart's first db0 slice has the time a deployed one has (minutes): it rewrites the
+    // failed attempt's window in one go. Short restart slices: the next test.
+    workflow.hook = withFirstSliceBudget('db0', 60_000);
+    const restarted = await workflow.start({ migrationId: 'e2e-conflict', config: config() }, 'e2e-conflict.2');
+    workflow.hook = undefined;
+    assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
+    await assertCopied();
+  });
+
+  it(
+    'completes a restart whose slices stop inside the failed attempt\'s rewrite window',
+    // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
+    // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
+    async () => {
+      const conflictKey = await failOnConflict('e2e-conflict-short');
+      await target.client({ db: 0 }).del(conflictKey);
+      const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
+      assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
+      await assertCopied();
+    },
+  );
+
+  it('refuses a second run of a migration that another run holds, touching nothing', async () => {
+    await flushTarget();
+    const state = new DynamoMigrationState(dynamo.client, tableName, 'e2e-busy');
+    await state.claim('e2e-busy-first', { ttlMs: 600_000 });
+    const second = final(await workflow.start({ migrationId: 'e2e-busy', config: config() }, 'e2e-busy-second'));
+    assert.equal(second.status, 'FAILED');
+    assert.equal(second.error?.name, 'CheckpointConflictError');
+    assert.match(second.error!.cause, /being run by execution e2e-busy-first/);
+    assert.equal((await state.load())?.activeRun, 'e2e-busy-first');
+    assert.equal(await target.client().dbsize(), 0);
+  });
+
+  it('retries a source that keeps dropping connections with backoff, then fails naming the engine error', async () => {
+    // A listener of our own that hangs up on the first command: a transient-looking failure, on a
+    // port no other test can take over meanwhile.
+    const dropper = createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const { port } = dropper.address() as AddressInfo;
+    const input = { migrationId: 'e2e-unreachable', config: { ...config(), source: { addresses: [`127.0.0.1:${port}`], passwordSecretArn: SOURCE_SECRET } } };
+    const chain = await workflow.start(input, 'e2e-unreachable').finally(() => dropper.close());
+    const failed = final(chain);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error?.name, 'SourceUnavailableError');
+    assert.match(failed.error!.cause, /closed the connection.*still failing after retries/);
+    const retries = allEvents(chain).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.plan);
+    assert.equal(retries.length, 5, 'the engine retrier ran its 5 attempts');
+    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-unreachable').load();
+    assert.equal(record?.activeRun, undefined, 'the failed plan released the migration: a restart need not wait');
+    assert.equal(record?.status, 'failed');
+  });
+
+  it('derives a new migration id from the schedule time, and refreshes an existing target with "replace"', async () => {
+    const input = { migrationIdPrefix: 'nightly', scheduledTime: '2025-03-01T03:00:00Z', config: config({ onExistingKey: 'replace' }) };
+    const chain = await workflow.start(input, 'scheduled-run-1');
+    assert.equal(final(chain).status, 'SUCCEEDED', JSON.stringify(final(chain).error));
+    assert.equal((final(chain).output as { migrationId: string }).migrationId, 'nightly-20250301T030000Z');
+    await assertCopied();
+  });
+});
