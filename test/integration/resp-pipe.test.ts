@@ -32,7 +32,11 @@ describe('Class: RespPipe', () => {
   it('keeps replies in order across many batches in flight', async () => {
     const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw' });
     const batches = await Promise.all(Array.from({ length: 20 }, (_, b) => pipe.send(Array.from({ length: 500 }, (_, i) => ['ECHO', `${b}:${i}`]))));
-    batches.forEach((replies, b) => replies.forEach((r, i) => assert.equal((r as Buffer).toString(), `${b}:${i}`)));
+    batches.forEach((replies, b) => {
+      replies.forEach((r, i) => {
+        assert.equal((r as Buffer).toString(), `${b}:${i}`);
+      });
+    });
     pipe.close();
   });
 
