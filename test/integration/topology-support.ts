@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisCluster, RedisServer } from '../helpers/index.js';
 import { parseInfo } from '../helpers/index.js';
+
+const SCENARIOS = fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
 
 /**
  * Shared by the topology-*.test.ts files: views that let the single-server fixtures and
@@ -80,11 +83,11 @@ export function clientCounter(nodes: RedisServer[]): () => Promise<number[]> {
 }
 
 /**
- * A scenario file from /work/shared/scenarios, unchanged but for the values of `address` and
+ * A scenario file from test/fixtures/scenarios (copies of the shared redis-shake scenarios), unchanged but for the values of `address` and
  * `password` in the named sections (pointed at the test servers) and any extra replacements.
  */
 export async function scenarioFile(dir: string, name: string, values: Record<string, { address?: string; password?: string }>, replace: [RegExp, string][] = []): Promise<string> {
-  let text = await readFile(join('/work/shared/scenarios', name), 'utf8');
+  let text = await readFile(join(SCENARIOS, name), 'utf8');
   let section = '';
   text = text
     .split('\n')

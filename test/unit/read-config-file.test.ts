@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { readConfigFile } from '../../src/config/read-config-file.js';
 import { ConfigError } from '../../src/core/errors.js';
 
-const scenarios = fileURLToPath(new URL('../../../shared/scenarios/', import.meta.url));
+// Copies of the scenario configs users bring from redis-shake, kept byte for byte.
+const scenarios = fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ferry-config-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
