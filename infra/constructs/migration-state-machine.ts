@@ -1,10 +1,12 @@
 import { Duration, Names, type RemovalPolicy, type aws_lambda as lambda, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { VERIFICATION_FAILED } from '../../src/cloud/verify-outcome.js';
 import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
 
 export interface MigratorFunctions {
   readonly plan: lambda.IFunction;
   readonly copy: lambda.IFunction;
+  readonly verify: lambda.IFunction;
   readonly report: lambda.IFunction;
   readonly recordFailure: lambda.IFunction;
 }
@@ -13,7 +15,7 @@ export interface MigrationStateMachineProps {
   readonly functions: MigratorFunctions;
   /** Units copied at once (the Distributed Map's MaxConcurrency). */
   readonly maxConcurrency: number;
-  /** Copy slices one unit's child execution runs before the round ends (keeps its history bounded). */
+  /** Copy (or verify) slices one unit's child execution runs before the round ends (keeps its history bounded). */
   readonly maxSlicesPerUnitExecution: number;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -22,6 +24,7 @@ export interface MigrationStateMachineProps {
 /** Names of the states, shared with tests and docs. */
 export const STATE = {
   plan: 'Plan',
+  phase: 'Phase?',
   units: 'Units',
   copy: 'Copy',
   unitLoop: 'UnitDone?',
@@ -29,9 +32,17 @@ export const STATE = {
   unitYield: 'UnitSliceBudgetUsed',
   recordUnitFailure: 'RecordUnitFailure',
   unitFailed: 'UnitFailed',
+  verifyUnits: 'VerifyUnits',
+  verify: 'Verify',
+  verifyLoop: 'VerifyDone?',
+  verifyDone: 'VerifyUnitDone',
+  verifyYield: 'VerifySliceBudgetUsed',
+  recordVerifyFailure: 'RecordVerifyFailure',
+  verifyFailed: 'UnitVerifyFailed',
   report: 'Report',
   finished: 'Finished?',
   done: 'MigrationDone',
+  verificationFailed: 'VerificationFailed',
   nextRound: 'NextRound',
   continued: 'ContinuedAsNew',
   recordPlanFailure: 'RecordPlanFailure',
@@ -40,9 +51,11 @@ export const STATE = {
 } as const;
 
 /**
- * Plan → Distributed Map over units (each unit a child execution: Copy → Choice(done?) → Copy …)
- * → Report → Choice(finished?) → done, or NextRound: the run restarts as a new execution with the
- * same migration id. Child executions have their own history, and a child stops after
+ * Plan → Choice(phase?) → Distributed Map over units, each unit a child execution looping
+ * Copy → Choice(done?) → Copy … (the copy phase) or Verify → Choice(done?) → Verify … (the verify
+ * phase, once every unit is copied) → Report → Choice(finished?) → done, VerificationFailed, or
+ * NextRound: the run restarts as a new execution with the same migration id. Plan picks one phase
+ * per round. Child executions have their own history, and a child stops after
  * `maxSlicesPerUnitExecution` slices, so no execution nears the 25,000-event limit whatever the data
  * size or unit count. Catches record failures on the unit and the migration, then fail the
  * execution with a readable cause.
@@ -76,28 +89,23 @@ export class MigrationStateMachine extends Construct {
     addRetriers(plan, PLAN_RETRIERS);
     plan.addCatch(recordPlanFailure, { resultPath: '$.error' });
 
-    const units = new sfn.DistributedMap(this, STATE.units, {
-      itemsPath: '$.unitIds',
-      itemSelector: {
-        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        unitId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        slices: 0,
-      },
-      maxConcurrency: props.maxConcurrency,
-      mapExecutionType: sfn.StateMachineType.STANDARD,
-      toleratedFailurePercentage: 0,
-      label: 'Units',
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    units.itemProcessor(this.unitLoop(props));
+    const units = this.unitsMap(STATE.units, props, this.unitLoop(props, 'copy'));
     units.addCatch(recordRunFailure, { resultPath: '$.error' });
+    const verifyUnits = this.unitsMap(STATE.verifyUnits, props, this.unitLoop(props, 'verify'));
+    verifyUnits.addCatch(recordRunFailure, { resultPath: '$.error' });
 
     const report = new tasks.LambdaInvoke(this, STATE.report, {
       lambdaFunction: functions.report,
       payload: sfn.TaskInput.fromObject({ migrationId: sfn.JsonPath.stringAt('$.migrationId'), runId: sfn.JsonPath.stringAt('$.runId'), round: sfn.JsonPath.numberAt('$.round') }),
       retryOnServiceExceptions: false,
-      resultSelector: { finished: sfn.JsonPath.objectAt('$.Payload.finished'), pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'), summary: sfn.JsonPath.objectAt('$.Payload.summary') },
+      resultSelector: {
+        finished: sfn.JsonPath.objectAt('$.Payload.finished'),
+        pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'),
+        pendingVerify: sfn.JsonPath.numberAt('$.Payload.pendingVerify'),
+        verificationFailed: sfn.JsonPath.objectAt('$.Payload.verificationFailed'),
+        cause: sfn.JsonPath.objectAt('$.Payload.cause'),
+        summary: sfn.JsonPath.objectAt('$.Payload.summary'),
+      },
       resultPath: '$.report',
     });
     addRetriers(report, BOOKKEEPING_RETRIERS);
@@ -118,15 +126,22 @@ export class MigrationStateMachine extends Construct {
     nextRound.addCatch(continued, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: sfn.JsonPath.DISCARD });
     nextRound.addCatch(recordRunFailure, { resultPath: '$.error' });
 
+    // The report already marked the migration failed and stored the verify result; this only ends the execution.
+    const verificationFailed = new sfn.Fail(this, STATE.verificationFailed, { error: VERIFICATION_FAILED, causePath: '$.report.cause' });
     const finished = new sfn.Choice(this, STATE.finished)
       .when(sfn.Condition.booleanEquals('$.report.finished', true), new sfn.Succeed(this, STATE.done, { outputPath: '$.report.summary' }))
+      .when(sfn.Condition.booleanEquals('$.report.verificationFailed', true), verificationFailed)
       .otherwise(nextRound.next(continued));
+    units.next(report);
+    verifyUnits.next(report);
+    report.next(finished);
+    const phase = new sfn.Choice(this, STATE.phase).when(sfn.Condition.stringEquals('$.phase', 'verify'), verifyUnits).otherwise(units);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: 'redis-ferry: copies Redis data with SCAN + DUMP + RESTORE in resumable Lambda slices',
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(units).next(report).next(finished)),
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(phase)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       // The state holds ids and counters only (never configs or passwords), so full logging is safe.
@@ -134,34 +149,61 @@ export class MigrationStateMachine extends Construct {
     });
   }
 
-  /** One unit's child execution: Copy → Choice(done?) → Copy …, bounded by the slice budget. */
-  private unitLoop(props: MigrationStateMachineProps): sfn.IChainable {
-    const unitFailed = new sfn.Fail(this, STATE.unitFailed, { errorPath: '$.error', causePath: '$.cause' });
-    const recordUnitFailure = this.invoke(STATE.recordUnitFailure, props.functions.recordFailure, {
-      scope: 'unit',
+  /** A Distributed Map of standard child executions, one per unit id of the round's phase. */
+  private unitsMap(id: string, props: MigrationStateMachineProps, processor: sfn.IChainable): sfn.DistributedMap {
+    const map = new sfn.DistributedMap(this, id, {
+      itemsPath: '$.unitIds',
+      itemSelector: {
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        unitId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        slices: 0,
+      },
+      maxConcurrency: props.maxConcurrency,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      toleratedFailurePercentage: 0,
+      label: id,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    map.itemProcessor(processor);
+    return map;
+  }
+
+  /**
+   * One unit's child execution: Copy (or Verify) → Choice(done?) → again …, bounded by the slice
+   * budget. Both phases have the same shape, retriers and slice budget: the same history bound.
+   */
+  private unitLoop(props: MigrationStateMachineProps, phase: 'copy' | 'verify'): sfn.IChainable {
+    const names =
+      phase === 'copy'
+        ? { task: STATE.copy, loop: STATE.unitLoop, done: STATE.unitDone, yield: STATE.unitYield, record: STATE.recordUnitFailure, failed: STATE.unitFailed }
+        : { task: STATE.verify, loop: STATE.verifyLoop, done: STATE.verifyDone, yield: STATE.verifyYield, record: STATE.recordVerifyFailure, failed: STATE.verifyFailed };
+    const unitFailed = new sfn.Fail(this, names.failed, { errorPath: '$.error', causePath: '$.cause' });
+    const recordUnitFailure = this.invoke(names.record, props.functions.recordFailure, {
+      scope: phase === 'copy' ? 'unit' : 'verify',
       migrationId: sfn.JsonPath.stringAt('$.migrationId'),
       runId: sfn.JsonPath.stringAt('$.runId'),
       unitId: sfn.JsonPath.stringAt('$.unitId'),
       error: sfn.JsonPath.objectAt('$.error'),
     });
 
-    const copy = new tasks.LambdaInvoke(this, STATE.copy, {
-      lambdaFunction: props.functions.copy,
+    const slice = new tasks.LambdaInvoke(this, names.task, {
+      lambdaFunction: phase === 'copy' ? props.functions.copy : props.functions.verify,
       payload: sfn.TaskInput.fromJsonPathAt('$'),
       retryOnServiceExceptions: false,
       outputPath: '$.Payload',
     });
-    addRetriers(copy, COPY_RETRIERS);
-    copy.addCatch(recordUnitFailure.next(unitFailed), { resultPath: '$.error' });
+    addRetriers(slice, COPY_RETRIERS);
+    slice.addCatch(recordUnitFailure.next(unitFailed), { resultPath: '$.error' });
 
-    const loop = new sfn.Choice(this, STATE.unitLoop)
-      .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, STATE.unitDone))
+    const loop = new sfn.Choice(this, names.loop)
+      .when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, names.done))
       .when(
         sfn.Condition.numberGreaterThanEquals('$.slices', props.maxSlicesPerUnitExecution),
-        new sfn.Succeed(this, STATE.unitYield, { comment: 'Slice budget of this child execution used; the next round continues the unit.' }),
+        new sfn.Succeed(this, names.yield, { comment: 'Slice budget of this child execution used; the next round continues the unit.' }),
       )
-      .otherwise(copy);
-    return copy.next(loop);
+      .otherwise(slice);
+    return slice.next(loop);
   }
 
   /** A bookkeeping Lambda task whose state output is the function's return value. */

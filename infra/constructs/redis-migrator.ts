@@ -10,8 +10,8 @@ import { validateMigratorProps } from './redis-migrator-props.js';
 
 export interface RedisMigratorProps {
   /**
-   * Secrets holding the Redis passwords (referenced by ARN in the execution input). Only the plan
-   * and copy functions may read them, and only these.
+   * Secrets holding the Redis passwords (referenced by ARN in the execution input). Only the plan,
+   * copy and verify functions may read them, and only these.
    * @default - no secrets: for Redis servers without AUTH
    */
   readonly secrets?: secretsmanager.ISecret[];
@@ -31,6 +31,8 @@ export interface RedisMigratorProps {
   readonly timeout?: Duration;
   /** Optional cap on each copy invocation's copying time (shorter slices, more frequent checkpoints of progress). @default - until the safety margin before the timeout */
   readonly copyTimeBudget?: Duration;
+  /** Optional cap on each verify invocation's comparing time. @default - until the safety margin before the timeout */
+  readonly verifyTimeBudget?: Duration;
   /** Units (shards × dbs) copied at once. @default 8 */
   readonly maxConcurrency?: number;
   /**
@@ -59,14 +61,15 @@ export const MIGRATOR_DEFAULTS = {
 } as const;
 
 /**
- * The serverless migrator: a checkpoint table, four Lambda functions (plan, copy, report,
+ * The serverless migrator: a checkpoint table, five Lambda functions (plan, copy, verify, report,
  * record-failure), the Step Functions workflow that drives them, and optionally a schedule.
- * Every function gets only the table actions it uses, and only plan and copy read the secrets.
+ * Every function gets only the table actions it uses, and only plan, copy and verify read the
+ * secrets.
  */
 export class RedisMigrator extends Construct {
   readonly table: dynamodb.Table;
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: { plan: MigratorFunction; copy: MigratorFunction; report: MigratorFunction; recordFailure: MigratorFunction };
+  readonly functions: { plan: MigratorFunction; copy: MigratorFunction; verify: MigratorFunction; report: MigratorFunction; recordFailure: MigratorFunction };
   readonly schedule?: MigrationSchedule;
 
   constructor(scope: Construct, id: string, props: RedisMigratorProps = {}) {
@@ -109,20 +112,36 @@ export class RedisMigrator extends Construct {
         ...(props.copyTimeBudget ? { [LAMBDA_ENV.timeBudgetMs]: String(props.copyTimeBudget.toMilliseconds()) } : {}),
       },
     });
+    // Verify reads both sides like copy, with the same time-boxed slices; it writes only its own progress.
+    const verify = new MigratorFunction(this, 'Verify', {
+      ...base,
+      ...network,
+      entry: 'verify.ts',
+      description: 'verify: one time-boxed slice of one unit\'s comparison',
+      memorySize,
+      timeout,
+      environment: {
+        ...common,
+        [LAMBDA_ENV.safetyMarginMs]: String(Math.min(60_000, Math.floor(timeoutMs / 4))),
+        ...(props.verifyTimeBudget ? { [LAMBDA_ENV.verifyTimeBudgetMs]: String(props.verifyTimeBudget.toMilliseconds()) } : {}),
+      },
+    });
     // Report and record-failure talk to DynamoDB only: no VPC, no secrets.
     const report = new MigratorFunction(this, 'Report', { ...base, entry: 'report.ts', description: 'report: sum counters, finish the migration', memorySize: 256, timeout: Duration.minutes(2), environment: common });
     const recordFailure = new MigratorFunction(this, 'RecordFailure', { ...base, entry: 'record-failure.ts', description: 'record-failure: record a failure, give a readable cause', memorySize: 256, timeout: Duration.minutes(1), environment: common });
-    this.functions = { plan, copy, report, recordFailure };
+    this.functions = { plan, copy, verify, report, recordFailure };
 
     // Least privilege: the item-level actions each function actually calls, on this table only.
     const grantTable = (fn: MigratorFunction, actions: string[]) => this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
     grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
     grantTable(copy, ['GetItem', 'UpdateItem']);
+    grantTable(verify, ['GetItem', 'UpdateItem']);
     grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
     grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
     for (const secret of props.secrets ?? []) {
       secret.grantRead(plan);
       secret.grantRead(copy);
+      secret.grantRead(verify);
     }
 
     const workflow = new MigrationStateMachine(this, 'Workflow', {

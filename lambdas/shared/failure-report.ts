@@ -1,18 +1,20 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoVerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
 import { parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
 import { type CaughtError, describeTaskError } from '../../src/cloud/task-failure.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { TaskDeps } from './task-deps.js';
 
 /**
- * What a Catch hands to the failure task. `unit`: a unit's loop failed (recorded on the unit);
+ * What a Catch hands to the failure task. `unit`: a unit's copy loop failed (recorded on the unit);
+ * `verify`: a unit's verify loop failed (recorded on its verify progress, the copy stays done);
  * `run`: the Map or the report failed (recorded on the migration, claim released); `plan`: the
  * plan failed, so the state is still the execution input (plus the error): the ids are derived
  * from it as the plan task does, to release a claim the plan took before failing for good.
  */
 export type FailureEvent =
-  | { scope: 'unit'; migrationId: string; runId: string; unitId: string; error: CaughtError }
+  | { scope: 'unit' | 'verify'; migrationId: string; runId: string; unitId: string; error: CaughtError }
   | { scope: 'run'; migrationId: string; runId: string; error: CaughtError }
   | { scope: 'plan'; executionName: string; input: Record<string, unknown>; error: CaughtError };
 
@@ -28,7 +30,7 @@ function errorName(name: string): string {
 }
 
 export async function reportFailure(event: FailureEvent, deps: TaskDeps): Promise<FailureResult> {
-  if (!event || !['unit', 'run', 'plan'].includes((event as { scope?: string }).scope ?? '')) throw new ConfigError(['failure event: scope must be unit, run or plan']);
+  if (!event || !['unit', 'verify', 'run', 'plan'].includes((event as { scope?: string }).scope ?? '')) throw new ConfigError(['failure event: scope must be unit, verify, run or plan']);
   const failure = describeTaskError(event.error);
   const { dynamo, settings } = deps;
   if (event.scope === 'plan') {
@@ -46,13 +48,26 @@ export async function reportFailure(event: FailureEvent, deps: TaskDeps): Promis
     deps.log.warn('unit failed', { migrationId: event.migrationId, unitId: event.unitId, error: failure.error, recorded });
     return { error: errorName(failure.error), cause: `unit ${event.unitId}${label ? ` (${label})` : ''}: ${failure.message}` };
   }
+  const progress = new DynamoVerifyProgress(dynamo, settings.tableName, event.migrationId, { runId: event.runId, owner: `${event.runId}/failure` });
+  if (event.scope === 'verify') {
+    const recorded = await progress.recordFailure(event.unitId, { error: errorName(failure.error), message: failure.message });
+    const label = (await store.loadUnitRecord(event.unitId))?.descriptor?.label;
+    deps.log.warn('unit verification failed', { migrationId: event.migrationId, unitId: event.unitId, error: failure.error, recorded });
+    return { error: errorName(failure.error), cause: `unit ${event.unitId}${label ? ` (${label})` : ''}, verifying: ${failure.message}` };
+  }
 
   // The Map's own error is generic when a child execution failed; the units this run recorded as
   // failed say what happened (a unit failed by an earlier run and not retried yet is not news).
-  const failed = (await store.listUnits()).filter((u) => u.checkpoint.status === 'failed' && u.checkpoint.error && u.errorRun === event.runId);
+  const units = await store.listUnits();
+  const labels = new Map(units.map((u) => [u.checkpoint.unitId, u.descriptor?.label]));
+  const named = (unitId: string) => `unit ${unitId}${labels.get(unitId) ? ` (${labels.get(unitId)})` : ''}`;
+  const failed = [
+    ...units.filter((u) => u.checkpoint.status === 'failed' && u.checkpoint.error && u.errorRun === event.runId).map((u) => ({ errorType: u.errorType, text: `${named(u.checkpoint.unitId)}: ${u.checkpoint.error}` })),
+    ...(await progress.list()).filter((p) => !p.done && p.error && p.errorRun === event.runId).map((p) => ({ errorType: p.errorType, text: `${named(p.unitId)}, verifying: ${p.error}` })),
+  ];
   const first = failed[0];
   const error = errorName(first?.errorType ?? failure.error);
-  const parts = failed.slice(0, 3).map((u) => `unit ${u.checkpoint.unitId}${u.descriptor ? ` (${u.descriptor.label})` : ''}: ${u.checkpoint.error}`);
+  const parts = failed.slice(0, 3).map((f) => f.text);
   if (failed.length > 3) parts.push(`and ${failed.length - 3} more failed unit(s)`);
   const cause = `migration ${event.migrationId} failed: ${parts.length > 0 ? parts.join('; ') : failure.message}. Fix the cause and start it again with the same migrationId: it resumes from its checkpoints`;
   const released = await new DynamoMigrationState(dynamo, settings.tableName, event.migrationId).fail(event.runId, { error, message: cause });

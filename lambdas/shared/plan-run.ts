@@ -1,7 +1,9 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
 import { type CloudConfig, parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
+import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
 import { defaultMigrationId } from '../../src/core/migration-id.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
@@ -20,7 +22,12 @@ export interface PlanResult {
   runId: string;
   round: number;
   nextRound: number;
-  /** Units not yet done: the Map's items. */
+  /**
+   * `copy` while any unit is not copied; then, unless verify is `none` (or a dry run), `verify`
+   * until every unit is verified by this run. One phase per round: the state carries one list.
+   */
+  phase: 'copy' | 'verify';
+  /** The phase's units not yet done (copied, or verified): the Map's items. */
   unitIds: string[];
   unitCount: number;
   resumed: boolean;
@@ -60,8 +67,15 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, { owner: `${runId}/plan`, runId, leaseMs: settings.leaseMs });
     const { plan, resumed } = await planMigration(config, migrationId, store, (message) => deps.log.info(message, { migrationId }));
     const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
-    const unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
-    return { migrationId, runId, round, nextRound: round + 1, unitIds, unitCount: plan.units.length, resumed, nextExecutionName: roundExecutionName(runId, round + 1) };
+    let phase: PlanResult['phase'] = 'copy';
+    let unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
+    if (unitIds.length === 0 && verifiesAfterCopy(config)) {
+      // Everything is copied: this round verifies, resuming this run's progress (a new run starts over).
+      const progress = new Map((await new DynamoVerifyProgress(dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/plan` }).list()).map((p) => [p.unitId, p]));
+      phase = 'verify';
+      unitIds = plan.units.map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
+    }
+    return { migrationId, runId, round, nextRound: round + 1, phase, unitIds, unitCount: plan.units.length, resumed, nextExecutionName: roundExecutionName(runId, round + 1) };
   } catch (error) {
     // A plan that cannot go on (bad password, target not empty) releases the migration at once, so
     // a restart after the fix need not wait for the claim to lapse. A retryable error keeps it.

@@ -23,6 +23,8 @@ export interface MigrationRecord {
   lastError?: string;
   lastErrorType?: string;
   summary?: unknown;
+  /** The last verification's result (a MigrationVerifyResult), stored by the report task. */
+  verify?: unknown;
   createdAt?: string;
   updatedAt?: string;
   finishedAt?: string;
@@ -53,6 +55,7 @@ function recordFromItem(migrationId: string, item: Item): MigrationRecord {
     lastError: str(item, 'lastError'),
     lastErrorType: str(item, 'lastErrorType'),
     summary: json('summary'),
+    verify: json('verify'),
     createdAt: str(item, 'createdAt'),
     updatedAt: str(item, 'updatedAt'),
     finishedAt: str(item, 'finishedAt'),
@@ -163,8 +166,11 @@ export class DynamoMigrationState {
     }
   }
 
-  /** Marks the migration finished and releases the claim; `expiresAtSeconds` sets the TTL. */
-  async finish(runId: string, summary: unknown, expiresAtSeconds?: number): Promise<void> {
+  /**
+   * Marks the migration finished and releases the claim; `expiresAtSeconds` sets the TTL, `verify`
+   * stores the verification's result in the same write.
+   */
+  async finish(runId: string, summary: unknown, expiresAtSeconds?: number, options: { verify?: unknown } = {}): Promise<void> {
     const now = new Date(this.now()).toISOString();
     const e = new Expr();
     const set = [
@@ -173,6 +179,7 @@ export class DynamoMigrationState {
       `${e.name('finishedAt')} = ${e.value(s(now))}`,
       `${e.name('updatedAt')} = ${e.value(s(now))}`,
     ];
+    if (options.verify !== undefined) set.push(`${e.name('verify')} = ${e.value(s(JSON.stringify(options.verify)))}`);
     if (expiresAtSeconds !== undefined) set.push(`${e.name(TTL_ATTRIBUTE)} = ${e.value(n(expiresAtSeconds))}`);
     await guarded(
       () =>
@@ -189,10 +196,14 @@ export class DynamoMigrationState {
     );
   }
 
-  /** Records the failure and releases the claim, if `runId` still holds it; returns whether it did. */
-  async fail(runId: string, failure: { error: string; message: string }): Promise<boolean> {
+  /**
+   * Records the failure and releases the claim, if `runId` still holds it; returns whether it did.
+   * `verify` stores a failed verification's result in the same write.
+   */
+  async fail(runId: string, failure: { error: string; message: string }, options: { verify?: unknown } = {}): Promise<boolean> {
     const now = new Date(this.now()).toISOString();
     const e = new Expr();
+    const verify = options.verify !== undefined ? `, ${e.name('verify')} = ${e.value(s(JSON.stringify(options.verify)))}` : '';
     try {
       await guarded(
         () =>
@@ -200,7 +211,7 @@ export class DynamoMigrationState {
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: migrationKey(this.migrationId),
-              UpdateExpression: `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} = ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
+              UpdateExpression: `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} = ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))}${verify} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
               ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
               ...e.params(),
             }),

@@ -8,6 +8,7 @@ export const LAMBDA_ENV = {
   leaseMs: 'LEASE_MS',
   safetyMarginMs: 'COPY_SAFETY_MARGIN_MS',
   timeBudgetMs: 'COPY_TIME_BUDGET_MS',
+  verifyTimeBudgetMs: 'VERIFY_TIME_BUDGET_MS',
   maxConcurrency: 'MAX_CONCURRENCY',
   retentionDays: 'RETENTION_DAYS',
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
@@ -24,6 +25,8 @@ export interface LambdaSettings {
   safetyMarginMs: number;
   /** Optional cap on each copy invocation's copying time. */
   timeBudgetMs?: number;
+  /** Optional cap on each verify invocation's comparing time. */
+  verifyTimeBudgetMs?: number;
   /** The Map's concurrency: the rate limit is split across this many units at once. */
   maxConcurrency: number;
   /** Days finished checkpoints are kept (DynamoDB TTL); 0 keeps them forever. */
@@ -60,6 +63,7 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     leaseMs: number('leaseMs', d.leaseMs)!,
     safetyMarginMs: number('safetyMarginMs', d.safetyMarginMs)!,
     timeBudgetMs: number('timeBudgetMs', undefined),
+    verifyTimeBudgetMs: number('verifyTimeBudgetMs', undefined),
     maxConcurrency: Math.max(1, number('maxConcurrency', d.maxConcurrency)!),
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,

@@ -174,8 +174,14 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
     assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
     assert.deepEqual(chain.slice(1).map((e) => (e.input as { round: number }).round), chain.slice(1).map((_, i) => i + 1));
-    const summary = last.output as { status: string; units: number; rounds: number; totals: { copied: number; recopied: number } };
+    const summary = last.output as { status: string; units: number; rounds: number; totals: { copied: number; recopied: number }; verify?: { level: string; checked: number; mismatches: number; passed: boolean } };
     assert.equal(summary.status, 'completed');
+    // The verify phase (quick by default) ran after the copy, in its own slices, and found nothing.
+    assert.equal(summary.verify?.level, 'quick');
+    assert.equal(summary.verify?.checked, keyCount);
+    assert.equal(summary.verify?.mismatches, 0);
+    assert.equal(summary.verify?.passed, true);
+    assert.ok(workflow.invocations.filter((i) => i.state === STATE.verify).length >= 2, 'each unit was verified');
     assert.equal(summary.units, 2);
     assert.equal(summary.rounds, chain.length);
     assert.ok(summary.totals.copied >= keyCount, `copied ${summary.totals.copied} of ${keyCount}`);
@@ -201,8 +207,8 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.ok(logs.lines.length > 0, 'the handlers logged');
     for (const password of [SOURCE_PASSWORD, TARGET_PASSWORD]) assert.ok(!history.includes(password), 'a password leaked');
     assert.ok(secrets.requests.includes(SOURCE_SECRET) && secrets.requests.includes(TARGET_SECRET));
-    // Two functions read secrets (plan, copy): at most one read per secret each, however many invocations.
-    assert.ok(secrets.requests.length <= 4, `secrets read ${secrets.requests.length} times`);
+    // Three functions read secrets (plan, copy, verify): at most one read per secret each, however many invocations.
+    assert.ok(secrets.requests.length <= 6, `secrets read ${secrets.requests.length} times`);
   });
 
   it('fails with a readable cause on a key conflict, records it on the unit, and a restart resumes to completion', async () => {
@@ -236,6 +242,40 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
       await assertCopied();
     },
   );
+
+  it('fails the execution naming the keys that differ after the copy, and a restart verifies again without copying', async () => {
+    await flushTarget();
+    const changed = Buffer.from('k:7');
+    let planted = false;
+    workflow.hook = async (invocation, call) => {
+      if (invocation.state === STATE.verify && !planted) {
+        // Between the copy and its verification, somebody changes a key on the target.
+        planted = true;
+        await target.client({ db: 0 }).set(changed, 'changed on the target');
+        await target.client({ db: 1 }).del('one:3');
+      }
+      return call();
+    };
+    const input = { migrationId: 'e2e-verify', config: config({ verify: 'full' }) };
+    const failed = final(await workflow.start(input, 'e2e-verify'));
+    workflow.hook = undefined;
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error?.name, 'VerificationFailed');
+    assert.match(failed.error!.cause, /^2 keys differ \(0 allowed\): 1 missing, 1 value; e\.g\. missing "one:3"; value "k:7"\./);
+    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-verify').load();
+    assert.equal(record?.status, 'failed');
+    assert.equal(record?.activeRun, undefined, 'the claim is released');
+    assert.equal((record?.verify as { mismatches: number }).mismatches, 2, 'the verify result is stored with the migration');
+
+    await target.client({ db: 0 }).set(changed, await source.client({ db: 0 }).getBuffer(changed));
+    await target.client({ db: 1 }).set('one:3', await source.client({ db: 1 }).getBuffer('one:3'));
+    const copiesBefore = workflow.invocations.filter((i) => i.state === STATE.copy).length;
+    const again = final(await workflow.start(input, 'e2e-verify.2'));
+    assert.equal(again.status, 'SUCCEEDED', JSON.stringify(again.error));
+    assert.equal(workflow.invocations.filter((i) => i.state === STATE.copy).length, copiesBefore, 'nothing was copied again');
+    const summary = again.output as { verify: { checked: number; mismatches: number; level: string } };
+    assert.deepEqual([summary.verify.level, summary.verify.checked, summary.verify.mismatches], ['full', keyCount, 0]);
+  });
 
   it('refuses a second run of a migration that another run holds, touching nothing', async () => {
     await flushTarget();
