@@ -265,10 +265,10 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-verify').load();
     assert.equal(record?.status, 'failed');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
-    assert.equal((record?.verify as { mismatches: number }).mismatches, 2, 'the verify result is stored with the migration');
+    assert.equal((record!.verify as { mismatches: number }).mismatches, 2, 'the verify result is stored with the migration');
 
-    await target.client({ db: 0 }).set(changed, await source.client({ db: 0 }).getBuffer(changed));
-    await target.client({ db: 1 }).set('one:3', await source.client({ db: 1 }).getBuffer('one:3'));
+    await target.client({ db: 0 }).set(changed, (await source.client({ db: 0 }).getBuffer(changed))!);
+    await target.client({ db: 1 }).set('one:3', (await source.client({ db: 1 }).getBuffer('one:3'))!);
     const copiesBefore = workflow.invocations.filter((i) => i.state === STATE.copy).length;
     const again = final(await workflow.start(input, 'e2e-verify.2'));
     assert.equal(again.status, 'SUCCEEDED', JSON.stringify(again.error));
