@@ -1,5 +1,6 @@
 import { type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STATE } from './migration-state-machine.js';
 import type { RedisMigrator } from './redis-migrator.js';
 
 /**
@@ -46,9 +47,10 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
       id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
       reason: 'Distributed Map: DescribeExecution/StopExecution on the child executions of this state machine only; their names are generated per Map Run, so they cannot be listed in advance.',
     },
-    {
-      id: `AwsSolutions-IAM5[Resource::${executions}/Units:*]`,
-      reason: 'Distributed Map redrive: RedriveExecution on the child executions of this state machine\'s "Units" Map Run only; names are generated per run.',
-    },
+    // One per Distributed Map state (copy phase, verify phase): the policy names each by its label.
+    ...[STATE.units, STATE.verifyUnits].map((label) => ({
+      id: `AwsSolutions-IAM5[Resource::${executions}/${label}:*]`,
+      reason: `Distributed Map redrive: RedriveExecution on the child executions of this state machine's "${label}" Map Run only; names are generated per run.`,
+    })),
   );
 }

@@ -47,9 +47,9 @@ describe('Construct: RedisMigrator', () => {
     destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
   });
 
-  it('runs four Node.js 22 arm64 functions with their own log groups, whose logs expire', () => {
+  it('runs five Node.js 22 arm64 functions with their own log groups, whose logs expire', () => {
     const template = buildStack().template();
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -58,7 +58,7 @@ describe('Construct: RedisMigrator', () => {
       Environment: { Variables: Match.objectLike({ TABLE_NAME: { Ref: Match.anyValue() }, NODE_OPTIONS: '--enable-source-maps' }) },
     });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.resourceCountIs('AWS::Logs::LogGroup', 5);
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
   });
 
   it('bundles the handlers with esbuild into the cloud assembly, without Docker', () => {
@@ -88,6 +88,7 @@ describe('Construct: RedisMigrator', () => {
     const expected: [RegExp, string[]][] = [
       [/plan:/, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']],
       [/copy:/, ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      [/verify:/, ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
       [/report:/, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']],
       [/record-failure:/, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']],
     ];
@@ -104,9 +105,9 @@ describe('Construct: RedisMigrator', () => {
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 
-  it('lets only plan and copy read the named secrets, and nothing else of Secrets Manager', () => {
+  it('lets only plan, copy and verify read the named secrets, and nothing else of Secrets Manager', () => {
     const template = buildStack({ secretArns: [SOURCE_SECRET, TARGET_SECRET] }).template();
-    for (const fn of [/plan:/, /copy:/]) {
+    for (const fn of [/plan:/, /copy:/, /verify:/]) {
       const secretStatements = statementsOfFunction(template, fn).filter((s) => actions([s]).some((a) => a.startsWith('secretsmanager:')));
       assert.deepEqual(secretStatements.map((s) => s.Resource).sort(), [SOURCE_SECRET, TARGET_SECRET].sort(), `${fn}`);
       assert.deepEqual([...new Set(actions(secretStatements))].sort(), ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
@@ -119,7 +120,10 @@ describe('Construct: RedisMigrator', () => {
   it('loops Copy → Choice(done?) in a Distributed Map of standard child executions, with the AWS-recommended and jittered retriers', () => {
     const template = buildStack({ maxSlicesPerUnitExecution: 120 }).template();
     const { States: states } = definitionOf(template);
-    assert.equal(states[STATE.plan]!.Next, STATE.units);
+    assert.equal(states[STATE.plan]!.Next, STATE.phase);
+    const phase = states[STATE.phase]! as { Choices: Record<string, unknown>[]; Default: string };
+    assert.deepEqual(phase.Choices, [{ Variable: '$.phase', StringEquals: 'verify', Next: STATE.verifyUnits }]);
+    assert.equal(phase.Default, STATE.units);
     const units = states[STATE.units]! as { ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> } } & Record<string, unknown>;
     assert.deepEqual(units.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     assert.equal(units.ItemsPath, '$.unitIds');
@@ -149,19 +153,37 @@ describe('Construct: RedisMigrator', () => {
       { Variable: '$.slices', NumericGreaterThanEquals: 120, Next: STATE.unitYield },
     ]);
     assert.equal(loop.Default, STATE.copy);
+
+    // The verify phase: the same Map and loop shape around the verify function, the same retriers.
+    const verifyUnits = states[STATE.verifyUnits]! as typeof units;
+    assert.deepEqual(verifyUnits.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    assert.equal(verifyUnits.Next, STATE.report);
+    const verifyChild = verifyUnits.ItemProcessor.States;
+    assert.equal(verifyUnits.ItemProcessor.StartAt, STATE.verify);
+    assert.deepEqual(verifyChild[STATE.verify]!.Retry, retry);
+    assert.match(JSON.stringify(verifyChild[STATE.verify]!.Parameters), /Verify/);
+    const verifyLoop = verifyChild[STATE.verifyLoop]! as { Choices: Record<string, unknown>[]; Default: string };
+    assert.deepEqual(verifyLoop.Choices, [
+      { Variable: '$.done', BooleanEquals: true, Next: STATE.verifyDone },
+      { Variable: '$.slices', NumericGreaterThanEquals: 120, Next: STATE.verifyYield },
+    ]);
+    assert.equal(verifyLoop.Default, STATE.verify);
+    assert.equal(verifyChild[STATE.recordVerifyFailure]!.Next, STATE.verifyFailed);
   });
 
   it('continues an unfinished run as a new execution named after the run, and fails with the recorded cause', () => {
     const { States: states } = definitionOf(buildStack().template());
     const finished = states[STATE.finished]! as { Choices: { Next: string }[]; Default: string };
     assert.equal(finished.Choices[0]!.Next, STATE.done);
+    assert.equal(finished.Choices[1]!.Next, STATE.verificationFailed);
+    assert.deepEqual(states[STATE.verificationFailed], { Type: 'Fail', Error: 'VerificationFailed', CausePath: '$.report.cause' });
     assert.equal(finished.Default, STATE.nextRound);
     const next = states[STATE.nextRound]! as Record<string, unknown> & { Parameters: Record<string, unknown> };
     assert.match(String(next.Resource), /:states:::states:startExecution$/);
     assert.equal(next.Parameters['Name.$'], '$.nextExecutionName');
     assert.match(String(next.Parameters.StateMachineArn), /:stateMachine:/);
     assert.deepEqual((next.Catch as { ErrorEquals: string[]; Next: string }[])[0], { ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: STATE.continued });
-    for (const state of [STATE.plan, STATE.units, STATE.report]) {
+    for (const state of [STATE.plan, STATE.units, STATE.verifyUnits, STATE.report]) {
       const catches = states[state]!.Catch as { ErrorEquals: string[]; Next: string }[];
       assert.ok(catches.some((c) => c.ErrorEquals.includes('States.ALL') && [STATE.recordPlanFailure, STATE.recordRunFailure].includes(c.Next as never)), state);
     }
@@ -188,7 +210,7 @@ describe('Construct: RedisMigrator', () => {
       .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const invoke = statements.filter((s) => actions([s]).includes('lambda:InvokeFunction'));
-    assert.equal(invoke.length, 4);
+    assert.equal(invoke.length, 5);
     const starts = statements.filter((s) => actions([s]).includes('states:StartExecution'));
     assert.ok(starts.length >= 1 && starts.every((s) => JSON.stringify(s.Resource).includes('stateMachine') || JSON.stringify(s.Resource).includes('StateMachine')), JSON.stringify(starts));
   });
@@ -196,7 +218,7 @@ describe('Construct: RedisMigrator', () => {
   it('runs the functions that reach Redis in the given VPC subnets and security groups', () => {
     const template = buildStack({ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'], securityGroupIds: ['sg-0123456789abcdef0'] }).template();
     const inVpc = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.VpcConfig);
-    assert.deepEqual(inVpc.map((f) => String(f.Properties.Description).split(':')[0]).sort(), ['redis-ferry copy', 'redis-ferry plan']);
+    assert.deepEqual(inVpc.map((f) => String(f.Properties.Description).split(':')[0]).sort(), ['redis-ferry copy', 'redis-ferry plan', 'redis-ferry verify']);
     for (const f of inVpc) assert.deepEqual(f.Properties.VpcConfig, { SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
   });
 
