@@ -61,12 +61,18 @@ export function baseOptions(endpoint: EndpointConfig, side: Side): RedisOptions 
 }
 
 /**
+ * Per-use client settings. `enableAutoPipelining`: commands issued in the same tick go out in one
+ * write, for callers that send many single-key commands at once (verification).
+ */
+export type ClientTuning = Pick<RedisOptions, 'enableAutoPipelining'>;
+
+/**
  * Opens one connection to one node and checks it answers. Errors become one actionable line
  * (see redis-errors.ts); the client is closed on failure so nothing keeps the process alive.
  */
-export async function connectNode(side: Side, endpoint: EndpointConfig, address: string, db = 0): Promise<Redis> {
+export async function connectNode(side: Side, endpoint: EndpointConfig, address: string, db = 0, tuning: ClientTuning = {}): Promise<Redis> {
   const { host, port } = parseAddress(address);
-  const client = new Redis({ ...baseOptions(endpoint, side), host, port, db });
+  const client = new Redis({ ...baseOptions(endpoint, side), ...tuning, host, port, db });
   let lastError: unknown;
   client.on('error', (error) => {
     lastError = error;

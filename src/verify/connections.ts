@@ -3,9 +3,14 @@ import type { UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
 import { Cluster, type Redis } from 'ioredis';
 import { chooseUnitNode } from '../redis/source-node.js';
+import { AUTO_PIPELINING, fixCallBuffer } from '../redis/auto-pipelining.js';
 import { baseOptions, connectNode, parseAddress, quit } from '../redis/connect.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
+
+// The verifier sends TYPE, PTTL and DUMP one key at a time (so a cluster client can route each),
+// thousands at once: see AUTO_PIPELINING. Node connections only (below: not for a cluster client).
+const VERIFY_TUNING = AUTO_PIPELINING;
 
 /**
  * The unit's source node as it is now (a failover may have moved its slots, a preferred replica
@@ -13,7 +18,7 @@ import type { RedisClient } from '../struct/contracts.js';
  */
 async function openUnitSourceClient(config: MigrationConfig, unit: UnitDescriptor): Promise<Redis> {
   const choice = await chooseUnitNode(config.source, unit, undefined, []);
-  const client = await connectNode('source', config.source, choice.address, unit.sourceDb);
+  const client = fixCallBuffer(await connectNode('source', config.source, choice.address, unit.sourceDb, VERIFY_TUNING));
   if (choice.readOnly) await client.readonly().catch(() => undefined);
   return client;
 }
@@ -39,7 +44,7 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
     const targetAddress = config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
     const source = await openUnitSourceClient(config, unit);
     try {
-      const target = await connectNode('target', config.target, targetAddress, unit.targetDb);
+      const target = fixCallBuffer(await connectNode('target', config.target, targetAddress, unit.targetDb, VERIFY_TUNING));
       return { source, target, close: async () => void (await Promise.all([quit(source), quit(target)])) };
     } catch (error) {
       await quit(source);
@@ -53,6 +58,8 @@ function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
   return async (unit) => {
     if (unit.targetDb !== 0) throw new ConfigError([`verify: a cluster target has db 0 only; unit ${unit.id} maps to db ${unit.targetDb}`]);
     const source = await openUnitSourceClient(config, unit);
+    // No auto-pipelining here: ioredis computes a pipelined command's slot from the key turned into
+    // a string, which maps binary keys to the wrong slot and fails the pipeline.
     const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
     try {
       await target.connect();
