@@ -11,6 +11,8 @@ export interface BenchOptions {
   scanCount: number;
   rttMs: number;
   latency: 'auto' | 'netns' | 'proxy';
+  /** Extra `redis-ferry migrate` flags for every redis-ferry row, e.g. to measure an option. */
+  ferryArgs: string[];
 }
 
 export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'p';
@@ -29,7 +31,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --seed N        dataset seed (default 1)
   --scan-count N  SCAN COUNT / batch size for (b) and (c) (default 1000, redis-ferry's default)
   --rtt-ms N      added round-trip time for (e) (default 20)
-  --latency MODE  auto (netns + netem, else a userspace delay proxy), netns, proxy (default auto)`;
+  --latency MODE  auto (netns + netem, else a userspace delay proxy), netns, proxy (default auto)
+  --ferry-args S  extra redis-ferry migrate flags for the (d)/(e)/(p) rows, e.g. --ferry-args="--big-key-threshold 0"`;
 
 function count(name: string, value: string): number {
   const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(value.replace(/_/g, ''));
@@ -51,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'scan-count': { type: 'string', default: '1000' },
       'rtt-ms': { type: 'string', default: '20' },
       latency: { type: 'string', default: 'auto' },
+      'ferry-args': { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,5 +75,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     scanCount: count('scan-count', values['scan-count']),
     rttMs: count('rtt-ms', values['rtt-ms']),
     latency: values.latency as BenchOptions['latency'],
+    ferryArgs: values['ferry-args'].split(/\s+/).filter((a) => a.length > 0),
   };
 }

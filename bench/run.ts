@@ -90,7 +90,7 @@ async function main(opts: BenchOptions): Promise<number> {
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
       startup = await measureStartupCost();
     }
-    const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs });
+    const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs, args: opts.ferryArgs });
     if (['a', 'b', 'c', 'ds', 'e', 'p'].some(has)) {
       log('Starting a source and a target redis-server, loading the dataset…');
       pair = await startStandalonePair(spec);
