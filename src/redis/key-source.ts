@@ -1,7 +1,7 @@
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
 import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
-import type { CommandArgs } from './resp-encode.js';
+import { type CommandArgs, encodeKeyCommands } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 
 export interface ScanOptions {
@@ -22,6 +22,9 @@ export interface ReadOptions {
 }
 
 const NO_PAYLOAD = Buffer.alloc(0);
+const DUMP_PTTL = [['DUMP'], ['PTTL']];
+const EXISTS_PTTL = [['EXISTS'], ['PTTL']];
+const MEMORY_USAGE = [['MEMORY', 'USAGE']];
 
 /** A SCAN slower than this is waiting on the network more than on the server (a local SCAN of 1000 takes ~0.3 ms). */
 const SLOW_SCAN_MS = 4;
@@ -73,13 +76,8 @@ export class RedisKeySource implements KeySource {
   async read(all: Buffer[]): Promise<ReadResult> {
     const { keys, big } = await this.splitBig(all);
     const skipDump = this.readOptions.skipDump === true;
-    const commands: CommandArgs[] = new Array(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      // EXISTS stands in for DUMP in struct mode: it tells "gone" apart without reading the value.
-      commands[2 * i] = skipDump ? ['EXISTS', keys[i]!] : ['DUMP', keys[i]!];
-      commands[2 * i + 1] = ['PTTL', keys[i]!];
-    }
-    const replies = keys.length > 0 ? await this.call(commands, 'DUMP') : [];
+    // EXISTS stands in for DUMP in struct mode: it tells "gone" apart without reading the value.
+    const replies = keys.length > 0 ? await this.callEncoded(encodeKeyCommands(skipDump ? EXISTS_PTTL : DUMP_PTTL, keys), keys.length * 2, 'DUMP') : [];
     const readAtMs = this.clock();
     const records: MigrationRecord[] = [];
     let gone = 0;
@@ -108,7 +106,7 @@ export class RedisKeySource implements KeySource {
   private async splitBig(keys: Buffer[]): Promise<{ keys: Buffer[]; big: { key: Buffer; bytes: number }[] }> {
     if (!this.probeSizes || keys.length === 0) return { keys, big: [] };
     const threshold = this.readOptions.bigKeyThreshold!;
-    const replies = await this.call(keys.map((k) => ['MEMORY', 'USAGE', k]), 'MEMORY USAGE');
+    const replies = await this.callEncoded(encodeKeyCommands(MEMORY_USAGE, keys), keys.length, 'MEMORY USAGE');
     const refused = replies.find((r) => r instanceof ReplyError);
     if (refused) {
       this.probeSizes = false;
@@ -122,6 +120,14 @@ export class RedisKeySource implements KeySource {
       else small.push(keys[i]!);
     });
     return { keys: small, big };
+  }
+
+  private async callEncoded(payload: Buffer, count: number, name: string): Promise<RespReply[]> {
+    try {
+      return await this.pipe.sendEncoded(payload, count);
+    } catch (error) {
+      throw this.wrap(name, error);
+    }
   }
 
   private async call(commands: readonly CommandArgs[], name: string): Promise<RespReply[]> {

@@ -1,5 +1,5 @@
 import type { MigrationRecord, WriteMode } from '../core/contracts.js';
-import type { CommandArgs } from './resp-encode.js';
+import { type CommandArgs, encodeRestores } from './resp-encode.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
 
 export interface RestoreItem {
@@ -33,22 +33,21 @@ export interface RestoreReplies {
  * pipeline as a whole failed (connection lost): then any of the RESTOREs may or may not have run.
  */
 export async function sendRestores(pipe: RespPipe, items: readonly RestoreItem[], mode: WriteMode, ack?: ReplicaAck): Promise<RestoreReplies> {
-  const commands: CommandArgs[] = [];
   const index: number[] = [];
-  for (const { record, ttl, asking } of items) {
-    if (asking) commands.push(['ASKING']);
-    index.push(commands.length);
-    commands.push(mode === 'replace' ? ['RESTORE', record.key, ttl, record.payload, 'REPLACE'] : ['RESTORE', record.key, ttl, record.payload]);
+  let count = 0;
+  for (const { asking } of items) {
+    if (asking) count++;
+    index.push(count++);
   }
-  if (ack && ack.replicas > 0) commands.push(['WAIT', ack.replicas, ack.timeoutMs]);
-  const replies = await pipe.send(commands);
+  const wait: CommandArgs[] = ack && ack.replicas > 0 ? [['WAIT', ack.replicas, ack.timeoutMs]] : [];
+  const replies = await pipe.sendEncoded(encodeRestores(items, mode === 'replace', wait), count + wait.length);
   const out: RestoreReplies = {
     replies: index.map((i) => {
       const reply = replies[i];
       return reply instanceof ReplyError ? reply : null;
     }),
   };
-  if (ack && ack.replicas > 0) {
+  if (wait.length > 0) {
     const waited = replies[replies.length - 1];
     out.acked = typeof waited === 'number' ? waited : 0;
   }
