@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
-import { ConfigError, MigrationError } from '../core/errors.js';
+import { ConfigError, MigrationError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { describeConnectError, type Side } from './redis-errors.js';
 import { RespPipe } from './resp-pipe.js';
 
@@ -139,5 +139,29 @@ export async function quit(client: Redis): Promise<void> {
     await client.quit();
   } catch {
     client.disconnect();
+  }
+}
+
+/** How long a Cluster client may take to load the slot map before the attempt is retried. */
+export const CLUSTER_READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Connects an ioredis Cluster client. While a master is down and not yet replaced (cluster_state
+ * fail), ioredis keeps refreshing the slot map and its connect() may never settle: bounded here, so
+ * the unit's retry loop (with backoff) tries again once the failover is done, instead of hanging.
+ */
+export async function connectCluster(cluster: Cluster, side: Side, timeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<Cluster> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new (side === 'source' ? SourceUnavailableError : TargetUnavailableError)(`${side} cluster did not become ready within ${timeoutMs / 1000} s (a failover in progress?); retrying`, { retryable: true })), timeoutMs);
+  });
+  try {
+    await Promise.race([cluster.connect(), timedOut]);
+    return cluster;
+  } catch (error) {
+    cluster.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
-import { baseOptions, connectNode, parseAddress, quit } from '../redis/connect.js';
+import { baseOptions, connectCluster, connectNode, parseAddress, quit } from '../redis/connect.js';
 import type { OpenedSource } from '../redis/source-access.js';
 import type { OpenedSink } from '../redis/target-access.js';
 import type { RedisClient } from '../struct/contracts.js';
@@ -23,9 +23,7 @@ export async function openStructClients(config: MigrationConfig, unit: UnitDescr
     if (node.readOnly) await source.readonly();
     let target: RedisClient;
     if (destination.kind === 'cluster') {
-      const cluster = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
-      await cluster.connect();
-      target = cluster;
+      target = await connectCluster(new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true }), 'target');
     } else {
       target = await connectNode('target', config.target, destination.address, unit.targetDb);
     }

@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import { Cluster, type Redis } from 'ioredis';
 import { chooseUnitNode } from '../redis/source-node.js';
 import { AUTO_PIPELINING, fixCallBuffer } from '../redis/auto-pipelining.js';
-import { baseOptions, connectNode, parseAddress, quit } from '../redis/connect.js';
+import { baseOptions, connectCluster, connectNode, parseAddress, quit } from '../redis/connect.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
 
@@ -62,9 +62,8 @@ function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
     // a string, which maps binary keys to the wrong slot and fails the pipeline.
     const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
     try {
-      await target.connect();
+      await connectCluster(target, 'target');
     } catch (error) {
-      target.disconnect();
       await quit(source);
       throw error;
     }
