@@ -41,12 +41,22 @@ export class RedisKeySource implements KeySource {
   private probeSizes: boolean;
   private readonly readOptions: ReadOptions;
 
+  /** DUMP, PTTL and MEMORY USAGE go here; SCAN on `pipe` (see the constructor). */
+  private readonly readPipe: RespPipe;
+
+  /**
+   * `readPipe`, a second connection to the same node and db, carries the batches' reads, so a
+   * SCAN reply never waits behind the DUMPs of earlier batches: the reader runs ahead and the
+   * server always has the next batches queued, instead of idling while this process is busy.
+   */
   constructor(
     private readonly pipe: RespPipe,
     private readonly address: string,
     options: ScanOptions & ReadOptions,
     private readonly clock: () => number = () => performance.now(),
+    readPipe?: RespPipe,
   ) {
+    this.readPipe = readPipe ?? pipe;
     this.readOptions = options;
     this.probeSizes = (options.bigKeyThreshold ?? 0) > 0 && !options.skipDump;
     this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
@@ -124,7 +134,7 @@ export class RedisKeySource implements KeySource {
 
   private async callEncoded(payload: Buffer, count: number, name: string): Promise<RespReply[]> {
     try {
-      return await this.pipe.sendEncoded(payload, count);
+      return await this.readPipe.sendEncoded(payload, count);
     } catch (error) {
       throw this.wrap(name, error);
     }

@@ -153,6 +153,7 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
     pipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, false);
   }
   for (const message of notes) note(message);
+  let readPipe: RespPipe | undefined;
   try {
     const replies = await pipe.send([['INFO', 'server'], ['INFO', 'replication']]);
     const bad = replies.find((r) => r instanceof ReplyError);
@@ -162,11 +163,22 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
       throw new SourceUnavailableError(`source ${choice.address} is a ${state.role}, expected the ${choice.role} (failover in progress); retrying`, { retryable: true });
     }
     const identity = `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} run ${state.runId || 'unknown'}`;
-    const inner = new RedisKeySource(pipe, choice.address, scan);
+    // A second connection for DUMP/PTTL, so SCAN replies never queue behind them (see RedisKeySource).
+    readPipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, choice.readOnly);
+    const inner = new RedisKeySource(pipe, choice.address, scan, undefined, readPipe);
     const source = new GuardedKeySource(inner, pipe, { address: choice.address, role: state.role, ...(state.masterAddress ? { masterAddress: state.masterAddress } : {}), ...(unit.slots ? { slots: unit.slots } : {}) });
-    return { source, node: { address: choice.address, identity, label: choice.label, readOnly: choice.readOnly }, close: async () => pipe.close() };
+    const reads = readPipe;
+    return {
+      source,
+      node: { address: choice.address, identity, label: choice.label, readOnly: choice.readOnly },
+      close: async () => {
+        pipe.close();
+        reads.close();
+      },
+    };
   } catch (error) {
     pipe.close();
+    readPipe?.close();
     throw error;
   }
 }
