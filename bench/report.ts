@@ -128,7 +128,7 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     const r = results.find((x) => x.id === id);
     return r ? summarizeRow(r) : undefined;
   };
-  const [a, c, ds, dc, e0, e] = ['a', 'c', 'd-standalone', 'd-cluster', 'e-0', 'e'].map(get);
+  const [a, c, ds, du, dc, e0, e] = ['a', 'c', 'd-standalone', 'd-standalone-unprobed', 'd-cluster', 'e-0', 'e'].map(get);
   const ratio = (goal: string, num: RowSummary | undefined, den: RowSummary | undefined, min: number, what: string): TargetCheck =>
     num && den
       ? { goal, measured: `${(num.keysPerSec / den.keysPerSec).toFixed(2)}× ${what}`, verdict: num.keysPerSec / den.keysPerSec >= min ? 'met' : 'missed' }
@@ -138,6 +138,8 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   return [
     ratio('redis-ferry standalone ≥ 0.5× (a)', ds, a, 0.5, '(a)'),
     ratio('redis-ferry standalone ≥ 1.5× (c)', ds, c, 1.5, '(c)'),
+    ratio('the same without the size probe ≥ 0.5× (a)', du, a, 0.5, '(a)'),
+    ratio('the same without the size probe ≥ 1.5× (c)', du, c, 1.5, '(c)'),
     ratio('cluster→cluster ≥ 0.8× standalone→standalone', dc, ds, 0.8, 'standalone'),
     ratio('+20 ms RTT ≥ 0.5× the same path at 0 ms', e, e0, 0.5, '0 ms'),
     peak > 0 ? { goal: 'peak RSS < 300 MB', measured: `${peak.toFixed(0)} MB`, verdict: peak < 300 ? 'met' : 'missed' } : { goal: 'peak RSS < 300 MB', measured: '—', verdict: 'not measured' },
