@@ -20,6 +20,11 @@ export interface CopyUnitOptions {
   shouldStop?: () => boolean;
   /** Batches scanned and read ahead of the one being written (reads overlap writes and RTTs). */
   readAhead?: number;
+  /**
+   * Keys read ahead at most, whatever the batch size (SCAN COUNT grows over slow links): bounds the
+   * memory a unit holds. At least one batch is always read ahead.
+   */
+  readAheadKeys?: number;
   /** Batches sent to the target before the oldest is confirmed. */
   writeAhead?: number;
   /** Called with every saved checkpoint (progress display, logs). */
@@ -44,7 +49,7 @@ const EMPTY_READ: Promise<ReadResult> = Promise.resolve({ records: [], gone: 0 }
  * Copies one unit from its checkpoint until SCAN returns cursor 0 or `shouldStop` says so.
  *
  * A reader scans ahead, firing each batch's DUMP + PTTL without waiting for it, up to `readAhead`
- * batches; the writer sends up to `writeAhead` batches of RESTOREs before the oldest is confirmed,
+ * batches (and `readAheadKeys` keys); the writer sends up to `writeAhead` batches of RESTOREs before the oldest is confirmed,
  * and confirms them in SCAN order. After each batch the target confirmed, a
  * checkpoint {cursor, counters} is queued for saving; saves run in order off the critical path,
  * while the next batch is written, and never claim a batch the target has not confirmed.
@@ -60,6 +65,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
   const { source, sink, filter, policy, store, limiter } = options;
   const shouldStop = options.shouldStop ?? (() => false);
   const readAhead = Math.max(1, options.readAhead ?? 4);
+  const readAheadKeys = Math.max(1, options.readAheadKeys ?? 4000);
   const writeAhead = Math.max(1, options.writeAhead ?? 2);
   if (options.checkpoint.status === 'done') return options.checkpoint;
 
@@ -101,6 +107,11 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     wake = undefined;
   };
   const waitForChange = () => new Promise<void>((resolve) => (wake = resolve));
+  const queuedKeys = () => {
+    let n = 0;
+    for (const batch of queue) n += batch.scanned;
+    return n;
+  };
   /** The end cursor of the furthest batch read so far: how far writes may soon go. */
   const furthestRead = (fallback: string) => (queue.length > 0 ? queue[queue.length - 1]!.to : fallback);
 
@@ -108,7 +119,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     let cursor = checkpoint.cursor;
     try {
       do {
-        while (queue.length >= readAhead && !stopReading) await waitForChange();
+        while (queue.length > 0 && (queue.length >= readAhead || queuedKeys() >= readAheadKeys) && !stopReading) await waitForChange();
         if (stopReading) return;
         const page = await source.scan(cursor);
         if (limiter && page.keys.length > 0) await limiter.take(page.keys.length);

@@ -101,4 +101,25 @@ describe('Function: copyUnit', () => {
     await store.saveUnit(stale); // another worker advanced the unit first
     await assert.rejects(copyUnit({ source: new FakeSource(keys(10), 5), sink: new FakeSink(), filter: passAll, policy: 'fail', store, checkpoint: stale }), CheckpointConflictError);
   });
+
+  it('reads ahead no more than readAheadKeys keys (and at least one batch), however large the batches', async () => {
+    for (const [pageSize, expectedScans] of [[10, 2 + 3], [100, 2 + 1]] as const) {
+      // A target that holds every write until released: the reader runs ahead as far as it may.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const sink = new FakeSink();
+      const write = sink.write.bind(sink);
+      sink.write = async (records, mode) => {
+        await held;
+        return write(records, mode);
+      };
+      const source = new FakeSource(keys(1000), pageSize);
+      const run = copyUnit({ source, sink, filter: passAll, policy: 'replace', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u'), readAhead: 4, writeAhead: 2, readAheadKeys: 25 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Two batches sent to the target, and behind them only as many as the key budget allows.
+      assert.equal(source.scans.length, expectedScans, `page size ${pageSize}`);
+      release();
+      assert.equal((await run).counters.copied, 1000);
+    }
+  });
 });
