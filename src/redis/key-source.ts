@@ -10,7 +10,16 @@ export interface ScanOptions {
   type?: string;
   /** Let COUNT grow (up to 10× and at most 10,000) when round trips, not the server, limit SCAN. */
   adaptive?: boolean;
+  /**
+   * The node's round trip when idle (PING), measured when the unit opened it. Below
+   * ADAPTIVE_MIN_RTT_MS the link is local and a slow SCAN means a busy server, where larger
+   * batches only cost memory: COUNT stays as configured.
+   */
+  idleRttMs?: number;
 }
+
+/** Idle round trips from which SCAN COUNT may adapt (a LAN is well below, a region away above). */
+export const ADAPTIVE_MIN_RTT_MS = 1;
 
 export interface ReadOptions {
   /** Keys above this many bytes (MEMORY USAGE) are reported as big instead of DUMPed; 0: no probe. */
@@ -62,7 +71,8 @@ export class RedisKeySource implements KeySource {
     this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
     this.countAt = this.scanArgs.indexOf('COUNT') + 1;
     this.count = options.count;
-    this.maxCount = options.adaptive === false ? options.count : Math.max(options.count, Math.min(10_000, options.count * 10));
+    const adaptive = options.adaptive !== false && (options.idleRttMs === undefined || options.idleRttMs >= ADAPTIVE_MIN_RTT_MS);
+    this.maxCount = adaptive ? Math.max(options.count, Math.min(10_000, options.count * 10)) : options.count;
   }
 
   /**

@@ -165,7 +165,7 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
     const identity = `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} run ${state.runId || 'unknown'}`;
     // A second connection for DUMP/PTTL, so SCAN replies never queue behind them (see RedisKeySource).
     readPipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, choice.readOnly);
-    const inner = new RedisKeySource(pipe, choice.address, scan, undefined, readPipe);
+    const inner = new RedisKeySource(pipe, choice.address, { ...scan, idleRttMs: await idleRtt(pipe) }, undefined, readPipe);
     const source = new GuardedKeySource(inner, pipe, { address: choice.address, role: state.role, ...(state.masterAddress ? { masterAddress: state.masterAddress } : {}), ...(unit.slots ? { slots: unit.slots } : {}) });
     const reads = readPipe;
     return {
@@ -183,3 +183,13 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
   }
 }
 
+/** The smallest of three PING round trips on a fresh, idle connection (ms). */
+async function idleRtt(pipe: RespPipe): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await pipe.send([['PING']]);
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
