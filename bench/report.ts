@@ -208,7 +208,7 @@ export function renderMarkdown(ctx: ReportContext, results: ScenarioResult[]): s
   out.push('');
   if (ctx.startup) {
     out.push(
-      `\`redis-ferry migrate --help\` (Node + tsx + module loading, no data) peaks at ${ctx.startup.rssMb.toFixed(0)} MB RSS and uses ${(ctx.startup.cpuMs / 1000).toFixed(2)} s CPU;`,
+      `\`redis-ferry migrate --help\` (Node and the bundle's modules loaded, no data) peaks at ${ctx.startup.rssMb.toFixed(0)} MB RSS and uses ${(ctx.startup.cpuMs / 1000).toFixed(2)} s CPU;`,
       'that CPU is subtracted from the redis-ferry rows, the RSS is not.',
       '',
     );

@@ -16,6 +16,7 @@ export interface MigratorStackSettings {
   readonly memorySize?: number;
   readonly timeout?: Duration;
   readonly copyTimeBudget?: Duration;
+  readonly verifyTimeBudget?: Duration;
   readonly maxConcurrency?: number;
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
@@ -51,6 +52,7 @@ export class MigratorStack extends Stack {
       memorySize: s.memorySize,
       timeout: s.timeout,
       copyTimeBudget: s.copyTimeBudget,
+      verifyTimeBudget: s.verifyTimeBudget,
       maxConcurrency: s.maxConcurrency,
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,

@@ -29,9 +29,10 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
   if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 10 || timeout.toSeconds() > 900)) {
     problems.push(`timeout must be from 10 seconds to 15 minutes, Lambda's limit (got ${timeout.toHumanString()})`);
   }
-  const budget = props.copyTimeBudget;
-  if (budget && !budget.isUnresolved() && budget.toMilliseconds() >= (timeout ?? Duration.minutes(15)).toMilliseconds()) {
-    problems.push(`copyTimeBudget (${budget.toHumanString()}) must be shorter than the copy timeout`);
+  for (const [name, budget] of [['copyTimeBudget', props.copyTimeBudget], ['verifyTimeBudget', props.verifyTimeBudget]] as const) {
+    if (budget && !budget.isUnresolved() && budget.toMilliseconds() >= (timeout ?? Duration.minutes(15)).toMilliseconds()) {
+      problems.push(`${name} (${budget.toHumanString()}) must be shorter than the function timeout`);
+    }
   }
   if (props.checkpointRetention && !props.checkpointRetention.isUnresolved() && props.checkpointRetention.toSeconds() < 0) {
     problems.push('checkpointRetention must not be negative');

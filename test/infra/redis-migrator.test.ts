@@ -82,6 +82,16 @@ describe('Construct: RedisMigrator', () => {
     assert.equal(definition.States[STATE.units]!.MaxConcurrency, 16);
   });
 
+  it('gives the verify function the same timeout and its own time budget, and refuses a budget that does not fit', () => {
+    const template = buildStack({ timeout: Duration.minutes(10), verifyTimeBudget: Duration.minutes(3) }).template();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('verify:'),
+      Timeout: 600,
+      Environment: { Variables: Match.objectLike({ VERIFY_TIME_BUDGET_MS: '180000', COPY_SAFETY_MARGIN_MS: '60000' }) },
+    });
+    assert.throws(() => buildStack({ timeout: Duration.minutes(5), verifyTimeBudget: Duration.minutes(5) }), /verifyTimeBudget \(5 minutes\) must be shorter than the function timeout/);
+  });
+
   it('grants each function only the item actions it uses, on the checkpoint table only', () => {
     const template = buildStack().template();
     const tableArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('Checkpoints'), 'Arn'] };
