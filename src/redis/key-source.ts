@@ -8,17 +8,18 @@ export interface ScanOptions {
   count: number;
   match?: string;
   type?: string;
-  /** Let COUNT grow (up to 10× and at most 10,000) when round trips, not the server, limit SCAN. */
+  /** Let COUNT grow while SCANs are slow (see RedisKeySource.scan). */
   adaptive?: boolean;
   /**
-   * The node's round trip when idle (PING), measured when the unit opened it. Below
-   * ADAPTIVE_MIN_RTT_MS the link is local and a slow SCAN means a busy server, where larger
-   * batches only cost memory: COUNT stays as configured.
+   * The node's round trip when idle (PING), measured when the unit opened it. From
+   * ADAPTIVE_MIN_RTT_MS on, the node is distant: COUNT may grow 10× (at most 10,000) to cover
+   * the round trips. Below, the link is local and a slow SCAN means a busy server, where larger
+   * batches still save per-batch work but cost memory: COUNT may grow 4× (at most 4,000).
    */
   idleRttMs?: number;
 }
 
-/** Idle round trips from which SCAN COUNT may adapt (a LAN is well below, a region away above). */
+/** Idle round trips from which a node counts as distant (a LAN is well below, a region away above). */
 export const ADAPTIVE_MIN_RTT_MS = 1;
 
 export interface ReadOptions {
@@ -71,8 +72,8 @@ export class RedisKeySource implements KeySource {
     this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
     this.countAt = this.scanArgs.indexOf('COUNT') + 1;
     this.count = options.count;
-    const adaptive = options.adaptive !== false && (options.idleRttMs === undefined || options.idleRttMs >= ADAPTIVE_MIN_RTT_MS);
-    this.maxCount = adaptive ? Math.max(options.count, Math.min(10_000, options.count * 10)) : options.count;
+    const distant = options.idleRttMs === undefined || options.idleRttMs >= ADAPTIVE_MIN_RTT_MS;
+    this.maxCount = options.adaptive === false ? options.count : Math.max(options.count, Math.min(distant ? 10_000 : 4_000, options.count * (distant ? 10 : 4)));
   }
 
   /**
