@@ -28,11 +28,13 @@ function origin(url: string, name: string): string {
   if (url.includes('/node_modules/')) return url.replace(/^.*\/node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1');
   if (url.startsWith('node:')) return 'node internals';
   const m = /\/(src|bench|test)\/([^/]+)\//.exec(url);
-  return m ? `${m[1]}/${m[2]}` : url;
+  if (m) return `${m[1]}/${m[2]}`;
+  // The bundled CLI: one file for all of src/, named relative to the repository.
+  return /\/dist\/[^/]+$/.test(url) ? url.replace(/^.*\/(dist\/[^/]+)$/, '$1 (src/, bundled)') : url;
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^file:\/\/.*?\/(src|bench|test|node_modules)\//, '$1/');
+  return url.replace(/^file:\/\/.*?\/(src|bench|test|node_modules|dist)\//, '$1/');
 }
 
 export function summarizeProfile(profile: CpuProfile, top: number): ProfileSummary {
