@@ -1,4 +1,4 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type UnitCheckpoint, type UnitCounters, type UnitDescriptor, type UnitStatus, ZERO_COUNTERS } from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 
@@ -170,4 +170,29 @@ export async function guarded<T>(call: () => Promise<T>, conflictMessage: () => 
   } catch (error) {
     throw translateDynamoError(error, isConditionalCheckFailed(error) ? conflictMessage() : '');
   }
+}
+
+/** Every item of partition `pk` whose sort key starts with `skPrefix` (consistent reads, all pages). */
+export async function queryPrefix(client: DynamoDBClient, tableName: string, pk: string, skPrefix: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const e = new Expr();
+    const page = await guarded(
+      () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: `${e.name('pk')} = ${e.value(s(pk))} AND begins_with(${e.name('sk')}, ${e.value(s(skPrefix))})`,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+            ...e.params(),
+          }),
+        ),
+      () => '',
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

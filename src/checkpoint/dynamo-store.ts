@@ -1,4 +1,4 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type CheckpointStore, type MigrationPlan, newCheckpoint, type UnitCheckpoint } from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 import {
@@ -11,6 +11,7 @@ import {
   type Item,
   migrationKey,
   n,
+  queryPrefix,
   type StoredUnit,
   s,
   str,
@@ -123,27 +124,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   /** Every unit item of the migration (one consistent Query, paginated). */
   async listUnits(): Promise<StoredUnit[]> {
-    const units: StoredUnit[] = [];
-    let start: Item | undefined;
-    do {
-      const e = new Expr();
-      const page = await guarded(
-        () =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: `${e.name('pk')} = ${e.value(s(this.migrationId))} AND begins_with(${e.name('sk')}, ${e.value(s(UNIT_SK_PREFIX))})`,
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
-      units.push(...(page.Items ?? []).map(unitFromItem));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return units;
+    return (await queryPrefix(this.client, this.tableName, this.migrationId, UNIT_SK_PREFIX)).map(unitFromItem);
   }
 
   async saveUnit(checkpoint: UnitCheckpoint): Promise<UnitCheckpoint> {

@@ -1,8 +1,8 @@
-import { type DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CheckpointConflictError } from '../core/errors.js';
 import type { VerifyLevel } from '../verify/compare-key.js';
 import { emptyReport, type VerifyReport } from '../verify/report.js';
-import { Expr, forEachLimited, guarded, isConditionalCheckFailed, type Item, n, num, s, str, TTL_ATTRIBUTE, translateDynamoError } from './dynamo-items.js';
+import { Expr, forEachLimited, guarded, isConditionalCheckFailed, type Item, n, num, queryPrefix, s, str, TTL_ATTRIBUTE, translateDynamoError } from './dynamo-items.js';
 
 /**
  * Verification progress of one unit, beside its copy checkpoint:
@@ -106,27 +106,7 @@ export class DynamoVerifyProgress {
 
   /** Every verify-progress item of the migration (one consistent Query, paginated). */
   async list(): Promise<VerifyProgress[]> {
-    const out: VerifyProgress[] = [];
-    let start: Item | undefined;
-    do {
-      const e = new Expr();
-      const page = await guarded(
-        () =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: `${e.name('pk')} = ${e.value(s(this.migrationId))} AND begins_with(${e.name('sk')}, ${e.value(s(VERIFY_SK_PREFIX))})`,
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
-      out.push(...(page.Items ?? []).map(progressFromItem));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return (await queryPrefix(this.client, this.tableName, this.migrationId, VERIFY_SK_PREFIX)).map(progressFromItem);
   }
 
   /**

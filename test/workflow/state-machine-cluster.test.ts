@@ -9,12 +9,11 @@ import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis, stopAll } from '../helpers/index.js';
 import { comparingView } from '../integration/topology-support.js';
-import { type CapturedConsole, captureConsole } from './helpers/capture-console.js';
+import type { CapturedConsole } from './helpers/capture-console.js';
 import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
-import { LOCAL_AWS_ENV, type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import { type ExecutionRecord, LocalWorkflow } from './helpers/local-workflow.js';
-import { type SynthesizedApp, synthApp } from './helpers/synth-app.js';
-import { loadTemplateMachine } from './helpers/template-machine.js';
+import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
+import type { ExecutionRecord, LocalWorkflow } from './helpers/local-workflow.js';
+import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -33,7 +32,7 @@ let source: RedisServer;
 let target: RedisCluster;
 let dynamo: LocalDynamo;
 let secrets: FakeSecrets;
-let app: SynthesizedApp;
+let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
 let logs: CapturedConsole;
@@ -53,28 +52,18 @@ before(async () => {
   keyCount += 1000;
 
   // A 2 ms slice budget and 4 slices per unit per execution: many copy invocations and several rounds.
-  app = synthApp({
+  deployment = await deployLocally({
     secretArns: [SOURCE_SECRET],
     maxConcurrency: 2,
     copyTimeBudget: Duration.millis(2),
     maxSlicesPerUnitExecution: 4,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
-  });
-  const machine = loadTemplateMachine(app.template, app.outdir);
-  tableName = [...machine.functions.values()][0]!.environment.TABLE_NAME!;
-  await dynamo.createTable(tableName);
-  logs = captureConsole();
-  workflow = new LocalWorkflow(machine, {
-    ...LOCAL_AWS_ENV,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    POWERTOOLS_DEV: 'true',
-  });
+  }, dynamo, secrets);
+  ({ workflow, tableName, logs } = deployment);
 });
 
 after(async () => {
-  logs?.restore();
-  app?.cleanup();
+  deployment?.close();
   await Promise.all([dynamo?.stop(), secrets?.stop(), target?.stop(), stopAll()]);
 });
 

@@ -10,12 +10,11 @@ import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import { type CapturedConsole, captureConsole } from './helpers/capture-console.js';
+import type { CapturedConsole } from './helpers/capture-console.js';
 import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
-import { LOCAL_AWS_ENV, type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import { type ExecutionRecord, type InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
-import { type SynthesizedApp, synthApp } from './helpers/synth-app.js';
-import { loadTemplateMachine } from './helpers/template-machine.js';
+import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
+import type { ExecutionRecord, InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
+import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -35,7 +34,7 @@ let source: RedisServer;
 let target: RedisServer;
 let dynamo: LocalDynamo;
 let secrets: FakeSecrets;
-let app: SynthesizedApp;
+let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
 let logs: CapturedConsole;
@@ -112,28 +111,18 @@ before(async () => {
   keyCount += 700;
 
   // Small slices and a small slice budget: many copy invocations and several rounds.
-  app = synthApp({
+  deployment = await deployLocally({
     secretArns: [SOURCE_SECRET, TARGET_SECRET],
     maxConcurrency: 2,
     copyTimeBudget: Duration.millis(2),
     maxSlicesPerUnitExecution: 4,
     tableRemovalPolicy: RemovalPolicy.DESTROY,
-  });
-  const machine = loadTemplateMachine(app.template, app.outdir);
-  tableName = [...machine.functions.values()][0]!.environment.TABLE_NAME!;
-  await dynamo.createTable(tableName);
-  logs = captureConsole();
-  workflow = new LocalWorkflow(machine, {
-    ...LOCAL_AWS_ENV,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    POWERTOOLS_DEV: 'true',
-  });
+  }, dynamo, secrets);
+  ({ workflow, tableName, logs } = deployment);
 });
 
 after(async () => {
-  logs?.restore();
-  app?.cleanup();
+  deployment?.close();
   await Promise.all([dynamo?.stop(), secrets?.stop(), stopAll()]);
 });
 
