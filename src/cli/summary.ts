@@ -12,7 +12,7 @@ export function formatSummary(summary: MigrationSummary): string {
   const resumedNote = t.copied !== summary.thisRun.copied ? ` (${formatCount(summary.thisRun.copied)} in this run)` : '';
   const lines = [
     `${title} ${summary.migrationId}: ${status} in ${formatDuration(summary.durationMs)}`,
-    `  ${summary.dryRun ? 'would copy' : 'copied'}   ${formatCount(t.copied)} keys${resumedNote} (${formatBytes(t.bytes)}), ${formatRate(summary.thisRun.copied, summary.durationMs)}${t.recopied > 0 ? `; ${formatCount(t.recopied)} re-copied after resume` : ''}`,
+    `  ${summary.dryRun ? 'would copy' : 'copied'}   ${formatCount(t.copied)} keys${resumedNote} (${formatBytes(t.bytes)}), ${formatRate(summary.thisRun.copied, summary.copyDurationMs)}${t.recopied > 0 ? `; ${formatCount(t.recopied)} re-copied after resume` : ''}`,
     `  scanned  ${formatCount(t.scanned)} keys in ${formatCount(t.batches)} batches`,
     `  skipped  ${formatCount(t.skippedExisting)} already on target, ${formatCount(t.skippedGone)} deleted or expired during the copy, ${formatCount(t.filtered)} filtered out`,
     ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),

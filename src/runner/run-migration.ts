@@ -48,7 +48,10 @@ export interface MigrationSummary {
   thisRun: UnitCounters;
   /** Every unit was already done when this run started: nothing was copied. */
   alreadyComplete: boolean;
+  /** The whole run: discovery, planning, copy and verification. */
   durationMs: number;
+  /** Discovery, planning and copy, without the verification after it (the copy rate's clock). */
+  copyDurationMs: number;
   /** The first error that failed the run. */
   error?: MigrationError;
 }
@@ -150,6 +153,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const allDone = units.every((u) => u.checkpoint.status === 'done');
   let verify: MigrationVerifyResult | undefined;
   let verifyError: string | undefined;
+  const copyDurationMs = performance.now() - started;
   if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
     emit({ type: 'verifying', level: config.verify });
     verify = await verifyMigration({
@@ -179,6 +183,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
     thisRun: subtractCounters(sumCounters(units.map((u) => u.checkpoint.counters)), sumCounters(before)),
     alreadyComplete,
     durationMs: performance.now() - started,
+    copyDurationMs,
     ...(failure ? { error: failure } : {}),
   };
 }
