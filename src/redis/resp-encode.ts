@@ -69,10 +69,8 @@ export function encodeCommands(commands: readonly CommandArgs[]): Buffer {
     size += 3 + digits(command.length);
     for (const arg of command) {
       if (typeof arg === 'string') size += bulkString(arg).length;
-      else if (typeof arg === 'number') {
-        const len = isPlainCount(arg) ? digits(arg) : Buffer.byteLength(String(arg));
-        size += 3 + digits(len) + len + 2;
-      } else size += 3 + digits(arg.length) + arg.length + 2;
+      else if (typeof arg === 'number') size += bulkBytes(isPlainCount(arg) ? digits(arg) : String(arg).length);
+      else size += bulkBytes(arg.length);
     }
   }
   const out = Buffer.allocUnsafe(size);
@@ -80,25 +78,9 @@ export function encodeCommands(commands: readonly CommandArgs[]): Buffer {
   for (const command of commands) {
     at = writeHeader(out, STAR, command.length, at);
     for (const arg of command) {
-      if (typeof arg === 'string') {
-        at += bulkString(arg).copy(out, at);
-        continue;
-      }
-      if (typeof arg === 'number') {
-        if (isPlainCount(arg)) {
-          at = writeHeader(out, DOLLAR, digits(arg), at);
-          at = writeDigits(out, arg, at);
-        } else {
-          const text = String(arg);
-          at = writeHeader(out, DOLLAR, Buffer.byteLength(text), at);
-          at += out.write(text, at, 'latin1');
-        }
-      } else {
-        at = writeHeader(out, DOLLAR, arg.length, at);
-        at += arg.copy(out, at);
-      }
-      out[at++] = 13;
-      out[at++] = 10;
+      if (typeof arg === 'string') at += bulkString(arg).copy(out, at);
+      else if (typeof arg === 'number') at = isPlainCount(arg) ? writeCount(out, arg, at) : writeBulk(out, Buffer.from(String(arg), 'latin1'), at);
+      else at = writeBulk(out, arg, at);
     }
   }
   return out;
