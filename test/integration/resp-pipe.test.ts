@@ -43,11 +43,14 @@ describe('Class: RespPipe', () => {
   it('rejects a wrong password and pending commands when the connection drops', async () => {
     await assert.rejects(RespPipe.open({ host: server.host, port: server.port, password: 'wrong' }), /WRONGPASS/);
     const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw' });
-    // BLPOP holds the reply open until the server kills the connection under it.
-    const pending = pipe.send([['BLPOP', 'never-pushed', 0]]);
+    const [id] = await pipe.send([['CLIENT', 'ID']]);
+    // BLPOP holds the reply open until the server kills the connection under it (this one only:
+    // killing every normal client would also drop the harness's own admin connections).
+    // The rejection is awaited from the start: it may land before the KILL's own reply.
+    const pending = assert.rejects(pipe.send([['BLPOP', 'never-pushed', 0]]), /Connection is closed|ECONNRESET/);
     await new Promise((r) => setTimeout(r, 50));
-    await server.client().call('CLIENT', ['KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
-    await assert.rejects(pending, /Connection is closed|ECONNRESET/);
+    await server.client().call('CLIENT', ['KILL', 'ID', String(id)]);
+    await pending;
     await assert.rejects(pipe.send([['PING']]), /Connection is closed|ECONNRESET/, 'a dead pipe fails fast');
   });
 
