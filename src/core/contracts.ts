@@ -26,6 +26,13 @@ export interface ReadResult {
   gone: number;
   /** Keys too big to DUMP whole (see MigrationConfig.bigKeyThreshold), with their estimated size. */
   big?: { key: Buffer; bytes: number }[];
+  /**
+   * The rest of the batch, when reading it whole would hold too many bytes at once (see
+   * ByteBudget): reads the next part. Called by the writer once it is ready for that part.
+   */
+  rest?: () => Promise<ReadResult>;
+  /** Gives the bytes this result holds back to the process's read budget, once written. Idempotent. */
+  release?: () => void;
 }
 
 /** Copies one key by type, in chunks (src/struct); used for big keys. */

@@ -138,18 +138,40 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     }
   })();
 
-  /** Writes one batch (RESTOREs, then its big keys) and returns what it adds to the counters. */
+  /**
+   * Writes one batch (RESTOREs, then its big keys) and returns what it adds to the counters. A
+   * batch read in parts (see ReadResult.rest) is written part by part, the next part read while
+   * the current one is written; each part's bytes go back to the budget once it is written.
+   */
   const writeBatch = async (batch: Batch, rewrite: boolean): Promise<UnitCounters> => {
-    const { records, gone, big = [] } = await batch.read;
-    const d: UnitCounters = { ...ZERO_COUNTERS, scanned: batch.scanned, filtered: batch.filtered, skippedGone: gone, batches: 1 };
+    const d: UnitCounters = { ...ZERO_COUNTERS, scanned: batch.scanned, filtered: batch.filtered, batches: 1 };
     const replace = policy === 'replace' || (rewrite && policy === 'fail');
+    let part: ReadResult | undefined = await batch.read;
+    while (part) {
+      const next: Promise<ReadResult> | undefined = part.rest?.();
+      try {
+        await writePart(part, replace, d);
+      } catch (error) {
+        void releaseWhenRead(next);
+        throw error;
+      } finally {
+        part.release?.();
+      }
+      part = next ? await next : undefined;
+    }
+    if (rewrite) d.recopied = d.copied;
+    return d;
+  };
+
+  const writePart = async ({ records, gone, big = [] }: ReadResult, replace: boolean, d: UnitCounters): Promise<void> => {
+    d.skippedGone += gone;
     if (!sink) {
       // Dry run: count what would be written.
-      d.copied = records.length + big.length;
-      d.bigKeys = big.length;
+      d.copied += records.length + big.length;
+      d.bigKeys += big.length;
       for (const r of records) d.bytes += r.payload.length;
       for (const b of big) d.bytes += b.bytes;
-      return d;
+      return;
     }
     if (records.length > 0) {
       const result = await sink.write(records, replace ? 'replace' : 'keep');
@@ -160,8 +182,6 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
       d.bytes += result.bytes;
     }
     if (big.length > 0) await copyBigKeys(big, options.copyBigKey, replace, policy, d);
-    if (rewrite) d.recopied = d.copied;
-    return d;
   };
 
   let finished = false;
@@ -187,12 +207,17 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
           exhausted = true;
           break;
         }
-        const { records, big = [] } = await batch.read;
         const rewrite = resumeFrontier !== null && scanPosition(batch.from) < resumeFrontier;
-        if (needsFrontier && !rewrite && records.length + big.length > 0 && !covers(checkpoint.writeFrontier, batch.to)) {
-          await settled(); // a save in flight may already extend the frontier
-          if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
-          await settled();
+        try {
+          const { records, big = [], rest } = await batch.read;
+          if (needsFrontier && !rewrite && (records.length + big.length > 0 || rest) && !covers(checkpoint.writeFrontier, batch.to)) {
+            await settled(); // a save in flight may already extend the frontier
+            if (!covers(checkpoint.writeFrontier, batch.to)) await save({ writeFrontier: furthestRead(batch.to) });
+            await settled();
+          }
+        } catch (error) {
+          void releaseWhenRead(batch.read);
+          throw error;
         }
         const outcome = writeBatch(batch, rewrite);
         outcome.catch(() => {}); // observed when it reaches the head
@@ -228,8 +253,19 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     stopReading = true;
     notify();
     await reader;
+    // Read but never written (the unit stopped or failed): their bytes go back to the budget.
+    for (const batch of queue.splice(0)) void releaseWhenRead(batch.read);
   }
   return checkpoint;
+}
+
+/** Releases a read's bytes once it has arrived (a failed read holds none). */
+async function releaseWhenRead(read: Promise<ReadResult> | undefined): Promise<void> {
+  try {
+    (await read)?.release?.();
+  } catch {
+    // Its error is reported where the read is awaited.
+  }
 }
 
 /**

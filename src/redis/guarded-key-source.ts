@@ -49,12 +49,20 @@ export class GuardedKeySource implements KeySource {
     return inUnit ? { cursor: page.value.cursor, keys: page.value.keys.filter((k) => inUnit(keySlot(k))) } : page.value;
   }
 
-  async read(keys: Buffer[]): Promise<ReadResult> {
+  read(keys: Buffer[]): Promise<ReadResult> {
+    return this.guard(() => this.inner.read(keys));
+  }
+
+  /** Translates the errors of a read and of the reads of its remaining parts. */
+  private async guard(read: () => Promise<ReadResult>): Promise<ReadResult> {
+    let result: ReadResult;
     try {
-      return await this.inner.read(keys);
+      result = await read();
     } catch (error) {
       throw this.translate(error);
     }
+    const rest = result.rest;
+    return rest ? { ...result, rest: () => this.guard(rest) } : result;
   }
 
   private verify(infoText: string): void {

@@ -1,3 +1,4 @@
+import type { ByteBudget } from '../core/byte-budget.js';
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
 import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
@@ -29,7 +30,16 @@ export interface ReadOptions {
   skipDump?: boolean;
   /** Told once when the size probe is refused (MEMORY blocked) and turned off. */
   note?: (message: string) => void;
+  /** The process's bound on payload bytes held at once; every read holds its bytes here until written. */
+  budget?: ByteBudget;
+  /** Bytes one read may DUMP at most (at least one key): a batch beyond it is read in parts. Default 8 MB. */
+  maxReadBytes?: number;
 }
+
+export const DEFAULT_MAX_READ_BYTES = 8 * 1024 * 1024;
+
+/** Keys in the first read when no size is known yet (no probe, nothing read so far). */
+const FIRST_UNSIZED_READ = 16;
 
 const NO_PAYLOAD = Buffer.alloc(0);
 const DUMP_PTTL = [['DUMP'], ['PTTL']];
@@ -50,6 +60,9 @@ export class RedisKeySource implements KeySource {
   private readonly maxCount: number;
   private probeSizes: boolean;
   private readonly readOptions: ReadOptions;
+  /** Payload bytes read so far, and in how many records: the estimate when no size was probed. */
+  private bytesRead = 0;
+  private recordsRead = 0;
 
   /** DUMP, PTTL and MEMORY USAGE go here; SCAN on `pipe` (see the constructor). */
   private readonly readPipe: RespPipe;
@@ -95,13 +108,78 @@ export class RedisKeySource implements KeySource {
   }
 
   async read(all: Buffer[]): Promise<ReadResult> {
-    const { keys, big } = await this.splitBig(all);
+    const { keys, big, sizes } = await this.splitBig(all);
+    const result = await this.readPart(keys, sizes, false);
+    return big.length > 0 ? { ...result, big } : result;
+  }
+
+  /**
+   * DUMPs as many of `keys` as fit in maxReadBytes (by the probed sizes, else by the mean payload
+   * read so far), holding their bytes in the budget, and hands the remainder back as `rest`. The
+   * first part waits for room in the budget; `rest` parts take it at once (`urgent`), since the
+   * writer waits on them and the bytes that fill the budget are behind them (see ByteBudget).
+   */
+  private async readPart(keys: Buffer[], sizes: number[] | undefined, urgent: boolean): Promise<ReadResult> {
+    const budget = this.readOptions.budget;
+    const n = this.partLength(keys, sizes);
+    const part = n < keys.length ? keys.slice(0, n) : keys;
+    const estimate = sizes ? sum(sizes, n) : n * this.meanPayload();
+    if (budget && urgent) budget.take(estimate);
+    else if (budget) await budget.acquire(estimate);
+    let result: ReadResult & { bytes: number };
+    try {
+      result = await this.dumpPart(part);
+    } catch (error) {
+      budget?.release(estimate);
+      throw error;
+    }
+    // Hold what was actually read, which the estimate only approximated.
+    if (budget && result.bytes > estimate) budget.take(result.bytes - estimate);
+    else if (budget) budget.release(estimate - result.bytes);
+    this.bytesRead += result.bytes;
+    this.recordsRead += result.records.length;
+    let held = budget ? result.bytes : 0;
+    const out: ReadResult = {
+      records: result.records,
+      gone: result.gone,
+      release: () => {
+        budget?.release(held);
+        held = 0;
+      },
+    };
+    if (n < keys.length) {
+      const restKeys = keys.slice(n);
+      const restSizes = sizes?.slice(n);
+      out.rest = () => this.readPart(restKeys, restSizes, true);
+    }
+    return out;
+  }
+
+  private partLength(keys: Buffer[], sizes: number[] | undefined): number {
+    const cap = this.readOptions.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
+    if (keys.length <= 1 || this.readOptions.skipDump) return keys.length;
+    if (!sizes) {
+      if (this.recordsRead === 0) return Math.min(keys.length, FIRST_UNSIZED_READ);
+      return Math.max(1, Math.min(keys.length, Math.floor(cap / Math.max(1, this.meanPayload()))));
+    }
+    let n = 0;
+    let bytes = 0;
+    while (n < keys.length && (n === 0 || bytes + sizes[n]! <= cap)) bytes += sizes[n++]!;
+    return n;
+  }
+
+  private meanPayload(): number {
+    return this.recordsRead === 0 ? 0 : this.bytesRead / this.recordsRead;
+  }
+
+  private async dumpPart(keys: Buffer[]): Promise<ReadResult & { bytes: number }> {
     const skipDump = this.readOptions.skipDump === true;
     // EXISTS stands in for DUMP in struct mode: it tells "gone" apart without reading the value.
     const replies = keys.length > 0 ? await this.callEncoded(encodeKeyCommands(skipDump ? EXISTS_PTTL : DUMP_PTTL, keys), keys.length * 2, 'DUMP') : [];
     const readAtMs = this.clock();
     const records: MigrationRecord[] = [];
     let gone = 0;
+    let bytes = 0;
     for (let i = 0; i < keys.length; i++) {
       const payload = skipDump ? (replies[2 * i] === 0 ? null : NO_PAYLOAD) : replies[2 * i];
       const pttl = replies[2 * i + 1];
@@ -115,8 +193,9 @@ export class RedisKeySource implements KeySource {
         continue;
       }
       records.push({ key: keys[i]!, payload: payload as Buffer, pttlMs: ms === -1 ? 0 : ms, readAtMs });
+      bytes += (payload as Buffer).length;
     }
-    return big.length > 0 ? { records, gone, big } : { records, gone };
+    return { records, gone, bytes };
   }
 
   /**
@@ -124,7 +203,7 @@ export class RedisKeySource implements KeySource {
    * whole is never DUMPed: it goes to the chunked, type-by-type copier instead. A missing key
    * (nil) stays in the batch and is counted as gone by the read.
    */
-  private async splitBig(keys: Buffer[]): Promise<{ keys: Buffer[]; big: { key: Buffer; bytes: number }[] }> {
+  private async splitBig(keys: Buffer[]): Promise<{ keys: Buffer[]; big: { key: Buffer; bytes: number }[]; sizes?: number[] }> {
     if (!this.probeSizes || keys.length === 0) return { keys, big: [] };
     const threshold = this.readOptions.bigKeyThreshold!;
     const replies = await this.callEncoded(encodeKeyCommands(MEMORY_USAGE, keys), keys.length, 'MEMORY USAGE');
@@ -135,12 +214,16 @@ export class RedisKeySource implements KeySource {
       return { keys, big: [] };
     }
     const small: Buffer[] = [];
+    const sizes: number[] = [];
     const big: { key: Buffer; bytes: number }[] = [];
     replies.forEach((bytes, i) => {
       if (typeof bytes === 'number' && bytes > threshold) big.push({ key: keys[i]!, bytes });
-      else small.push(keys[i]!);
+      else {
+        small.push(keys[i]!);
+        sizes.push(typeof bytes === 'number' ? bytes : 0);
+      }
     });
-    return { keys: small, big };
+    return { keys: small, big, sizes };
   }
 
   private async callEncoded(payload: Buffer, count: number, name: string): Promise<RespReply[]> {
@@ -171,4 +254,10 @@ export class RedisKeySource implements KeySource {
     const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)/.test(text);
     return new SourceUnavailableError(`source ${this.address}: ${command}${forKey} failed: ${text}`, { cause: error, retryable });
   }
+}
+
+function sum(values: number[], n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += values[i]!;
+  return total;
 }

@@ -1,3 +1,4 @@
+import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import {
   type CheckpointStore,
@@ -93,6 +94,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
 
   const filter = createKeyFilter(config.filter);
   const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit) : undefined;
+  // One bound on payload bytes in memory for every unit this process copies at once.
+  const readBudget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
   let failure: MigrationError | undefined;
   const shouldStop = () => failure !== undefined || (options.shouldStop?.() ?? false);
 
@@ -111,6 +114,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
           checkpoint,
           filter,
           limiter,
+          readBudget,
           shouldStop,
           onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
           note: (message) => emit({ type: 'note', message }),

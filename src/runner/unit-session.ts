@@ -1,3 +1,4 @@
+import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
 import type { BigKeyCopier, CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
@@ -20,6 +21,8 @@ export interface UnitSessionOptions {
   onProgress?: (checkpoint: UnitCheckpoint) => void;
   /** Why the session did something the user should know (a restarted scan, a refused probe). */
   note?: (message: string) => void;
+  /** Bounds the payload bytes held at once; share one between the sessions a process runs together. */
+  readBudget?: ByteBudget;
 }
 
 /**
@@ -32,7 +35,8 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   const note = options.note ?? (() => {});
   const previous = options.checkpoint.scanNode?.split(' ')[0];
   const struct = config.mode === 'struct';
-  const readOptions = { ...config.scan, bigKeyThreshold: struct ? 0 : config.bigKeyThreshold, skipDump: struct, note };
+  const budget = options.readBudget ?? new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
+  const readOptions = { ...config.scan, bigKeyThreshold: struct ? 0 : config.bigKeyThreshold, skipDump: struct, note, budget };
   const opened = await openUnitSource(config.source, unit, readOptions, previous, note);
   let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
   let clients: StructClients | undefined;

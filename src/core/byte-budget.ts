@@ -1,0 +1,69 @@
+/**
+ * Bytes of key values a process may hold at once: DUMP payloads read and not yet written. Every
+ * unit of a process reads through the same budget, so the bound holds however many units copy
+ * concurrently and whatever the values' sizes (SCAN batches are counted in keys, and 1000 keys of
+ * 8 MB would otherwise be read as one 8 GB batch).
+ *
+ * Grants are first come, first served: a request waits until it fits, and no later request
+ * passes it. A request bigger than the whole budget is granted once nothing else is held, so
+ * one oversized key still moves. `take` grants at once, without waiting: for the read the
+ * writer itself waits on (see copy-unit.ts), which must never queue behind reads issued after it,
+ * since those cannot be written, and so released, before it.
+ */
+/**
+ * A process's default: with 8 MB reads (key-source.ts) and each written part's encoded copy, the
+ * payload bytes in memory stay near 100 MB, next to Node's own ~90 MB, under the 300 MB goal.
+ */
+export const DEFAULT_READ_BUDGET_BYTES = 64 * 1024 * 1024;
+
+export class ByteBudget {
+  private held = 0;
+  private highWater = 0;
+  private readonly waiting: { bytes: number; grant: () => void }[] = [];
+
+  constructor(readonly limit: number) {
+    if (!(limit > 0)) throw new RangeError(`byte budget must be positive, got ${limit}`);
+  }
+
+  /** Bytes granted and not released. */
+  get inUse(): number {
+    return this.held;
+  }
+
+  /** The most ever held at once. */
+  get peak(): number {
+    return this.highWater;
+  }
+
+  /** Waits until `bytes` fit (or nothing else is held), then holds them. */
+  acquire(bytes: number): Promise<void> {
+    if (this.waiting.length === 0 && this.fits(bytes)) {
+      this.hold(bytes);
+      return Promise.resolve();
+    }
+    return new Promise((grant) => this.waiting.push({ bytes, grant }));
+  }
+
+  /** Holds `bytes` now, over the limit if need be. */
+  take(bytes: number): void {
+    this.hold(bytes);
+  }
+
+  release(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+    while (this.waiting.length > 0 && this.fits(this.waiting[0]!.bytes)) {
+      const next = this.waiting.shift()!;
+      this.hold(next.bytes);
+      next.grant();
+    }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.held === 0 || this.held + bytes <= this.limit;
+  }
+
+  private hold(bytes: number): void {
+    this.held += bytes;
+    if (this.held > this.highWater) this.highWater = this.held;
+  }
+}
