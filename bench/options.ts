@@ -15,17 +15,18 @@ export interface BenchOptions {
   ferryArgs: string[];
 }
 
-export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'p';
+export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'v' | 'p';
 
 export const USAGE = `Usage: npm run bench -- [options]
   --keys N        keys in the dataset (default 1000000; 200k and 1M are accepted)
   --runs N        repetitions per scenario, median reported (default 3, at least 3 for RESULTS.md)
-  --only LIST     scenarios, comma-separated (default a,b,c,d,e):
+  --only LIST     scenarios, comma-separated (default a,b,c,d,e,v):
                     a  target ingest ceiling (RESTORE file through redis-cli --pipe)
                     b  source read ceiling (SCAN + DUMP + PTTL, ioredis and raw socket)
                     c  MIGRATE … COPY REPLACE KEYS in batches from a SCAN loop
                     d  redis-ferry standalone → standalone (ds) and cluster → cluster (dc)
                     e  redis-ferry with the source behind added round-trip latency
+                    v  redis-ferry on 256 incompressible 4 MB values: peak RSS stays bounded
                     p  one redis-ferry run under node --cpu-prof, summarised
   --out FILE      results file (default bench/RESULTS.md)
   --seed N        dataset seed (default 1)
@@ -48,7 +49,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     options: {
       keys: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '3' },
-      only: { type: 'string', default: 'a,b,c,d,e' },
+      only: { type: 'string', default: 'a,b,c,d,e,v' },
       out: { type: 'string', default: 'bench/RESULTS.md' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       'scan-count': { type: 'string', default: '1000' },
@@ -62,8 +63,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const only = new Set<Scenario>();
   for (const token of values.only.split(',').map((t) => t.trim())) {
     if (token === 'd') only.add('ds').add('dc');
-    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'p'].includes(token)) only.add(token as Scenario);
-    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, p)`);
+    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'v', 'p'].includes(token)) only.add(token as Scenario);
+    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, v, p)`);
   }
   if (!['auto', 'netns', 'proxy'].includes(values.latency)) throw new Error('--latency: auto, netns or proxy');
   return {

@@ -14,6 +14,7 @@ import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, wr
 import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
 import { measureStartupCost, type StartupCost } from './ferry-child.js';
 import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
+import { DEFAULT_LARGE_VALUES, startLargeValuePair } from './large-values.js';
 import { measureMigrate } from './migrate-loop.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { consoleTable, type ReportContext, renderMarkdown, type ScenarioResult } from './report.js';
@@ -85,7 +86,7 @@ async function main(opts: BenchOptions): Promise<number> {
   if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
 
   try {
-    if (['ds', 'dc', 'e', 'p'].some(has)) {
+    if (['ds', 'dc', 'e', 'v', 'p'].some(has)) {
       // The ferry rows run the bundled CLI, as users do: build it from this checkout first.
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
       startup = await measureStartupCost();
@@ -176,6 +177,19 @@ async function main(opts: BenchOptions): Promise<number> {
         if (datasetLines.length === 0) datasetLines = describeDataset(clusters.dataset, spec);
       } finally {
         await clusters.stop();
+      }
+    }
+    if (has('v')) {
+      const spec = { ...DEFAULT_LARGE_VALUES, seed: opts.seed };
+      log(`Starting a source and a target redis-server, loading ${spec.keys} values of ${spec.valueBytes / 1024 / 1024} MB…`);
+      const large = await startLargeValuePair(spec);
+      try {
+        const targetAdmin = large.target.client();
+        const options = ferry(`redis://${large.source.address}`, `redis://${large.target.address}`);
+        const label = `(v) redis-ferry, ${spec.keys} incompressible strings of ${spec.valueBytes / 1024 / 1024} MB (${(large.bytes / 1e9).toFixed(1)} GB)`;
+        results.push(await scenario('v', label, opts.runs, () => ferryOnce(options, [targetAdmin], spec.keys), { source: [large.source.client()], target: [targetAdmin] }));
+      } finally {
+        await large.stop();
       }
     }
   } finally {
