@@ -90,6 +90,7 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   let lastBeat = Date.now();
   try {
     const reached = await verifyScan(clients.source, clients.target, {
+      readers: clients.readers,
       level: config.verify,
       ttlToleranceMs: VERIFY_TTL_TOLERANCE_MS,
       bigKeyBytes: config.bigKeyThreshold || undefined,

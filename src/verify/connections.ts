@@ -4,29 +4,41 @@ import { ConfigError } from '../core/errors.js';
 import { Cluster, type Redis } from 'ioredis';
 import { chooseUnitNode } from '../redis/source-node.js';
 import { AUTO_PIPELINING, fixCallBuffer } from '../redis/auto-pipelining.js';
-import { baseOptions, connectCluster, connectNode, parseAddress, quit } from '../redis/connect.js';
+import { baseOptions, connectCluster, connectNode, openPipe, parseAddress, quit } from '../redis/connect.js';
+import type { RespPipe } from '../redis/resp-pipe.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
+import { clientReader, type KeyStateReader, pipeReader } from './key-state-reader.js';
 
-// The verifier sends TYPE, PTTL and DUMP one key at a time (so a cluster client can route each),
-// thousands at once: see AUTO_PIPELINING. Node connections only (below: not for a cluster client).
+// Per-batch reads go over RespPipes (key-state-reader.ts); the ioredis clients still send the size
+// estimates and by-type comparisons one key at a time, many at once: see AUTO_PIPELINING. Node
+// connections only (below: not for a cluster client).
 const VERIFY_TUNING = AUTO_PIPELINING;
 
 /**
  * The unit's source node as it is now (a failover may have moved its slots, a preferred replica
  * needs READONLY), the same choice a copy session makes.
  */
-async function openUnitSourceClient(config: MigrationConfig, unit: UnitDescriptor): Promise<Redis> {
+async function openUnitSourceClient(config: MigrationConfig, unit: UnitDescriptor): Promise<{ client: Redis; pipe: RespPipe; address: string }> {
   const choice = await chooseUnitNode(config.source, unit, undefined, []);
   const client = fixCallBuffer(await connectNode('source', config.source, choice.address, unit.sourceDb, VERIFY_TUNING));
-  if (choice.readOnly) await client.readonly().catch(() => undefined);
-  return client;
+  try {
+    if (choice.readOnly) await client.readonly().catch(() => undefined);
+    // The per-key reads go over the copy's lean data path; ioredis keeps SCAN, sizes and the by-type comparisons.
+    const pipe = await openPipe('source', config.source, choice.address, unit.sourceDb, choice.readOnly);
+    return { client, pipe, address: choice.address };
+  } catch (error) {
+    await quit(client);
+    throw error;
+  }
 }
 
 /** The two clients one unit is verified with: its source node and its target db. */
 export interface VerifyClients {
   source: RedisClient;
   target: RedisClient;
+  /** How TYPE, PTTL and DUMP are read per batch (compare-key.ts); ioredis commands per key when absent. */
+  readers?: { source: KeyStateReader; target: KeyStateReader };
   close(): Promise<void>;
 }
 
@@ -43,11 +55,24 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
   return async (unit) => {
     const targetAddress = config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
     const source = await openUnitSourceClient(config, unit);
+    let target: Redis | undefined;
     try {
-      const target = fixCallBuffer(await connectNode('target', config.target, targetAddress, unit.targetDb, VERIFY_TUNING));
-      return { source, target, close: async () => void (await Promise.all([quit(source), quit(target)])) };
+      target = fixCallBuffer(await connectNode('target', config.target, targetAddress, unit.targetDb, VERIFY_TUNING));
+      const targetPipe = await openPipe('target', config.target, targetAddress, unit.targetDb);
+      const connected = target;
+      return {
+        source: source.client,
+        target: connected,
+        readers: { source: pipeReader(source.pipe, 'source', source.address), target: pipeReader(targetPipe, 'target', targetAddress) },
+        close: async () => {
+          source.pipe.close();
+          targetPipe.close();
+          await Promise.all([quit(source.client), quit(connected)]);
+        },
+      };
     } catch (error) {
-      await quit(source);
+      source.pipe.close();
+      await Promise.all([quit(source.client), target ? quit(target) : undefined]);
       throw error;
     }
   };
@@ -57,20 +82,25 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
 function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
   return async (unit) => {
     if (unit.targetDb !== 0) throw new ConfigError([`verify: a cluster target has db 0 only; unit ${unit.id} maps to db ${unit.targetDb}`]);
-    const source = await openUnitSourceClient(config, unit);
+    const opened = await openUnitSourceClient(config, unit);
+    const source = opened.client;
     // No auto-pipelining here: ioredis computes a pipelined command's slot from the key turned into
     // a string, which maps binary keys to the wrong slot and fails the pipeline.
     const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
     try {
       await connectCluster(target, 'target');
     } catch (error) {
+      opened.pipe.close();
       await quit(source);
       throw error;
     }
     return {
       source,
       target,
+      // The target's keys are spread over its nodes: ioredis' Cluster routes each command by slot.
+      readers: { source: pipeReader(opened.pipe, 'source', opened.address), target: clientReader(target) },
       close: async () => {
+        opened.pipe.close();
         await quit(source);
         await target.quit().catch(() => target.disconnect());
       },

@@ -54,6 +54,7 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
     const clients = await open(unit);
     try {
       const { report } = await verifyScan(clients.source, clients.target, {
+        readers: clients.readers,
         level,
         ttlToleranceMs: options.ttlToleranceMs ?? 1000,
         bigKeyBytes: options.bigKeyBytes,
