@@ -16,7 +16,12 @@ export interface RunSample {
   wallMs?: number;
   /** CPU the redis-server processes used during the run (INFO cpu), summed per side. */
   serverCpuMs?: { source: number; target: number };
+  /** Time spent inside each command during the run (INFO commandstats), summed per side. */
+  commandUsec?: { source: CommandTimes; target: CommandTimes };
 }
+
+/** Command name (as INFO commandstats spells it, e.g. `memory|usage`) → calls and µs inside it. */
+export type CommandTimes = Record<string, { calls: number; usec: number }>;
 
 /** Runs `fn` in this process and measures its wall time and this process's CPU time. */
 export async function measureInProcess(fn: () => Promise<{ keys: number; bytes: number }>): Promise<RunSample> {
@@ -42,14 +47,42 @@ async function serverCpuMs(clients: Redis[]): Promise<number> {
   }, 0);
 }
 
+async function commandTimes(clients: Redis[]): Promise<CommandTimes> {
+  const out: CommandTimes = {};
+  for (const info of await Promise.all(clients.map((c) => c.info('commandstats')))) {
+    for (const m of info.matchAll(/^cmdstat_(\S+):calls=(\d+),usec=(\d+)/gm)) {
+      const entry = (out[m[1]!] ??= { calls: 0, usec: 0 });
+      entry.calls += Number(m[2]);
+      entry.usec += Number(m[3]);
+    }
+  }
+  return out;
+}
+
+function minus(after: CommandTimes, before: CommandTimes): CommandTimes {
+  const out: CommandTimes = {};
+  for (const [name, { calls, usec }] of Object.entries(after)) {
+    const d = { calls: calls - (before[name]?.calls ?? 0), usec: usec - (before[name]?.usec ?? 0) };
+    if (d.calls > 0) out[name] = d;
+  }
+  return out;
+}
+
 /**
- * Adds the servers' CPU during `run` to its sample. On a small machine the source, the target and
+ * Adds the servers' CPU during `run` to its sample, and the time inside each command (which,
+ * against the CPU, shows how much goes to reading requests and writing replies instead). On a small machine the source, the target and
  * the client share the cores, so this shows which of them a row is waiting for.
  */
 export async function withServerCpu(sides: ServerSides | undefined, run: () => Promise<RunSample>): Promise<RunSample> {
   if (!sides) return run();
+  const commandsBefore = await Promise.all([commandTimes(sides.source), commandTimes(sides.target)]);
   const before = await Promise.all([serverCpuMs(sides.source), serverCpuMs(sides.target)]);
   const sample = await run();
   const after = await Promise.all([serverCpuMs(sides.source), serverCpuMs(sides.target)]);
-  return { ...sample, serverCpuMs: { source: after[0] - before[0], target: after[1] - before[1] } };
+  const commandsAfter = await Promise.all([commandTimes(sides.source), commandTimes(sides.target)]);
+  return {
+    ...sample,
+    serverCpuMs: { source: after[0] - before[0], target: after[1] - before[1] },
+    commandUsec: { source: minus(commandsAfter[0], commandsBefore[0]), target: minus(commandsAfter[1], commandsBefore[1]) },
+  };
 }
