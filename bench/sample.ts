@@ -51,9 +51,10 @@ async function commandTimes(clients: Redis[]): Promise<CommandTimes> {
   const out: CommandTimes = {};
   for (const info of await Promise.all(clients.map((c) => c.info('commandstats')))) {
     for (const m of info.matchAll(/^cmdstat_(\S+):calls=(\d+),usec=(\d+)/gm)) {
-      const entry = (out[m[1]!] ??= { calls: 0, usec: 0 });
+      const entry = out[m[1]!] ?? { calls: 0, usec: 0 };
       entry.calls += Number(m[2]);
       entry.usec += Number(m[3]);
+      out[m[1]!] = entry;
     }
   }
   return out;
