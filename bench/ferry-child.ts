@@ -28,6 +28,8 @@ export interface FerryOptions {
   nodeArgs?: string[];
   /** Extra `migrate` flags. */
   args?: string[];
+  /** `verify` at this level instead of `migrate` (the target must hold the copy already). */
+  verify?: 'quick' | 'full';
   /** Subtracted from the run's CPU time (see measureStartupCost). */
   startupCpuMs?: number;
 }
@@ -43,31 +45,16 @@ export interface FerrySummary {
   units: unknown[];
 }
 
-/** Runs `redis-ferry migrate … --fresh --json --progress none` once and collects its numbers. */
+/** Runs `redis-ferry migrate … --fresh --json --progress none` (or `verify … --json`) once and collects its numbers. */
 export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   const work = await mkdtemp(join(tmpdir(), 'redis-ferry-bench-'));
   const statsFile = join(work, 'stats.json');
-  const argv = [
-    ...(options.nodeArgs ?? []),
-    '--import',
-    exitStats,
-    cli,
-    'migrate',
-    '--source',
-    options.source,
-    '--target',
-    options.target,
-    '--fresh',
-    '--json',
-    '--progress',
-    'none',
-    '--state-dir',
-    join(work, 'state'),
-    // The rows time the copy, which the ceilings bound; the bench checks the target's key count itself.
-    '--verify',
-    'none',
-    ...(options.args ?? []),
-  ];
+  const endpoints = ['--source', options.source, '--target', options.target, '--json', '--state-dir', join(work, 'state')];
+  const command = options.verify
+    ? ['verify', ...endpoints, '--verify', options.verify]
+    : // The rows time the copy, which the ceilings bound; the bench checks the target's key count itself.
+      ['migrate', ...endpoints, '--fresh', '--progress', 'none', '--verify', 'none', ...(options.args ?? [])];
+  const argv = [...(options.nodeArgs ?? []), '--import', exitStats, cli, ...command];
   try {
     const started = performance.now();
     const child = spawn(process.execPath, argv, {
@@ -95,7 +82,8 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
       const refused = /deployment; this build (copies|writes) standalone/.exec(stderr);
       return { ok: false, exitCode, stderr: stderr.trim(), ...(exitCode === 2 && refused ? { unsupported: stderr.trim().split('\n')[0] } : {}) };
     }
-    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as FerrySummary;
+    const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as FerrySummary | VerifyResult;
+    const summary: FerrySummary = 'passed' in parsed ? verifySummary(parsed) : parsed;
     const stats = JSON.parse(await readFile(statsFile, 'utf8')) as { maxRssKb: number; userUs: number; systemUs: number };
     return {
       ok: true,
@@ -113,6 +101,24 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** What `verify --json` prints (src/verify/report.ts), as far as the bench reads it. */
+interface VerifyResult {
+  durationMs: number;
+  passed: boolean;
+  mismatches: number;
+  totals: { checked: number; skipped: number };
+}
+
+/** A verify run in the copy's terms: keys checked count as the keys of the row, no payload bytes. */
+function verifySummary(result: VerifyResult): FerrySummary {
+  return {
+    status: result.passed && result.mismatches === 0 ? 'completed' : `verify found ${result.mismatches} mismatch(es)`,
+    durationMs: result.durationMs,
+    totals: { copied: result.totals.checked, bytes: 0, scanned: result.totals.checked + result.totals.skipped, batches: 0 },
+    units: [],
+  };
 }
 
 export interface StartupCost {

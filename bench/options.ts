@@ -24,7 +24,7 @@ export const USAGE = `Usage: npm run bench -- [options]
                     a  target ingest ceiling (RESTORE file through redis-cli --pipe)
                     b  source read ceiling (SCAN + DUMP + PTTL, ioredis and raw socket)
                     c  MIGRATE … COPY REPLACE KEYS in batches from a SCAN loop
-                    d  redis-ferry standalone → standalone (ds) and cluster → cluster (dc)
+                    d  redis-ferry standalone → standalone (ds, then verify quick/full: w) and cluster → cluster (dc)
                     e  redis-ferry with the source behind added round-trip latency
                     v  redis-ferry on 256 incompressible 4 MB values: peak RSS stays bounded
                     p  one redis-ferry run under node --cpu-prof, summarised

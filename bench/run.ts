@@ -27,16 +27,17 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * Runs `once` --runs times. Before each run (untimed) the target side is emptied with FLUSHALL;
+ * Runs `once` --runs times. Before each run (untimed) the target side is emptied with FLUSHALL
+ * (unless `flush` is false: the verify rows read the copy the row before left);
  * the servers' CPU is read around the run itself. A failure ends the row (recorded; the other
  * rows still run).
  */
-async function scenario(id: string, label: string, runs: number, once: () => Promise<RunSample>, sides: ServerSides, notes: string[] = []): Promise<ScenarioResult> {
+async function scenario(id: string, label: string, runs: number, once: () => Promise<RunSample>, sides: ServerSides, notes: string[] = [], flush = true): Promise<ScenarioResult> {
   const result: ScenarioResult = { id, label, samples: [], notes, load1: loadavg()[0]! };
   log(`${label}`);
   for (let i = 0; i < runs; i++) {
     try {
-      await Promise.all(sides.target.map((c) => c.flushall()));
+      if (flush) await Promise.all(sides.target.map((c) => c.flushall()));
       const s = await withServerCpu(sides, once);
       result.samples.push(s);
       log(`  run ${i + 1}/${runs}: ${Math.round(s.keys / (s.ms / 1000))} keys/s (${(s.ms / 1000).toFixed(2)} s${s.rssMb ? `, peak RSS ${s.rssMb.toFixed(0)} MB` : ''})`);
@@ -130,6 +131,12 @@ async function main(opts: BenchOptions): Promise<number> {
         // without it (a dataset known to hold no huge keys) the source does a third less work.
         const unprobed = { ...options, args: [...(options.args ?? []), '--big-key-threshold', '0'] };
         results.push(await scenario('d-standalone-unprobed', '(d) redis-ferry standalone → standalone, --big-key-threshold 0 (no size probe)', opts.runs, () => ferryOnce(unprobed, [targetAdmin], opts.keys), both));
+        // The copy's default ends with `--verify quick`; `full` compares values too. Both read the
+        // copy the last run left on the target.
+        for (const level of ['quick', 'full'] as const) {
+          const verify = { ...options, verify: level };
+          results.push(await scenario(`w-${level}`, `(w) redis-ferry verify --verify ${level}, standalone`, opts.runs, () => ferryOnce(verify, [targetAdmin], opts.keys), both, [], false));
+        }
       }
       if (has('p')) {
         log('(p) one redis-ferry run under node --cpu-prof…');
