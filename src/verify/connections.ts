@@ -2,12 +2,14 @@ import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
 import { Cluster, type Redis } from 'ioredis';
+import { ClusterRouter } from '../redis/cluster-router.js';
 import { chooseUnitNode } from '../redis/source-node.js';
 import { AUTO_PIPELINING, fixCallBuffer } from '../redis/auto-pipelining.js';
 import { baseOptions, connectCluster, connectNode, openPipe, parseAddress, quit } from '../redis/connect.js';
 import type { RespPipe } from '../redis/resp-pipe.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
 import type { RedisClient } from '../struct/contracts.js';
+import { clusterPipeReader } from './cluster-state-reader.js';
 import { clientReader, type KeyStateReader, pipeReader } from './key-state-reader.js';
 
 // Per-batch reads go over RespPipes (key-state-reader.ts); the ioredis clients still send the size
@@ -78,7 +80,7 @@ export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 
   };
 }
 
-/** A cluster target (db 0 only): one slot-following client, shared by every unit, closed by the last. */
+/** A cluster target (db 0 only): a slot-following client and the copy's per-master router, per unit. */
 function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
   return async (unit) => {
     if (unit.targetDb !== 0) throw new ConfigError([`verify: a cluster target has db 0 only; unit ${unit.id} maps to db ${unit.targetDb}`]);
@@ -87,20 +89,24 @@ function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
     // No auto-pipelining here: ioredis computes a pipelined command's slot from the key turned into
     // a string, which maps binary keys to the wrong slot and fails the pipeline.
     const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
+    let router: ClusterRouter;
     try {
       await connectCluster(target, 'target');
+      router = await ClusterRouter.open(config.target);
     } catch (error) {
       opened.pipe.close();
       await quit(source);
+      target.disconnect();
       throw error;
     }
     return {
       source,
       target,
-      // The target's keys are spread over its nodes: ioredis' Cluster routes each command by slot.
-      readers: { source: pipeReader(opened.pipe, 'source', opened.address), target: clientReader(target) },
+      // Per-master pipes for the batches; the Cluster client for redirects and the by-type paths.
+      readers: { source: pipeReader(opened.pipe, 'source', opened.address), target: clusterPipeReader(router, clientReader(target)) },
       close: async () => {
         opened.pipe.close();
+        await router.close();
         await quit(source);
         await target.quit().catch(() => target.disconnect());
       },
