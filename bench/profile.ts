@@ -27,7 +27,7 @@ function origin(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
   if (url.includes('/node_modules/')) return url.replace(/^.*\/node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1');
   if (url.startsWith('node:')) return 'node internals';
-  const m = /\/(src|bench|test)\/([^/]+)\//.exec(url);
+  const m = /\/(src|bench|test)\/([^/]+)/.exec(url); // a folder (src/redis) or a file (bench/exit-stats.mjs)
   if (m) return `${m[1]}/${m[2]}`;
   // The bundled CLI: one file for all of src/, named relative to the repository.
   return /\/dist\/[^/]+$/.test(url) ? url.replace(/^.*\/(dist\/[^/]+)$/, '$1 (src/, bundled)') : url;
