@@ -1,7 +1,8 @@
-import { type RedisServer, startRedis } from '../test/helpers/index.js';
+import type { RedisServer } from '../test/helpers/index.js';
 import { createPrng } from './prng.js';
 import { openPipe } from './redis-pipe.js';
 import { RespWriter } from './resp.js';
+import { startLoadedPair } from './topology.js';
 
 /**
  * (v) The memory bound, not the rate: a source of large, incompressible strings (4 MB each by
@@ -30,11 +31,7 @@ export interface LargeValuePair {
  * DUMP's LZF compression cannot shrink them (it would shrink repeated text to almost nothing).
  */
 export async function startLargeValuePair(spec: LargeValueSpec): Promise<LargeValuePair> {
-  const [source, target] = await Promise.all([startRedis(), startRedis()]);
-  const stop = async () => {
-    await Promise.allSettled([source.stop(), target.stop()]);
-  };
-  try {
+  const pair = await startLoadedPair(spec.keys, async (source) => {
     const prng = createPrng(spec.seed);
     const block = Buffer.alloc(spec.valueBytes + 65_536);
     for (let i = 0; i < block.length; i += 4) block.writeUInt32LE(Math.floor(prng.next() * 4294967296), i);
@@ -47,11 +44,6 @@ export async function startLargeValuePair(spec: LargeValueSpec): Promise<LargeVa
     }
     const result = await pipe.end();
     if (result.errors > 0) throw new Error(`loading large values: ${result.errors} SET command(s) failed`);
-    const loaded = await source.client().dbsize();
-    if (loaded !== spec.keys) throw new Error(`source holds ${loaded} keys after loading, expected ${spec.keys}`);
-    return { source, target, bytes: spec.keys * spec.valueBytes, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  });
+  return { source: pair.source, target: pair.target, bytes: spec.keys * spec.valueBytes, stop: pair.stop };
 }

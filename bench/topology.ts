@@ -15,21 +15,29 @@ export interface StandalonePair {
   stop(): Promise<void>;
 }
 
-export async function startStandalonePair(spec: DatasetSpec): Promise<StandalonePair> {
+/**
+ * A throwaway source and target on loopback; `load` fills the source, which must then hold
+ * `expectedKeys`. Both are stopped if loading fails.
+ */
+export async function startLoadedPair<T>(expectedKeys: number, load: (source: RedisServer) => Promise<T>): Promise<{ source: RedisServer; target: RedisServer; loaded: T; stop(): Promise<void> }> {
   const [source, target] = await Promise.all([startRedis(), startRedis()]);
   const stop = async () => {
     await Promise.allSettled([source.stop(), target.stop()]);
   };
   try {
-    const dataset = await loadDataset(spec, [{ host: source.host, port: source.port }]);
-    const sourceAdmin = source.client();
-    const loaded = await sourceAdmin.dbsize();
-    if (loaded !== spec.keys) throw new Error(`source holds ${loaded} keys after loading, expected ${spec.keys}`);
-    return { source, target, sourceAdmin, targetAdmin: target.client(), dataset, stop };
+    const loaded = await load(source);
+    const keys = await source.client().dbsize();
+    if (keys !== expectedKeys) throw new Error(`source holds ${keys} keys after loading, expected ${expectedKeys}`);
+    return { source, target, loaded, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+export async function startStandalonePair(spec: DatasetSpec): Promise<StandalonePair> {
+  const { source, target, loaded, stop } = await startLoadedPair(spec.keys, (s) => loadDataset(spec, [{ host: s.host, port: s.port }]));
+  return { source, target, sourceAdmin: source.client(), targetAdmin: target.client(), dataset: loaded, stop };
 }
 
 export interface ClusterPair {

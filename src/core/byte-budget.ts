@@ -1,4 +1,19 @@
 /**
+ * A process's default: with 8 MB reads (key-source.ts) and each written part's encoded copy, the
+ * payload bytes in memory stay near 100 MB, next to Node's own ~90 MB, under the 300 MB goal.
+ */
+export const DEFAULT_READ_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Bytes held for one read: resized to what was actually read, released once written (idempotent). */
+export interface BudgetHold {
+  resize(bytes: number): void;
+  release(): void;
+}
+
+/** For callers without a budget. */
+export const NO_HOLD: BudgetHold = { resize: () => {}, release: () => {} };
+
+/**
  * Bytes of key values a process may hold at once: DUMP payloads read and not yet written. Every
  * unit of a process reads through the same budget, so the bound holds however many units copy
  * concurrently and whatever the values' sizes (SCAN batches are counted in keys, and 1000 keys of
@@ -10,12 +25,6 @@
  * writer itself waits on (see copy-unit.ts), which must never queue behind reads issued after it,
  * since those cannot be written, and so released, before it.
  */
-/**
- * A process's default: with 8 MB reads (key-source.ts) and each written part's encoded copy, the
- * payload bytes in memory stay near 100 MB, next to Node's own ~90 MB, under the 300 MB goal.
- */
-export const DEFAULT_READ_BUDGET_BYTES = 64 * 1024 * 1024;
-
 export class ByteBudget {
   private held = 0;
   private highWater = 0;
@@ -36,17 +45,15 @@ export class ByteBudget {
   }
 
   /** Waits until `bytes` fit (or nothing else is held), then holds them. */
-  acquire(bytes: number): Promise<void> {
-    if (this.waiting.length === 0 && this.fits(bytes)) {
-      this.hold(bytes);
-      return Promise.resolve();
-    }
-    return new Promise((grant) => this.waiting.push({ bytes, grant }));
+  acquire(bytes: number): Promise<BudgetHold> {
+    if (this.waiting.length === 0 && this.fits(bytes)) return Promise.resolve(this.take(bytes));
+    return new Promise((grant) => this.waiting.push({ bytes, grant: () => grant(this.holding(bytes)) }));
   }
 
   /** Holds `bytes` now, over the limit if need be. */
-  take(bytes: number): void {
+  take(bytes: number): BudgetHold {
     this.hold(bytes);
+    return this.holding(bytes);
   }
 
   release(bytes: number): void {
@@ -56,6 +63,22 @@ export class ByteBudget {
       this.hold(next.bytes);
       next.grant();
     }
+  }
+
+  /** A hold on `bytes` already counted in `held`. */
+  private holding(bytes: number): BudgetHold {
+    let mine = bytes;
+    return {
+      resize: (to) => {
+        if (to > mine) this.hold(to - mine);
+        else this.release(mine - to);
+        mine = to;
+      },
+      release: () => {
+        this.release(mine);
+        mine = 0;
+      },
+    };
   }
 
   private fits(bytes: number): boolean {

@@ -1,4 +1,4 @@
-import type { ByteBudget } from '../core/byte-budget.js';
+import { type ByteBudget, NO_HOLD } from '../core/byte-budget.js';
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
 import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
@@ -121,32 +121,19 @@ export class RedisKeySource implements KeySource {
    */
   private async readPart(keys: Buffer[], sizes: number[] | undefined, urgent: boolean): Promise<ReadResult> {
     const budget = this.readOptions.budget;
-    const n = this.partLength(keys, sizes);
-    const part = n < keys.length ? keys.slice(0, n) : keys;
-    const estimate = sizes ? sum(sizes, n) : n * this.meanPayload();
-    if (budget && urgent) budget.take(estimate);
-    else if (budget) await budget.acquire(estimate);
+    const { n, estimate } = this.nextPart(keys, sizes);
+    const hold = !budget ? NO_HOLD : urgent ? budget.take(estimate) : await budget.acquire(estimate);
     let result: ReadResult & { bytes: number };
     try {
-      result = await this.dumpPart(part);
+      result = await this.dumpPart(n < keys.length ? keys.slice(0, n) : keys);
     } catch (error) {
-      budget?.release(estimate);
+      hold.release();
       throw error;
     }
-    // Hold what was actually read, which the estimate only approximated.
-    if (budget && result.bytes > estimate) budget.take(result.bytes - estimate);
-    else if (budget) budget.release(estimate - result.bytes);
+    hold.resize(result.bytes); // what was read, which the estimate only approximated
     this.bytesRead += result.bytes;
     this.recordsRead += result.records.length;
-    let held = budget ? result.bytes : 0;
-    const out: ReadResult = {
-      records: result.records,
-      gone: result.gone,
-      release: () => {
-        budget?.release(held);
-        held = 0;
-      },
-    };
+    const out: ReadResult = { records: result.records, gone: result.gone, release: hold.release };
     if (n < keys.length) {
       const restKeys = keys.slice(n);
       const restSizes = sizes?.slice(n);
@@ -155,17 +142,20 @@ export class RedisKeySource implements KeySource {
     return out;
   }
 
-  private partLength(keys: Buffer[], sizes: number[] | undefined): number {
+  /** How many of `keys` the next read takes, and the bytes it is expected to hold. */
+  private nextPart(keys: Buffer[], sizes: number[] | undefined): { n: number; estimate: number } {
     const cap = this.readOptions.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
-    if (keys.length <= 1 || this.readOptions.skipDump) return keys.length;
+    const mean = this.meanPayload();
+    // Struct mode reads no payloads; a part holds none.
+    if (this.readOptions.skipDump || keys.length === 0) return { n: keys.length, estimate: 0 };
     if (!sizes) {
-      if (this.recordsRead === 0) return Math.min(keys.length, FIRST_UNSIZED_READ);
-      return Math.max(1, Math.min(keys.length, Math.floor(cap / Math.max(1, this.meanPayload()))));
+      const n = this.recordsRead === 0 ? Math.min(keys.length, FIRST_UNSIZED_READ) : Math.max(1, Math.min(keys.length, Math.floor(cap / Math.max(1, mean))));
+      return { n, estimate: n * mean };
     }
     let n = 0;
-    let bytes = 0;
-    while (n < keys.length && (n === 0 || bytes + sizes[n]! <= cap)) bytes += sizes[n++]!;
-    return n;
+    let estimate = 0;
+    while (n < keys.length && (n === 0 || estimate + sizes[n]! <= cap)) estimate += sizes[n++]!;
+    return { n, estimate };
   }
 
   private meanPayload(): number {
@@ -254,10 +244,4 @@ export class RedisKeySource implements KeySource {
     const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)/.test(text);
     return new SourceUnavailableError(`source ${this.address}: ${command}${forKey} failed: ${text}`, { cause: error, retryable });
   }
-}
-
-function sum(values: number[], n: number): number {
-  let total = 0;
-  for (let i = 0; i < n; i++) total += values[i]!;
-  return total;
 }

@@ -30,18 +30,22 @@ export type VerifySide = 'source' | 'target';
 
 /** Reads over a RespPipe already SELECTed on the db: one round trip per call. */
 export function pipeReader(pipe: RespPipe, side: VerifySide, address: string): KeyStateReader {
-  const send = async (payload: Buffer, count: number, command: string, keys: Buffer[]): Promise<RespReply[]> => {
-    let replies: RespReply[];
+  /** `commands` for each key, in one round trip; a lost connection is retryable. */
+  const exchange = async (commands: readonly (readonly string[])[], keys: Buffer[], name: string): Promise<RespReply[]> => {
     try {
-      replies = await pipe.sendEncoded(payload, count);
+      return await pipe.sendEncoded(encodeKeyCommands(commands, keys), keys.length * commands.length);
     } catch (error) {
-      throw unavailable(side, `${side} ${address}: ${command} failed: ${(error as Error).message}`, error, true);
+      throw unavailable(side, `${side} ${address}: ${name} failed: ${(error as Error).message}`, error, true);
     }
+  };
+  /** As exchange, and a refused command is an error naming the key and what to grant. */
+  const send = async (commands: readonly (readonly string[])[], keys: Buffer[], name: string): Promise<RespReply[]> => {
+    const replies = await exchange(commands, keys, name);
     const refused = replies.findIndex((r) => r instanceof ReplyError);
     if (refused >= 0) {
       const text = (replies[refused] as ReplyError).message.split('\n')[0]!;
-      const key = keys[Math.floor(refused / (count / keys.length))]!;
-      throw unavailable(side, `${side} ${address} refused ${command} for key ${formatKey(key)} (${text}); verify needs TYPE, PTTL and DUMP on both sides`, replies[refused], false);
+      const key = keys[Math.floor(refused / commands.length)]!;
+      throw unavailable(side, `${side} ${address} refused ${name} for key ${formatKey(key)} (${text}); verify needs TYPE, PTTL and DUMP on both sides`, replies[refused], false);
     }
     return replies;
   };
@@ -49,22 +53,17 @@ export function pipeReader(pipe: RespPipe, side: VerifySide, address: string): K
   return {
     async typesAndTtls(keys) {
       if (keys.length === 0) return [];
-      const replies = await send(encodeKeyCommands(TYPE_PTTL, keys), keys.length * 2, 'TYPE/PTTL', keys);
+      const replies = await send(TYPE_PTTL, keys, 'TYPE/PTTL');
       return keys.map((_, i) => [String(replies[2 * i]), replies[2 * i + 1] as number]);
     },
     async dumps(keys) {
       if (keys.length === 0) return [];
-      return (await send(encodeKeyCommands(DUMP, keys), keys.length, 'DUMP', keys)) as (Buffer | null)[];
+      return (await send(DUMP, keys, 'DUMP')) as (Buffer | null)[];
     },
     async sizes(keys) {
       if (memoryRefused) return undefined;
       if (keys.length === 0) return [];
-      let replies: RespReply[];
-      try {
-        replies = await pipe.sendEncoded(encodeKeyCommands(MEMORY_USAGE, keys), keys.length);
-      } catch (error) {
-        throw unavailable(side, `${side} ${address}: MEMORY USAGE failed: ${(error as Error).message}`, error, true);
-      }
+      const replies = await exchange(MEMORY_USAGE, keys, 'MEMORY USAGE');
       if (replies.some((r) => r instanceof ReplyError)) {
         memoryRefused = true;
         return undefined;
