@@ -40,7 +40,11 @@ export async function writeRestoreFile(source: Endpoint, path: string, scanCount
         const pttl = batch.pttls[i]!;
         if (!payload || pttl === -2) continue;
         // Relative TTL as PTTL gave it; -1 (no expiry) is RESTORE's 0.
-        w.array(4).bulk('RESTORE').bulkBytes(batch.keys[i]!).bulk(pttl === -1 ? 0 : pttl).bulkBytes(payload);
+        w.array(4)
+          .bulk('RESTORE')
+          .bulkBytes(batch.keys[i]!)
+          .bulk(pttl === -1 ? 0 : pttl)
+          .bulkBytes(payload);
         keys++;
         bytes += payload.length;
       }

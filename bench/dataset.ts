@@ -89,8 +89,11 @@ function writeKey(prng: Prng, pool: Buffer, w: RespWriter, i: number, ttlShare: 
     case 'str-mid':
     case 'str-big':
     case 'int': {
-      const len = kind === 'str' ? 8 + Math.floor(prng.next() ** 3 * 192) : kind === 'str-mid' ? prng.int(200, 1024) : prng.int(1024, 10240);
-      w.array(ttl > 0 ? 5 : 3).bulk('SET').bulk(key);
+      const len =
+        kind === 'str' ? 8 + Math.floor(prng.next() ** 3 * 192) : kind === 'str-mid' ? prng.int(200, 1024) : prng.int(1024, 10240);
+      w.array(ttl > 0 ? 5 : 3)
+        .bulk('SET')
+        .bulk(key);
       if (kind === 'int') w.bulk(prng.int(0, 1_000_000_000));
       else slice(len);
       if (ttl > 0) w.bulk('PX').bulk(ttl);
@@ -99,7 +102,9 @@ function writeKey(prng: Prng, pool: Buffer, w: RespWriter, i: number, ttlShare: 
     }
     case 'hash': {
       const n = big ? prng.int(200, 800) : prng.int(3, 20);
-      w.array(2 + 2 * n).bulk('HSET').bulk(key);
+      w.array(2 + 2 * n)
+        .bulk('HSET')
+        .bulk(key);
       for (let j = 0; j < n; j++) {
         w.bulk(`f${j}`);
         slice(prng.int(4, 40));
@@ -108,14 +113,18 @@ function writeKey(prng: Prng, pool: Buffer, w: RespWriter, i: number, ttlShare: 
     }
     case 'list': {
       const n = big ? prng.int(500, 2000) : prng.int(3, 30);
-      w.array(2 + n).bulk('RPUSH').bulk(key);
+      w.array(2 + n)
+        .bulk('RPUSH')
+        .bulk(key);
       for (let j = 0; j < n; j++) slice(prng.int(4, 40));
       break;
     }
     case 'set': {
       const n = big ? prng.int(200, 800) : prng.int(3, 30);
       const ints = prng.chance(0.5);
-      w.array(2 + n).bulk('SADD').bulk(key);
+      w.array(2 + n)
+        .bulk('SADD')
+        .bulk(key);
       // Distinct members, so SADD stores exactly n of them.
       for (let j = 0; j < n; j++) {
         if (ints) w.bulk(j * 1000 + prng.int(0, 999));
@@ -125,7 +134,9 @@ function writeKey(prng: Prng, pool: Buffer, w: RespWriter, i: number, ttlShare: 
     }
     case 'zset': {
       const n = big ? prng.int(200, 600) : prng.int(3, 30);
-      w.array(2 + 2 * n).bulk('ZADD').bulk(key);
+      w.array(2 + 2 * n)
+        .bulk('ZADD')
+        .bulk(key);
       for (let j = 0; j < n; j++) w.bulk((prng.next() * 1000).toFixed(2)).bulk(`z${j}:${prng.int(0, 99999)}`);
       break;
     }

@@ -80,7 +80,12 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
     if (exitCode !== 0) {
       // Discovery refusing a topology is a ConfigError (exit 2): the engine cannot do it yet.
       const refused = /deployment; this build (copies|writes) standalone/.exec(stderr);
-      return { ok: false, exitCode, stderr: stderr.trim(), ...(exitCode === 2 && refused ? { unsupported: stderr.trim().split('\n')[0] } : {}) };
+      return {
+        ok: false,
+        exitCode,
+        stderr: stderr.trim(),
+        ...(exitCode === 2 && refused ? { unsupported: stderr.trim().split('\n')[0] } : {}),
+      };
     }
     const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as FerrySummary | VerifyResult;
     const summary: FerrySummary = 'passed' in parsed ? verifySummary(parsed) : parsed;

@@ -78,7 +78,13 @@ export async function openLatencyPath(
         await ns.stop();
         throw error;
       }
-      return { kind: 'netns', endpoint: { host: ns.host, port: ns.port }, describe: 'network namespace + veth + netem', setRtt: (ms) => ns.setRtt(ms), stop: () => ns.stop() };
+      return {
+        kind: 'netns',
+        endpoint: { host: ns.host, port: ns.port },
+        describe: 'network namespace + veth + netem',
+        setRtt: (ms) => ns.setRtt(ms),
+        stop: () => ns.stop(),
+      };
     } catch (error) {
       if (!(error instanceof LatencyUnavailableError)) throw error;
       notes.push(`netns/netem path not available here: ${error.message}`);
@@ -86,8 +92,16 @@ export async function openLatencyPath(
     }
   }
   const proxy = await startDelayProxy(loopbackSource);
-  notes.push('(e) used the userspace delay proxy (bench/delay-proxy.ts) instead of netem; its own CPU cost is in both (e) rows, so compare (e) with (e0), not with (d)');
-  return { kind: 'proxy', endpoint: { host: proxy.host, port: proxy.port }, describe: 'userspace delay proxy', setRtt: (ms) => proxy.setRtt(ms), stop: () => proxy.stop() };
+  notes.push(
+    '(e) used the userspace delay proxy (bench/delay-proxy.ts) instead of netem; its own CPU cost is in both (e) rows, so compare (e) with (e0), not with (d)',
+  );
+  return {
+    kind: 'proxy',
+    endpoint: { host: proxy.host, port: proxy.port },
+    describe: 'userspace delay proxy',
+    setRtt: (ms) => proxy.setRtt(ms),
+    stop: () => proxy.stop(),
+  };
 }
 
 /** (p) One run under `node --cpu-prof`, summarised by self time. */

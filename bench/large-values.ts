@@ -39,7 +39,10 @@ export async function startLargeValuePair(spec: LargeValueSpec): Promise<LargeVa
     const w = new RespWriter(spec.valueBytes + 1024);
     for (let i = 0; i < spec.keys; i++) {
       const offset = prng.int(0, 65_536);
-      w.array(3).bulk('SET').bulk(`large:${i}`).bulkBytes(block, offset, offset + spec.valueBytes);
+      w.array(3)
+        .bulk('SET')
+        .bulk(`large:${i}`)
+        .bulkBytes(block, offset, offset + spec.valueBytes);
       await pipe.write(w.take());
     }
     const result = await pipe.end();

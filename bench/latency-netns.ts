@@ -32,7 +32,9 @@ function run(args: string[]): string {
     return execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (error) {
     const e = error as { stderr?: string; message: string; code?: string };
-    throw new LatencyUnavailableError(`\`${args.join(' ')}\` failed: ${(e.stderr || e.message).trim()}${e.code === 'ENOENT' ? ' (install iproute2: apt-get install -y iproute2)' : ''}`);
+    throw new LatencyUnavailableError(
+      `\`${args.join(' ')}\` failed: ${(e.stderr || e.message).trim()}${e.code === 'ENOENT' ? ' (install iproute2: apt-get install -y iproute2)' : ''}`,
+    );
   }
 }
 
@@ -51,7 +53,10 @@ export async function startNetnsSource(): Promise<NetnsSource> {
     stopped = true;
     process.off('exit', cleanup);
     if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-    for (const args of [['ip', 'netns', 'del', ns], ['ip', 'link', 'del', hostIf]]) {
+    for (const args of [
+      ['ip', 'netns', 'del', ns],
+      ['ip', 'link', 'del', hostIf],
+    ]) {
       try {
         execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' });
       } catch {
@@ -79,7 +84,30 @@ export async function startNetnsSource(): Promise<NetnsSource> {
     run(['tc', 'qdisc', 'del', 'dev', hostIf, 'root']);
 
     dir = mkdtempSync(join(tmpdir(), 'redis-ferry-bench-netns-'));
-    server = spawn('ip', ['netns', 'exec', ns, 'redis-server', '--bind', NS_ADDR, '--port', String(PORT), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), '--protected-mode', 'no'], { stdio: 'ignore' });
+    server = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        'redis-server',
+        '--bind',
+        NS_ADDR,
+        '--port',
+        String(PORT),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--logfile',
+        join(dir, 'redis.log'),
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitForPing(NS_ADDR, PORT, 10_000);
   } catch (error) {
     cleanup();
@@ -91,7 +119,10 @@ export async function startNetnsSource(): Promise<NetnsSource> {
     host: NS_ADDR,
     port: PORT,
     setRtt(rttMs) {
-      for (const [dev, exec] of [[hostIf, run], [nsIf, (args: string[]) => inNs(...args)]] as const) {
+      for (const [dev, exec] of [
+        [hostIf, run],
+        [nsIf, (args: string[]) => inNs(...args)],
+      ] as const) {
         if (rttMs > 0) exec(['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'netem', 'delay', `${rttMs / 2}ms`]);
         else {
           try {
@@ -111,14 +142,23 @@ export async function startNetnsSource(): Promise<NetnsSource> {
 async function waitForPing(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const client = new Redis({ host, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 500 });
+    const client = new Redis({
+      host,
+      port,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: 500,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
       await client.ping();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new LatencyUnavailableError(`redis-server in the namespace did not answer on ${host}:${port}: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new LatencyUnavailableError(`redis-server in the namespace did not answer on ${host}:${port}: ${(error as Error).message}`);
     } finally {
       client.disconnect();
     }

@@ -16,7 +16,8 @@ export async function migrateAll(source: Redis, target: Endpoint, scanCount: num
     const last = cursor === '0';
     if (keys.length === 0 && last) break;
     const pipeline = source.pipeline();
-    if (keys.length > 0) pipeline.call('MIGRATE', target.host, String(target.port), '', '0', String(timeoutMs), 'COPY', 'REPLACE', 'KEYS', ...keys);
+    if (keys.length > 0)
+      pipeline.call('MIGRATE', target.host, String(target.port), '', '0', String(timeoutMs), 'COPY', 'REPLACE', 'KEYS', ...keys);
     if (!last) pipeline.scanBuffer(cursor, 'COUNT', scanCount);
     const replies = (await pipeline.exec()) as [Error | null, unknown][];
     if (keys.length > 0) {
@@ -34,7 +35,13 @@ export async function migrateAll(source: Redis, target: Endpoint, scanCount: num
 }
 
 /** One repetition into an empty target: migrate everything, then check the target's key count. */
-export async function measureMigrate(source: Redis, target: Endpoint, admin: Redis, scanCount: number, datasetBytes: number): Promise<RunSample> {
+export async function measureMigrate(
+  source: Redis,
+  target: Endpoint,
+  admin: Redis,
+  scanCount: number,
+  datasetBytes: number,
+): Promise<RunSample> {
   const sample = await measureInProcess(async () => ({ keys: await migrateAll(source, target, scanCount, 60_000), bytes: datasetBytes }));
   const landed = await admin.dbsize();
   if (landed !== sample.keys) throw new Error(`(c) MIGRATE: target holds ${landed} keys, expected ${sample.keys}`);

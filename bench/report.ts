@@ -75,7 +75,17 @@ function cells(results: ScenarioResult[]): Cells[] {
   const ceiling = summarizeRow(results.find((r) => r.id === 'a') ?? ({ samples: [] } as unknown as ScenarioResult));
   return results.map((r) => {
     const s = summarizeRow(r);
-    if (!s) return { scenario: r.label, keys: '—', mb: '—', ratio: '—', runs: r.skipped ? `skipped: ${r.skipped}` : '0', cpu: '—', server: '—', rss: '—' };
+    if (!s)
+      return {
+        scenario: r.label,
+        keys: '—',
+        mb: '—',
+        ratio: '—',
+        runs: r.skipped ? `skipped: ${r.skipped}` : '0',
+        cpu: '—',
+        server: '—',
+        rss: '—',
+      };
     const srv = s.serverCpuSecPerMKeys;
     const side = (n: number) => (n >= 0.05 ? n.toFixed(1) : '0');
     return {
@@ -107,7 +117,11 @@ export function consoleTable(results: ScenarioResult[]): string {
   const rows = [HEAD, ...cells(results)];
   const width = COLS.map((c) => Math.max(...rows.map((r) => (c === 'runs' && r.runs.startsWith('skipped') ? 0 : r[c].length))));
   return rows
-    .map((r) => COLS.map((c, i) => (c === 'scenario' ? r[c].padEnd(width[i]!) : r[c].padStart(width[i]!))).join('  ').trimEnd())
+    .map((r) =>
+      COLS.map((c, i) => (c === 'scenario' ? r[c].padEnd(width[i]!) : r[c].padStart(width[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -131,7 +145,11 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
   const [a, c, ds, du, dc, e0, e] = ['a', 'c', 'd-standalone', 'd-standalone-unprobed', 'd-cluster', 'e-0', 'e'].map(get);
   const ratio = (goal: string, num: RowSummary | undefined, den: RowSummary | undefined, min: number, what: string): TargetCheck =>
     num && den
-      ? { goal, measured: `${(num.keysPerSec / den.keysPerSec).toFixed(2)}× ${what}`, verdict: num.keysPerSec / den.keysPerSec >= min ? 'met' : 'missed' }
+      ? {
+          goal,
+          measured: `${(num.keysPerSec / den.keysPerSec).toFixed(2)}× ${what}`,
+          verdict: num.keysPerSec / den.keysPerSec >= min ? 'met' : 'missed',
+        }
       : { goal, measured: '—', verdict: 'not measured' };
   const rss = results.flatMap((r) => r.samples.map((s) => s.rssMb ?? 0));
   const peak = rss.length ? Math.max(...rss) : 0;
@@ -142,7 +160,9 @@ export function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     ratio('the same without the size probe ≥ 1.5× (c)', du, c, 1.5, '(c)'),
     ratio('cluster→cluster ≥ 0.8× standalone→standalone', dc, ds, 0.8, 'standalone'),
     ratio('+20 ms RTT ≥ 0.5× the same path at 0 ms', e, e0, 0.5, '0 ms'),
-    peak > 0 ? { goal: 'peak RSS < 300 MB', measured: `${peak.toFixed(0)} MB`, verdict: peak < 300 ? 'met' : 'missed' } : { goal: 'peak RSS < 300 MB', measured: '—', verdict: 'not measured' },
+    peak > 0
+      ? { goal: 'peak RSS < 300 MB', measured: `${peak.toFixed(0)} MB`, verdict: peak < 300 ? 'met' : 'missed' }
+      : { goal: 'peak RSS < 300 MB', measured: '—', verdict: 'not measured' },
   ];
 }
 
@@ -179,8 +199,8 @@ export function renderMarkdown(ctx: ReportContext, results: ScenarioResult[]): s
     'Medians over the runs; "±" is half the spread between the slowest and the fastest run. MB = 10^6 bytes of DUMP payload',
     '(the same unit in every row). Client CPU is user + system time of the process doing the copying',
     '(the bench itself for (b)/(c), the redis-ferry child minus its start-up for (d)/(e)); (a) has no client logic to measure.',
-    'Redis CPU is the servers\' own used_cpu_user + used_cpu_sys (INFO cpu) during the run, per side (summed over cluster masters).',
-    'redis-ferry\'s keys/s use its own clock (summary.durationMs: discovery, planning, copy), not the child\'s start-up.',
+    "Redis CPU is the servers' own used_cpu_user + used_cpu_sys (INFO cpu) during the run, per side (summed over cluster masters).",
+    "redis-ferry's keys/s use its own clock (summary.durationMs: discovery, planning, copy), not the child's start-up.",
     '',
     markdownTable(results),
     '',
@@ -199,8 +219,10 @@ export function renderMarkdown(ctx: ReportContext, results: ScenarioResult[]): s
     for (const s of r.samples) {
       const parts = [`${s.keys} keys in ${(s.ms / 1000).toFixed(2)} s`];
       if (s.wallMs !== undefined) parts.push(`${(s.wallMs / 1000).toFixed(2)} s wall with start-up`);
-      if (s.cpuMs !== undefined) parts.push(`client CPU ${(s.cpuMs / 1000).toFixed(2)} s (busy ${((s.cpuMs / s.ms) * 100).toFixed(0)}% of the run)`);
-      if (s.serverCpuMs) parts.push(`redis CPU source ${(s.serverCpuMs.source / 1000).toFixed(2)} s, target ${(s.serverCpuMs.target / 1000).toFixed(2)} s`);
+      if (s.cpuMs !== undefined)
+        parts.push(`client CPU ${(s.cpuMs / 1000).toFixed(2)} s (busy ${((s.cpuMs / s.ms) * 100).toFixed(0)}% of the run)`);
+      if (s.serverCpuMs)
+        parts.push(`redis CPU source ${(s.serverCpuMs.source / 1000).toFixed(2)} s, target ${(s.serverCpuMs.target / 1000).toFixed(2)} s`);
       if (s.rssMb !== undefined) parts.push(`peak RSS ${s.rssMb.toFixed(0)} MB`);
       out.push(`  - ${parts.join(', ')}`);
     }
@@ -244,7 +266,8 @@ function commandsPerKey(r: ScenarioResult): string | undefined {
   if (keys === 0 || !r.samples.some((s) => s.commandUsec)) return undefined;
   const sides = (['source', 'target'] as const).map((side) => {
     const total: Record<string, number> = {};
-    for (const s of r.samples) for (const [name, { usec }] of Object.entries(s.commandUsec?.[side] ?? {})) total[name] = (total[name] ?? 0) + usec;
+    for (const s of r.samples)
+      for (const [name, { usec }] of Object.entries(s.commandUsec?.[side] ?? {})) total[name] = (total[name] ?? 0) + usec;
     const listed = Object.entries(total)
       .map(([name, usec]) => [name, usec / keys] as const)
       .filter(([, perKey]) => perKey >= 0.05)

@@ -32,7 +32,15 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * the servers' CPU is read around the run itself. A failure ends the row (recorded; the other
  * rows still run).
  */
-async function scenario(id: string, label: string, runs: number, once: () => Promise<RunSample>, sides: ServerSides, notes: string[] = [], flush = true): Promise<ScenarioResult> {
+async function scenario(
+  id: string,
+  label: string,
+  runs: number,
+  once: () => Promise<RunSample>,
+  sides: ServerSides,
+  notes: string[] = [],
+  flush = true,
+): Promise<ScenarioResult> {
   const result: ScenarioResult = { id, label, samples: [], notes, load1: loadavg()[0]! };
   log(`${label}`);
   for (let i = 0; i < runs; i++) {
@@ -40,10 +48,13 @@ async function scenario(id: string, label: string, runs: number, once: () => Pro
       if (flush) await Promise.all(sides.target.map((c) => c.flushall()));
       const s = await withServerCpu(sides, once);
       result.samples.push(s);
-      log(`  run ${i + 1}/${runs}: ${Math.round(s.keys / (s.ms / 1000))} keys/s (${(s.ms / 1000).toFixed(2)} s${s.rssMb ? `, peak RSS ${s.rssMb.toFixed(0)} MB` : ''})`);
+      log(
+        `  run ${i + 1}/${runs}: ${Math.round(s.keys / (s.ms / 1000))} keys/s (${(s.ms / 1000).toFixed(2)} s${s.rssMb ? `, peak RSS ${s.rssMb.toFixed(0)} MB` : ''})`,
+      );
     } catch (error) {
       result.samples = [];
-      result.skipped = error instanceof NotSupportedError ? `not yet supported (${error.message})` : `failed: ${(error as Error).message.split('\n')[0]}`;
+      result.skipped =
+        error instanceof NotSupportedError ? `not yet supported (${error.message})` : `failed: ${(error as Error).message.split('\n')[0]}`;
       log(`  ${result.skipped}`);
       break;
     }
@@ -83,7 +94,9 @@ async function main(opts: BenchOptions): Promise<number> {
   let datasetLines: string[] = [];
   let startup: StartupCost | undefined;
   let profile: ReportContext['profile'];
-  log(`redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
 
   try {
@@ -113,35 +126,94 @@ async function main(opts: BenchOptions): Promise<number> {
       log(datasetLines.join('\n'));
 
       const file = restore;
-      if (file) results.push(await scenario('a', '(a) ingest ceiling: RESTORE file | redis-cli --pipe', opts.runs, () => measureIngest(file, target, targetAdmin), { source: [], target: [targetAdmin] }));
+      if (file)
+        results.push(
+          await scenario(
+            'a',
+            '(a) ingest ceiling: RESTORE file | redis-cli --pipe',
+            opts.runs,
+            () => measureIngest(file, target, targetAdmin),
+            { source: [], target: [targetAdmin] },
+          ),
+        );
       if (has('b')) {
         const client = pair.source.client();
-        results.push(await scenario('b-ioredis', `(b) read ceiling: SCAN+DUMP+PTTL, ioredis`, opts.runs, () => measureReadIoredis(client, opts.scanCount), { source: [sourceAdmin], target: [] }));
-        results.push(await scenario('b-raw', `(b) read ceiling: SCAN+DUMP+PTTL, raw socket`, opts.runs, () => measureReadRaw(source, opts.scanCount), { source: [sourceAdmin], target: [] }));
+        results.push(
+          await scenario(
+            'b-ioredis',
+            `(b) read ceiling: SCAN+DUMP+PTTL, ioredis`,
+            opts.runs,
+            () => measureReadIoredis(client, opts.scanCount),
+            { source: [sourceAdmin], target: [] },
+          ),
+        );
+        results.push(
+          await scenario('b-raw', `(b) read ceiling: SCAN+DUMP+PTTL, raw socket`, opts.runs, () => measureReadRaw(source, opts.scanCount), {
+            source: [sourceAdmin],
+            target: [],
+          }),
+        );
       }
       if (has('c')) {
         const client = pair.source.client();
-        results.push(await scenario('c', `(c) MIGRATE COPY REPLACE KEYS ×${opts.scanCount} from a SCAN loop`, opts.runs, () => measureMigrate(client, target, targetAdmin, opts.scanCount, datasetBytes), both));
+        results.push(
+          await scenario(
+            'c',
+            `(c) MIGRATE COPY REPLACE KEYS ×${opts.scanCount} from a SCAN loop`,
+            opts.runs,
+            () => measureMigrate(client, target, targetAdmin, opts.scanCount, datasetBytes),
+            both,
+          ),
+        );
       }
       const targetUrl = `redis://${pair.target.address}`;
       if (has('ds')) {
         const options = ferry(`redis://${pair.source.address}`, targetUrl);
-        results.push(await scenario('d-standalone', '(d) redis-ferry standalone → standalone', opts.runs, () => ferryOnce(options, [targetAdmin], opts.keys), both));
+        results.push(
+          await scenario(
+            'd-standalone',
+            '(d) redis-ferry standalone → standalone',
+            opts.runs,
+            () => ferryOnce(options, [targetAdmin], opts.keys),
+            both,
+          ),
+        );
         // The default probes each key's size (MEMORY USAGE) so that no huge key is DUMPed whole;
         // without it (a dataset known to hold no huge keys) the source does a third less work.
         const unprobed = { ...options, args: [...(options.args ?? []), '--big-key-threshold', '0'] };
-        results.push(await scenario('d-standalone-unprobed', '(d) redis-ferry standalone → standalone, --big-key-threshold 0 (no size probe)', opts.runs, () => ferryOnce(unprobed, [targetAdmin], opts.keys), both));
+        results.push(
+          await scenario(
+            'd-standalone-unprobed',
+            '(d) redis-ferry standalone → standalone, --big-key-threshold 0 (no size probe)',
+            opts.runs,
+            () => ferryOnce(unprobed, [targetAdmin], opts.keys),
+            both,
+          ),
+        );
         // The copy's default ends with `--verify quick`; `full` compares values too. Both read the
         // copy the last run left on the target.
         for (const level of ['quick', 'full'] as const) {
           const verify = { ...options, verify: level };
-          results.push(await scenario(`w-${level}`, `(w) redis-ferry verify --verify ${level}, standalone`, opts.runs, () => ferryOnce(verify, [targetAdmin], opts.keys), both, [], false));
+          results.push(
+            await scenario(
+              `w-${level}`,
+              `(w) redis-ferry verify --verify ${level}, standalone`,
+              opts.runs,
+              () => ferryOnce(verify, [targetAdmin], opts.keys),
+              both,
+              [],
+              false,
+            ),
+          );
         }
       }
       if (has('p')) {
         log('(p) one redis-ferry run under node --cpu-prof…');
         try {
-          profile = { keys: opts.keys, summary: await profileOnce(ferry(`redis://${pair.source.address}`, targetUrl), [targetAdmin], opts.keys) };
+          profile = {
+            keys: opts.keys,
+            summary: await profileOnce(ferry(`redis://${pair.source.address}`, targetUrl), [targetAdmin], opts.keys),
+          };
         } catch (error) {
           notes.push(`profile run failed: ${(error as Error).message.split('\n')[0]}`);
         }
@@ -151,7 +223,14 @@ async function main(opts: BenchOptions): Promise<number> {
         const path = await openLatencyPath(opts.latency, source, async (ep) => void (await loadDataset(spec, [ep])), eNotes);
         notes.push(...eNotes);
         if (!path) {
-          results.push({ id: 'e', label: `(e) redis-ferry, source +${opts.rttMs} ms RTT`, samples: [], notes: [], skipped: eNotes.join('; '), load1: loadavg()[0]! });
+          results.push({
+            id: 'e',
+            label: `(e) redis-ferry, source +${opts.rttMs} ms RTT`,
+            samples: [],
+            notes: [],
+            skipped: eNotes.join('; '),
+            load1: loadavg()[0]!,
+          });
         } else {
           const pathAdmin = path.kind === 'netns' ? new Redis({ host: path.endpoint.host, port: path.endpoint.port }) : undefined;
           const sides: ServerSides = { source: [pathAdmin ?? sourceAdmin], target: [targetAdmin] };
@@ -161,7 +240,10 @@ async function main(opts: BenchOptions): Promise<number> {
               path.setRtt(rtt);
               const measured = await measureRttMs(path.endpoint);
               const id = rtt === 0 ? 'e-0' : 'e';
-              const label = rtt === 0 ? `(e0) redis-ferry, source via ${path.describe}, +0 ms` : `(e) redis-ferry, source +${rtt} ms RTT (${path.describe})`;
+              const label =
+                rtt === 0
+                  ? `(e0) redis-ferry, source via ${path.describe}, +0 ms`
+                  : `(e) redis-ferry, source +${rtt} ms RTT (${path.describe})`;
               results.push(await scenario(id, label, opts.runs, run, sides, [`measured PING round trip ${measured.toFixed(2)} ms`]));
             }
           } finally {
@@ -180,7 +262,15 @@ async function main(opts: BenchOptions): Promise<number> {
       try {
         const addresses = (c: typeof clusters.source) => c.masters.map((m) => m.address).join(',');
         const options = ferry(`redis://${addresses(clusters.source)}?cluster=true`, `redis://${addresses(clusters.target)}?cluster=true`);
-        results.push(await scenario('d-cluster', '(d) redis-ferry cluster (3 masters) → cluster (3 masters)', opts.runs, () => ferryOnce(options, clusters.targetAdmins, opts.keys), { source: clusters.sourceAdmins, target: clusters.targetAdmins }));
+        results.push(
+          await scenario(
+            'd-cluster',
+            '(d) redis-ferry cluster (3 masters) → cluster (3 masters)',
+            opts.runs,
+            () => ferryOnce(options, clusters.targetAdmins, opts.keys),
+            { source: clusters.sourceAdmins, target: clusters.targetAdmins },
+          ),
+        );
         if (datasetLines.length === 0) datasetLines = describeDataset(clusters.dataset, spec);
       } finally {
         await clusters.stop();
@@ -194,7 +284,12 @@ async function main(opts: BenchOptions): Promise<number> {
         const targetAdmin = large.target.client();
         const options = ferry(`redis://${large.source.address}`, `redis://${large.target.address}`);
         const label = `(v) redis-ferry, ${spec.keys} incompressible strings of ${spec.valueBytes / 1024 / 1024} MB (${(large.bytes / 1e9).toFixed(1)} GB)`;
-        results.push(await scenario('v', label, opts.runs, () => ferryOnce(options, [targetAdmin], spec.keys), { source: [large.source.client()], target: [targetAdmin] }));
+        results.push(
+          await scenario('v', label, opts.runs, () => ferryOnce(options, [targetAdmin], spec.keys), {
+            source: [large.source.client()],
+            target: [targetAdmin],
+          }),
+        );
       } finally {
         await large.stop();
       }
@@ -208,8 +303,12 @@ async function main(opts: BenchOptions): Promise<number> {
   const table = consoleTable(results);
   process.stdout.write(`\n${table}\n\n`);
   if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
-  if (opts.keys < 1_000_000) notes.push(`${opts.keys} keys: a smaller dataset than the 1M default, so fixed costs (connections, planning) weigh more`);
-  if (loadStart[0]! >= 1) notes.push(`the machine was busy when the run started (1-min load ${loadStart[0]!.toFixed(2)} on ${cpus().length} cores): expect noise`);
+  if (opts.keys < 1_000_000)
+    notes.push(`${opts.keys} keys: a smaller dataset than the 1M default, so fixed costs (connections, planning) weigh more`);
+  if (loadStart[0]! >= 1)
+    notes.push(
+      `the machine was busy when the run started (1-min load ${loadStart[0]!.toFixed(2)} on ${cpus().length} cores): expect noise`,
+    );
   const ctx: ReportContext = {
     commandLine: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
@@ -219,7 +318,8 @@ async function main(opts: BenchOptions): Promise<number> {
     loadEnd: loadavg(),
     redisVersion: /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown',
     nodeVersion: process.version,
-    ioredisVersion: (JSON.parse(await readFile(join(repoRoot, 'node_modules/ioredis/package.json'), 'utf8')) as { version: string }).version,
+    ioredisVersion: (JSON.parse(await readFile(join(repoRoot, 'node_modules/ioredis/package.json'), 'utf8')) as { version: string })
+      .version,
     engineRevision: engineRevision(),
     dataset: datasetLines,
     notes,

@@ -19,7 +19,10 @@ export interface StandalonePair {
  * A throwaway source and target on loopback; `load` fills the source, which must then hold
  * `expectedKeys`. Both are stopped if loading fails.
  */
-export async function startLoadedPair<T>(expectedKeys: number, load: (source: RedisServer) => Promise<T>): Promise<{ source: RedisServer; target: RedisServer; loaded: T; stop(): Promise<void> }> {
+export async function startLoadedPair<T>(
+  expectedKeys: number,
+  load: (source: RedisServer) => Promise<T>,
+): Promise<{ source: RedisServer; target: RedisServer; loaded: T; stop(): Promise<void> }> {
   const [source, target] = await Promise.all([startRedis(), startRedis()]);
   const stop = async () => {
     await Promise.allSettled([source.stop(), target.stop()]);
@@ -69,7 +72,14 @@ export async function startClusterPair(spec: DatasetSpec, masters: number): Prom
     const sizes = await Promise.all(source.masters.map((m) => m.client().dbsize()));
     const loaded = sizes.reduce((a, b) => a + b, 0);
     if (loaded !== spec.keys) throw new Error(`source cluster holds ${loaded} keys after loading, expected ${spec.keys}`);
-    return { source, target, sourceAdmins: source.masters.map((m) => m.client()), targetAdmins: target.masters.map((m) => m.client()), dataset, stop };
+    return {
+      source,
+      target,
+      sourceAdmins: source.masters.map((m) => m.client()),
+      targetAdmins: target.masters.map((m) => m.client()),
+      dataset,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -24,7 +24,10 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     const v = get(key);
     if (v === undefined || v === '') return undefined;
     if (Array.isArray(v)) return v.map(String);
-    return String(v).split(',').map((x) => x.trim()).filter(Boolean);
+    return String(v)
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   };
   const number = (key: string): number | undefined => {
     const v = get(key);
@@ -35,18 +38,25 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
   };
 
   const removal = get('tableRemovalPolicy');
-  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') problems.push('redis-ferry:tableRemovalPolicy must be "retain" or "destroy"');
+  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy')
+    problems.push('redis-ferry:tableRemovalPolicy must be "retain" or "destroy"');
   const timeoutMinutes = number('timeoutMinutes');
   let schedule: MigratorStackSettings['schedule'];
   const expression = get('scheduleExpression');
   if (expression !== undefined && expression !== '') {
     const file = get('scheduleInputFile');
     if (typeof file !== 'string' || !file) {
-      problems.push('redis-ferry:scheduleExpression needs redis-ferry:scheduleInputFile: a JSON file with { "config": … } (see docs/serverless.md)');
+      problems.push(
+        'redis-ferry:scheduleExpression needs redis-ferry:scheduleInputFile: a JSON file with { "config": … } (see docs/serverless.md)',
+      );
     } else {
       try {
         const tz = get('scheduleTimeZone');
-        schedule = { expression: String(expression), input: JSON.parse(readFileSync(file, 'utf8')), ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}) };
+        schedule = {
+          expression: String(expression),
+          input: JSON.parse(readFileSync(file, 'utf8')),
+          ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}),
+        };
       } catch (error) {
         problems.push(`redis-ferry:scheduleInputFile ${file}: ${(error as Error).message}`);
       }

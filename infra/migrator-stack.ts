@@ -1,4 +1,15 @@
-import { CfnOutput, type Duration, Fn, type RemovalPolicy, Stack, type StackProps, TimeZone, aws_ec2 as ec2, aws_scheduler as scheduler, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  type Duration,
+  Fn,
+  type RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  aws_ec2 as ec2,
+  aws_scheduler as scheduler,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ScheduledExecutionInput } from './constructs/migration-schedule.js';
 import { RedisMigrator } from './constructs/redis-migrator.js';
@@ -57,7 +68,10 @@ export class MigratorStack extends Stack {
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,
       schedule: s.schedule && {
-        expression: scheduler.ScheduleExpression.expression(s.schedule.expression, s.schedule.timeZone ? TimeZone.of(s.schedule.timeZone) : undefined),
+        expression: scheduler.ScheduleExpression.expression(
+          s.schedule.expression,
+          s.schedule.timeZone ? TimeZone.of(s.schedule.timeZone) : undefined,
+        ),
         input: s.schedule.input,
         enabled: s.schedule.enabled,
       },

@@ -19,4 +19,6 @@ const deps = {
 
 /** Copy: one time-boxed slice of one unit; returns { done, slices } for the loop's Choice. */
 export const handler = (event: CopyEvent, context: Context): Promise<CopyResult> =>
-  runTask(logger, context, 'copy', () => copySlice(event, deps, { requestId: context.awsRequestId, remainingMs: () => context.getRemainingTimeInMillis() }));
+  runTask(logger, context, 'copy', () =>
+    copySlice(event, deps, { requestId: context.awsRequestId, remainingMs: () => context.getRemainingTimeInMillis() }),
+  );

@@ -18,4 +18,5 @@ const deps = {
 };
 
 /** Plan: validate the input, claim the migration, discover units, create or resume the plan. */
-export const handler = (event: PlanEvent, context: Context): Promise<PlanResult> => runTask(logger, context, 'plan', () => planRun(event, deps));
+export const handler = (event: PlanEvent, context: Context): Promise<PlanResult> =>
+  runTask(logger, context, 'plan', () => planRun(event, deps));

@@ -12,4 +12,5 @@ const noSecrets = () => Promise.reject(new Error('the failure task reads no secr
 const deps = { dynamo: new DynamoDBClient({}), settings, resolveSecret: noSecrets, log: taskLog(logger) };
 
 /** Catch target: record the failure on the unit or the migration, return a readable cause. */
-export const handler = (event: FailureEvent, context: Context): Promise<FailureResult> => runTask(logger, context, 'record-failure', () => reportFailure(event, deps));
+export const handler = (event: FailureEvent, context: Context): Promise<FailureResult> =>
+  runTask(logger, context, 'record-failure', () => reportFailure(event, deps));

@@ -12,4 +12,5 @@ const noSecrets = () => Promise.reject(new Error('the report task reads no secre
 const deps = { dynamo: new DynamoDBClient({}), settings, resolveSecret: noSecrets, log: taskLog(logger) };
 
 /** Report: sum the units' counters; when all are done, mark the migration finished. */
-export const handler = (event: ReportEvent, context: Context): Promise<ReportResult> => runTask(logger, context, 'report', () => reportRun(event, deps));
+export const handler = (event: ReportEvent, context: Context): Promise<ReportResult> =>
+  runTask(logger, context, 'report', () => reportRun(event, deps));

@@ -20,4 +20,6 @@ const deps = {
 
 /** Verify: one time-boxed slice of one unit's comparison with the target; returns { done, slices } for the loop's Choice. */
 export const handler = (event: VerifyEvent, context: Context): Promise<VerifyResult> =>
-  runTask(logger, context, 'verify', () => verifySlice(event, deps, { requestId: context.awsRequestId, remainingMs: () => context.getRemainingTimeInMillis() }));
+  runTask(logger, context, 'verify', () =>
+    verifySlice(event, deps, { requestId: context.awsRequestId, remainingMs: () => context.getRemainingTimeInMillis() }),
+  );

@@ -22,12 +22,25 @@ async function main(): Promise<number> {
     const keys = await seedMixedDataset(source.client());
     await seedStrings(source.client(), 50_000, 'session:');
     await seedMixedDataset(source.client({ db: 2 }), { perType: 10, prefix: 'db2:' });
-    console.log(`Source ${source.address}: ${keys + 50_000} keys in db0 (strings, hashes, lists, sets, sorted sets, a stream with a consumer group, HyperLogLog, bitmaps, binary keys, 20% with TTL) and more in db2.\n`);
+    console.log(
+      `Source ${source.address}: ${keys + 50_000} keys in db0 (strings, hashes, lists, sets, sorted sets, a stream with a consumer group, HyperLogLog, bitmaps, binary keys, 20% with TTL) and more in db2.\n`,
+    );
 
-    const args = ['migrate', '--source', `redis://${source.address}`, '--target', `redis://${target.address}`, '--state-dir', join(work, 'state')];
+    const args = [
+      'migrate',
+      '--source',
+      `redis://${source.address}`,
+      '--target',
+      `redis://${target.address}`,
+      '--state-dir',
+      join(work, 'state'),
+    ];
     console.log(`$ REDIS_FERRY_SOURCE_PASSWORD=… redis-ferry ${args.join(' ')}\n`);
     const code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: 'inherit', env: { ...process.env, REDIS_FERRY_SOURCE_PASSWORD: '123456' } });
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+        stdio: 'inherit',
+        env: { ...process.env, REDIS_FERRY_SOURCE_PASSWORD: '123456' },
+      });
       child.on('close', (c) => resolve(c ?? 1));
     });
     if (code !== 0) {
@@ -41,7 +54,9 @@ async function main(): Promise<number> {
       const report = await verifyDb(source.client({ db }), target.client({ db }), { level: 'full', ttlToleranceMs: 1000 });
       const diffs = totalDifferences(report);
       failed += diffs;
-      console.log(`  db${db}: ${report.checked} keys checked, ${diffs === 0 ? 'all identical' : `${diffs} differ: ${JSON.stringify(report.differences)} e.g. ${JSON.stringify(report.examples)}`}`);
+      console.log(
+        `  db${db}: ${report.checked} keys checked, ${diffs === 0 ? 'all identical' : `${diffs} differ: ${JSON.stringify(report.differences)} e.g. ${JSON.stringify(report.examples)}`}`,
+      );
     }
     console.log(failed === 0 ? '\nDemo passed: every key arrived identical.' : '\nDemo FAILED: see the differences above.');
     return failed === 0 ? 0 : 1;

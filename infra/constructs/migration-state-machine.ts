@@ -1,4 +1,12 @@
-import { Duration, Names, type RemovalPolicy, type aws_lambda as lambda, aws_logs as logs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks } from 'aws-cdk-lib';
+import {
+  Duration,
+  Names,
+  type RemovalPolicy,
+  type aws_lambda as lambda,
+  aws_logs as logs,
+  aws_stepfunctions as sfn,
+  aws_stepfunctions_tasks as tasks,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VERIFICATION_FAILED } from '../../src/cloud/verify-outcome.js';
 import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
@@ -85,7 +93,10 @@ export class MigrationStateMachine extends Construct {
       error: sfn.JsonPath.objectAt('$.error'),
     }).next(failed);
 
-    const plan = this.invoke(STATE.plan, functions.plan, { executionName: sfn.JsonPath.stringAt('$$.Execution.Name'), input: sfn.JsonPath.entirePayload });
+    const plan = this.invoke(STATE.plan, functions.plan, {
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      input: sfn.JsonPath.entirePayload,
+    });
     addRetriers(plan, PLAN_RETRIERS);
     plan.addCatch(recordPlanFailure, { resultPath: '$.error' });
 
@@ -96,7 +107,11 @@ export class MigrationStateMachine extends Construct {
 
     const report = new tasks.LambdaInvoke(this, STATE.report, {
       lambdaFunction: functions.report,
-      payload: sfn.TaskInput.fromObject({ migrationId: sfn.JsonPath.stringAt('$.migrationId'), runId: sfn.JsonPath.stringAt('$.runId'), round: sfn.JsonPath.numberAt('$.round') }),
+      payload: sfn.TaskInput.fromObject({
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        round: sfn.JsonPath.numberAt('$.round'),
+      }),
       retryOnServiceExceptions: false,
       resultSelector: {
         finished: sfn.JsonPath.objectAt('$.Payload.finished'),
@@ -111,18 +126,28 @@ export class MigrationStateMachine extends Construct {
     addRetriers(report, BOOKKEEPING_RETRIERS);
     report.addCatch(recordRunFailure, { resultPath: '$.error' });
 
-    const continued = new sfn.Succeed(this, STATE.continued, { comment: 'The run goes on in the next round\'s execution.' });
+    const continued = new sfn.Succeed(this, STATE.continued, { comment: "The run goes on in the next round's execution." });
     const nextRound = new tasks.StepFunctionsStartExecution(this, STATE.nextRound, {
       stateMachine: self,
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
       // Derived from the run: a retried or redriven hand-off finds the round already started.
       name: sfn.JsonPath.stringAt('$.nextExecutionName'),
-      input: sfn.TaskInput.fromObject({ migrationId: sfn.JsonPath.stringAt('$.migrationId'), runId: sfn.JsonPath.stringAt('$.runId'), round: sfn.JsonPath.numberAt('$.nextRound') }),
+      input: sfn.TaskInput.fromObject({
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        round: sfn.JsonPath.numberAt('$.nextRound'),
+      }),
       associateWithParent: true,
       resultPath: sfn.JsonPath.DISCARD,
     });
     nextRound.addRetry({ errors: ['StepFunctions.ExecutionAlreadyExistsException'], maxAttempts: 0 });
-    nextRound.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    nextRound.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(2),
+      maxAttempts: 6,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     nextRound.addCatch(continued, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: sfn.JsonPath.DISCARD });
     nextRound.addCatch(recordRunFailure, { resultPath: '$.error' });
 
@@ -176,8 +201,22 @@ export class MigrationStateMachine extends Construct {
   private unitLoop(props: MigrationStateMachineProps, phase: 'copy' | 'verify'): sfn.IChainable {
     const names =
       phase === 'copy'
-        ? { task: STATE.copy, loop: STATE.unitLoop, done: STATE.unitDone, yield: STATE.unitYield, record: STATE.recordUnitFailure, failed: STATE.unitFailed }
-        : { task: STATE.verify, loop: STATE.verifyLoop, done: STATE.verifyDone, yield: STATE.verifyYield, record: STATE.recordVerifyFailure, failed: STATE.verifyFailed };
+        ? {
+            task: STATE.copy,
+            loop: STATE.unitLoop,
+            done: STATE.unitDone,
+            yield: STATE.unitYield,
+            record: STATE.recordUnitFailure,
+            failed: STATE.unitFailed,
+          }
+        : {
+            task: STATE.verify,
+            loop: STATE.verifyLoop,
+            done: STATE.verifyDone,
+            yield: STATE.verifyYield,
+            record: STATE.recordVerifyFailure,
+            failed: STATE.verifyFailed,
+          };
     const unitFailed = new sfn.Fail(this, names.failed, { errorPath: '$.error', causePath: '$.cause' });
     const recordUnitFailure = this.invoke(names.record, props.functions.recordFailure, {
       scope: phase === 'copy' ? 'unit' : 'verify',
@@ -208,7 +247,12 @@ export class MigrationStateMachine extends Construct {
 
   /** A bookkeeping Lambda task whose state output is the function's return value. */
   private invoke(id: string, fn: lambda.IFunction, payload: Record<string, unknown>): tasks.LambdaInvoke {
-    const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: fn, payload: sfn.TaskInput.fromObject(payload), retryOnServiceExceptions: false, outputPath: '$.Payload' });
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject(payload),
+      retryOnServiceExceptions: false,
+      outputPath: '$.Payload',
+    });
     if (id !== STATE.plan) addRetriers(task, BOOKKEEPING_RETRIERS);
     return task;
   }

@@ -1,6 +1,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, type RemovalPolicy, type aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_lambda_nodejs as nodejs, aws_logs as logs } from 'aws-cdk-lib';
+import {
+  type Duration,
+  type RemovalPolicy,
+  type aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_lambda_nodejs as nodejs,
+  aws_logs as logs,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** The repository root: entries, the lock file and esbuild are found from here. */
@@ -29,7 +37,10 @@ export interface MigratorFunctionProps {
 export class MigratorFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: MigratorFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
-    const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `redis-ferry ${props.description}` });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `redis-ferry ${props.description}`,
+    });
     logGroup.grantWrite(role);
     super(scope, id, {
       entry: join(REPO_ROOT, 'lambdas', props.entry),

@@ -15,12 +15,14 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
   for (const fn of Object.values(migrator.functions)) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Pinned to nodejs22.x, the runtime the esbuild bundle targets (node22) and is tested on; moving to a newer runtime is a deliberate, tested change rather than whatever is latest at synth time.',
+      reason:
+        'Pinned to nodejs22.x, the runtime the esbuild bundle targets (node22) and is tested on; moving to a newer runtime is a deliberate, tested change rather than whatever is latest at synth time.',
     });
     if (options.inVpc) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'Lambda needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface to attach to the VPC; AWS\'s managed policy is the documented, maintained set of exactly those actions.',
+        reason:
+          "Lambda needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface to attach to the VPC; AWS's managed policy is the documented, maintained set of exactly those actions.",
       });
     }
   }
@@ -28,12 +30,14 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
   for (const fn of Object.values(migrator.functions)) {
     Validations.of(migrator.stateMachine.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
-      reason: 'Granted by LambdaInvoke: the function itself and its qualified versions/aliases (ARN:*). The wildcard covers qualifiers of this one function only.',
+      reason:
+        'Granted by LambdaInvoke: the function itself and its qualified versions/aliases (ARN:*). The wildcard covers qualifiers of this one function only.',
     });
   }
   Validations.of(migrator.stateMachine).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery, …, DescribeLogGroups) support no resource-level permissions; Step Functions needs them on "*" for tracing and ALL-level logging.',
+    reason:
+      'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery, …, DescribeLogGroups) support no resource-level permissions; Step Functions needs them on "*" for tracing and ALL-level logging.',
   });
 
   // The Distributed Map's policy: it starts child executions of this state machine and manages them.
@@ -45,7 +49,8 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
   Validations.of(migrator.stateMachine).acknowledge(
     {
       id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
-      reason: 'Distributed Map: DescribeExecution/StopExecution on the child executions of this state machine only; their names are generated per Map Run, so they cannot be listed in advance.',
+      reason:
+        'Distributed Map: DescribeExecution/StopExecution on the child executions of this state machine only; their names are generated per Map Run, so they cannot be listed in advance.',
     },
     // One per Distributed Map state (copy phase, verify phase): the policy names each by its label.
     ...[STATE.units, STATE.verifyUnits].map((label) => ({

@@ -12,7 +12,8 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
   const problems: string[] = [];
   const integer = (name: string, value: number | undefined, min: number, max: number, hint = '') => {
     if (value === undefined || Token.isUnresolved(value)) return;
-    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be an integer from ${min} to ${max}${hint} (got ${value})`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(`${name} must be an integer from ${min} to ${max}${hint} (got ${value})`);
   };
   integer('memorySize', props.memorySize, 128, 10_240, ' MB');
   integer('maxConcurrency', props.maxConcurrency, 1, 10_000, ' (a Distributed Map runs at most 10,000 child executions at once)');
@@ -29,7 +30,10 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
   if (timeout && !timeout.isUnresolved() && (timeout.toSeconds() < 10 || timeout.toSeconds() > 900)) {
     problems.push(`timeout must be from 10 seconds to 15 minutes, Lambda's limit (got ${timeout.toHumanString()})`);
   }
-  for (const [name, budget] of [['copyTimeBudget', props.copyTimeBudget], ['verifyTimeBudget', props.verifyTimeBudget]] as const) {
+  for (const [name, budget] of [
+    ['copyTimeBudget', props.copyTimeBudget],
+    ['verifyTimeBudget', props.verifyTimeBudget],
+  ] as const) {
     if (budget && !budget.isUnresolved() && budget.toMilliseconds() >= (timeout ?? Duration.minutes(15)).toMilliseconds()) {
       problems.push(`${name} (${budget.toHumanString()}) must be shorter than the function timeout`);
     }

@@ -1,4 +1,13 @@
-import { Duration, RemovalPolicy, type aws_dynamodb as dynamodb, type aws_ec2 as ec2, type aws_iam as iam, aws_logs as logs, type aws_secretsmanager as secretsmanager, type aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import {
+  Duration,
+  RemovalPolicy,
+  type aws_dynamodb as dynamodb,
+  type aws_ec2 as ec2,
+  type aws_iam as iam,
+  aws_logs as logs,
+  type aws_secretsmanager as secretsmanager,
+  type aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LAMBDA_ENV } from '../../src/cloud/lambda-settings.js';
 import { CheckpointTable } from './checkpoint-table.js';
@@ -69,7 +78,13 @@ export const MIGRATOR_DEFAULTS = {
 export class RedisMigrator extends Construct {
   readonly table: dynamodb.Table;
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: { plan: MigratorFunction; copy: MigratorFunction; verify: MigratorFunction; report: MigratorFunction; recordFailure: MigratorFunction };
+  readonly functions: {
+    plan: MigratorFunction;
+    copy: MigratorFunction;
+    verify: MigratorFunction;
+    report: MigratorFunction;
+    recordFailure: MigratorFunction;
+  };
   readonly schedule?: MigrationSchedule;
 
   constructor(scope: Construct, id: string, props: RedisMigratorProps = {}) {
@@ -97,7 +112,15 @@ export class RedisMigrator extends Construct {
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
     const base = { logRetention, logRemovalPolicy };
 
-    const plan = new MigratorFunction(this, 'Plan', { ...base, ...network, entry: 'plan.ts', description: 'plan: validate input, discover units, create or resume the plan', memorySize, timeout: Duration.minutes(5), environment: common });
+    const plan = new MigratorFunction(this, 'Plan', {
+      ...base,
+      ...network,
+      entry: 'plan.ts',
+      description: 'plan: validate input, discover units, create or resume the plan',
+      memorySize,
+      timeout: Duration.minutes(5),
+      environment: common,
+    });
     const copy = new MigratorFunction(this, 'Copy', {
       ...base,
       ...network,
@@ -117,7 +140,7 @@ export class RedisMigrator extends Construct {
       ...base,
       ...network,
       entry: 'verify.ts',
-      description: 'verify: one time-boxed slice of one unit\'s comparison',
+      description: "verify: one time-boxed slice of one unit's comparison",
       memorySize,
       timeout,
       environment: {
@@ -127,12 +150,27 @@ export class RedisMigrator extends Construct {
       },
     });
     // Report and record-failure talk to DynamoDB only: no VPC, no secrets.
-    const report = new MigratorFunction(this, 'Report', { ...base, entry: 'report.ts', description: 'report: sum counters, finish the migration', memorySize: 256, timeout: Duration.minutes(2), environment: common });
-    const recordFailure = new MigratorFunction(this, 'RecordFailure', { ...base, entry: 'record-failure.ts', description: 'record-failure: record a failure, give a readable cause', memorySize: 256, timeout: Duration.minutes(1), environment: common });
+    const report = new MigratorFunction(this, 'Report', {
+      ...base,
+      entry: 'report.ts',
+      description: 'report: sum counters, finish the migration',
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      environment: common,
+    });
+    const recordFailure = new MigratorFunction(this, 'RecordFailure', {
+      ...base,
+      entry: 'record-failure.ts',
+      description: 'record-failure: record a failure, give a readable cause',
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      environment: common,
+    });
     this.functions = { plan, copy, verify, report, recordFailure };
 
     // Least privilege: the item-level actions each function actually calls, on this table only.
-    const grantTable = (fn: MigratorFunction, actions: string[]) => this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
+    const grantTable = (fn: MigratorFunction, actions: string[]) =>
+      this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
     grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
     grantTable(copy, ['GetItem', 'UpdateItem']);
     grantTable(verify, ['GetItem', 'UpdateItem']);

@@ -46,13 +46,29 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Co
   const { migrationId, runId, unitId } = requireStrings(event, 'copy', ['migrationId', 'runId', 'unitId'] as const);
   const slices = (typeof event.slices === 'number' ? event.slices : 0) + 1;
   const { settings } = deps;
-  const deadline = sliceDeadline({ nowMs: Date.now(), remainingMs: invocation.remainingMs(), safetyMarginMs: settings.safetyMarginMs, budgetMs: event.timeBudgetMs ?? settings.timeBudgetMs });
+  const deadline = sliceDeadline({
+    nowMs: Date.now(),
+    remainingMs: invocation.remainingMs(),
+    safetyMarginMs: settings.safetyMarginMs,
+    budgetMs: event.timeBudgetMs ?? settings.timeBudgetMs,
+  });
 
   const { state, record, cloud } = await openMigration(deps, migrationId, runId);
-  const store = new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/${invocation.requestId}`, runId, leaseMs: settings.leaseMs });
+  const store = new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, {
+    owner: `${runId}/${invocation.requestId}`,
+    runId,
+    leaseMs: settings.leaseMs,
+  });
   const unit = (await store.loadUnitRecord(unitId))?.descriptor;
   if (!unit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
-  const result = (checkpoint: UnitCheckpoint, copied: number): CopyResult => ({ migrationId, runId, unitId, slices, done: checkpoint.status === 'done', copied });
+  const result = (checkpoint: UnitCheckpoint, copied: number): CopyResult => ({
+    migrationId,
+    runId,
+    unitId,
+    slices,
+    done: checkpoint.status === 'done',
+    copied,
+  });
 
   const config = await resolveConfig(cloud, deps.resolveSecret);
   // openMigration just renewed this run's claim, so another run's lease is a stopped run's leftover.
@@ -93,6 +109,13 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Co
   });
   await heartbeat;
   if (lostClaim !== undefined) throw lostClaim;
-  deps.log.info('slice copied', { migrationId, unitId, slices, status: finished.status, cursor: finished.cursor, counters: finished.counters });
+  deps.log.info('slice copied', {
+    migrationId,
+    unitId,
+    slices,
+    status: finished.status,
+    cursor: finished.cursor,
+    counters: finished.counters,
+  });
   return result(finished, finished.counters.copied - checkpoint.counters.copied);
 }

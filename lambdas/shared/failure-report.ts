@@ -30,25 +30,37 @@ function errorName(name: string): string {
 }
 
 export async function reportFailure(event: FailureEvent, deps: TaskDeps): Promise<FailureResult> {
-  if (!event || !['unit', 'verify', 'run', 'plan'].includes((event as { scope?: string }).scope ?? '')) throw new ConfigError(['failure event: scope must be unit, verify, run or plan']);
+  if (!event || !['unit', 'verify', 'run', 'plan'].includes((event as { scope?: string }).scope ?? ''))
+    throw new ConfigError(['failure event: scope must be unit, verify, run or plan']);
   const failure = describeTaskError(event.error);
   const { dynamo, settings } = deps;
   if (event.scope === 'plan') {
     const ids = planIds(event);
     // Only if this run holds it (the condition says so): a refused second run changes nothing.
-    const released = ids ? await new DynamoMigrationState(dynamo, settings.tableName, ids.migrationId).fail(ids.runId, { error: errorName(failure.error), message: failure.message }) : false;
+    const released = ids
+      ? await new DynamoMigrationState(dynamo, settings.tableName, ids.migrationId).fail(ids.runId, {
+          error: errorName(failure.error),
+          message: failure.message,
+        })
+      : false;
     deps.log.warn('plan failed', { ...ids, error: failure.error, released });
     return { error: errorName(failure.error), cause: `the migration did not start: ${failure.message}` };
   }
 
-  const store = new DynamoCheckpointStore(dynamo, settings.tableName, event.migrationId, { owner: `${event.runId}/failure`, runId: event.runId });
+  const store = new DynamoCheckpointStore(dynamo, settings.tableName, event.migrationId, {
+    owner: `${event.runId}/failure`,
+    runId: event.runId,
+  });
   if (event.scope === 'unit') {
     const recorded = await store.recordUnitFailure(event.unitId, { error: errorName(failure.error), message: failure.message });
     const label = (await store.loadUnitRecord(event.unitId))?.descriptor?.label;
     deps.log.warn('unit failed', { migrationId: event.migrationId, unitId: event.unitId, error: failure.error, recorded });
     return { error: errorName(failure.error), cause: `unit ${event.unitId}${label ? ` (${label})` : ''}: ${failure.message}` };
   }
-  const progress = new DynamoVerifyProgress(dynamo, settings.tableName, event.migrationId, { runId: event.runId, owner: `${event.runId}/failure` });
+  const progress = new DynamoVerifyProgress(dynamo, settings.tableName, event.migrationId, {
+    runId: event.runId,
+    owner: `${event.runId}/failure`,
+  });
   if (event.scope === 'verify') {
     const recorded = await progress.recordFailure(event.unitId, { error: errorName(failure.error), message: failure.message });
     const label = (await store.loadUnitRecord(event.unitId))?.descriptor?.label;
@@ -62,15 +74,22 @@ export async function reportFailure(event: FailureEvent, deps: TaskDeps): Promis
   const labels = new Map(units.map((u) => [u.checkpoint.unitId, u.descriptor?.label]));
   const named = (unitId: string) => `unit ${unitId}${labels.get(unitId) ? ` (${labels.get(unitId)})` : ''}`;
   const failed = [
-    ...units.filter((u) => u.checkpoint.status === 'failed' && u.checkpoint.error && u.errorRun === event.runId).map((u) => ({ errorType: u.errorType, text: `${named(u.checkpoint.unitId)}: ${u.checkpoint.error}` })),
-    ...(await progress.list()).filter((p) => !p.done && p.error && p.errorRun === event.runId).map((p) => ({ errorType: p.errorType, text: `${named(p.unitId)}, verifying: ${p.error}` })),
+    ...units
+      .filter((u) => u.checkpoint.status === 'failed' && u.checkpoint.error && u.errorRun === event.runId)
+      .map((u) => ({ errorType: u.errorType, text: `${named(u.checkpoint.unitId)}: ${u.checkpoint.error}` })),
+    ...(await progress.list())
+      .filter((p) => !p.done && p.error && p.errorRun === event.runId)
+      .map((p) => ({ errorType: p.errorType, text: `${named(p.unitId)}, verifying: ${p.error}` })),
   ];
   const first = failed[0];
   const error = errorName(first?.errorType ?? failure.error);
   const parts = failed.slice(0, 3).map((f) => f.text);
   if (failed.length > 3) parts.push(`and ${failed.length - 3} more failed unit(s)`);
   const cause = `migration ${event.migrationId} failed: ${parts.length > 0 ? parts.join('; ') : failure.message}. Fix the cause and start it again with the same migrationId: it resumes from its checkpoints`;
-  const released = await new DynamoMigrationState(dynamo, settings.tableName, event.migrationId).fail(event.runId, { error, message: cause });
+  const released = await new DynamoMigrationState(dynamo, settings.tableName, event.migrationId).fail(event.runId, {
+    error,
+    message: cause,
+  });
   deps.log.warn('run failed', { migrationId: event.migrationId, runId: event.runId, error, released });
   return { error, cause };
 }

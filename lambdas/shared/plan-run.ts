@@ -55,7 +55,11 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     cloud = parseCloudConfig(input.config, 'input.config');
     migrationId = resolveMigrationId(input, cloud);
     state = new DynamoMigrationState(dynamo, settings.tableName, migrationId);
-    await state.claim(runId, { ttlMs: settings.claimTtlMs, round, start: { config: cloud.stored, identity: defaultMigrationId(cloud.config), dryRun: cloud.config.dryRun } });
+    await state.claim(runId, {
+      ttlMs: settings.claimTtlMs,
+      round,
+      start: { config: cloud.stored, identity: defaultMigrationId(cloud.config), dryRun: cloud.config.dryRun },
+    });
   } else {
     ({ runId, round, migrationId } = input);
     ({ state, cloud } = await openMigration(deps, migrationId, runId, { claim: true, round }));
@@ -64,18 +68,37 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
 
   try {
     const config = await resolveConfig(cloud, deps.resolveSecret);
-    const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, { owner: `${runId}/plan`, runId, leaseMs: settings.leaseMs });
+    const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, {
+      owner: `${runId}/plan`,
+      runId,
+      leaseMs: settings.leaseMs,
+    });
     const { plan, resumed } = await planMigration(config, migrationId, store, (message) => deps.log.info(message, { migrationId }));
     const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
     let phase: PlanResult['phase'] = 'copy';
     let unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
     if (unitIds.length === 0 && verifiesAfterCopy(config)) {
       // Everything is copied: this round verifies, resuming this run's progress (a new run starts over).
-      const progress = new Map((await new DynamoVerifyProgress(dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/plan` }).list()).map((p) => [p.unitId, p]));
+      const progress = new Map(
+        (await new DynamoVerifyProgress(dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/plan` }).list()).map((p) => [
+          p.unitId,
+          p,
+        ]),
+      );
       phase = 'verify';
       unitIds = plan.units.map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
     }
-    return { migrationId, runId, round, nextRound: round + 1, phase, unitIds, unitCount: plan.units.length, resumed, nextExecutionName: roundExecutionName(runId, round + 1) };
+    return {
+      migrationId,
+      runId,
+      round,
+      nextRound: round + 1,
+      phase,
+      unitIds,
+      unitCount: plan.units.length,
+      resumed,
+      nextExecutionName: roundExecutionName(runId, round + 1),
+    };
   } catch (error) {
     // A plan that cannot go on (bad password, target not empty) releases the migration at once, so
     // a restart after the fix need not wait for the claim to lapse. A retryable error keeps it.

@@ -1,7 +1,14 @@
 import { DynamoCheckpointStore, type StoredUnit } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState, type MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
-import { VERIFICATION_FAILED, type VerifySummary, verificationFailureCause, verifiesAfterCopy, verifySummary, migrationVerifyResult } from '../../src/cloud/verify-outcome.js';
+import {
+  VERIFICATION_FAILED,
+  type VerifySummary,
+  verificationFailureCause,
+  verifiesAfterCopy,
+  verifySummary,
+  migrationVerifyResult,
+} from '../../src/cloud/verify-outcome.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
 import type { UnitCounters } from '../../src/core/contracts.js';
 import { sumCounters } from '../../src/runner/run-migration.js';
@@ -41,7 +48,15 @@ export interface ReportResult {
   summary: RunSummary | null;
 }
 
-const notFinished = (migrationId: string, pendingUnits: number, pendingVerify: number): ReportResult => ({ migrationId, finished: false, pendingUnits, pendingVerify, verificationFailed: false, cause: null, summary: null });
+const notFinished = (migrationId: string, pendingUnits: number, pendingVerify: number): ReportResult => ({
+  migrationId,
+  finished: false,
+  pendingUnits,
+  pendingVerify,
+  verificationFailed: false,
+  cause: null,
+  summary: null,
+});
 
 /**
  * Sums the units' counters. While units are not copied, or (verify ≠ none) not verified by this
@@ -58,7 +73,10 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   } catch (error) {
     // A retried report whose first attempt finished or failed the migration (and released it) but
     // whose response was lost: answer again from what it stored.
-    const stored = error instanceof CheckpointConflictError ? await new DynamoMigrationState(deps.dynamo, deps.settings.tableName, migrationId).load() : undefined;
+    const stored =
+      error instanceof CheckpointConflictError
+        ? await new DynamoMigrationState(deps.dynamo, deps.settings.tableName, migrationId).load()
+        : undefined;
     const again = stored && answeredBefore(stored);
     if (again) return again;
     throw error;
@@ -81,7 +99,13 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
     if (pendingVerify > 0) return notFinished(migrationId, 0, pendingVerify);
     const verified = mine.map((u) => {
       const p = progress.get(u.checkpoint.unitId)!;
-      return { unitId: p.unitId, label: u.descriptor?.label ?? p.unitId, targetDb: u.descriptor?.targetDb ?? 0, report: p.report, startedAt: p.startedAt };
+      return {
+        unitId: p.unitId,
+        label: u.descriptor?.label ?? p.unitId,
+        targetDb: u.descriptor?.targetDb ?? 0,
+        report: p.report,
+        startedAt: p.startedAt,
+      };
     });
     verify = migrationVerifyResult(migrationId, config.verify, verified, config.maxMismatches, Date.now());
   }
@@ -99,7 +123,10 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   if (verify && !verify.passed) {
     const cause = verificationFailureCause(verify);
     const released = await state.fail(runId, { error: VERIFICATION_FAILED, message: cause }, { verify });
-    if (!released) throw new CheckpointConflictError(`migration ${migrationId} is no longer held by run ${runId}; its verification result was not stored`);
+    if (!released)
+      throw new CheckpointConflictError(
+        `migration ${migrationId} is no longer held by run ${runId}; its verification result was not stored`,
+      );
     deps.log.warn('verification failed', { migrationId, runId, mismatches: verify.mismatches, maxMismatches: verify.maxMismatches });
     return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, verificationFailed: true, cause, summary };
   }
@@ -117,9 +144,26 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
 /** What a report that already ended the migration answered, read back from the migration item. */
 function answeredBefore(stored: MigrationRecord): ReportResult | undefined {
   const { migrationId } = stored;
-  if (stored.status === 'finished' && stored.summary) return { migrationId, finished: true, pendingUnits: 0, pendingVerify: 0, verificationFailed: false, cause: null, summary: stored.summary as RunSummary };
+  if (stored.status === 'finished' && stored.summary)
+    return {
+      migrationId,
+      finished: true,
+      pendingUnits: 0,
+      pendingVerify: 0,
+      verificationFailed: false,
+      cause: null,
+      summary: stored.summary as RunSummary,
+    };
   if (stored.status === 'failed' && stored.lastErrorType === VERIFICATION_FAILED && stored.lastError) {
-    return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, verificationFailed: true, cause: stored.lastError, summary: null };
+    return {
+      migrationId,
+      finished: false,
+      pendingUnits: 0,
+      pendingVerify: 0,
+      verificationFailed: true,
+      cause: stored.lastError,
+      summary: null,
+    };
   }
   return undefined;
 }

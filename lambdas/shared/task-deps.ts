@@ -31,11 +31,19 @@ export interface OpenedMigration {
  * `claim` (a new round's plan) a free or lapsed claim is taken; otherwise (copy, report) the run
  * must still hold it, so a straggler of a failed or replaced run stops with CheckpointConflictError.
  */
-export async function openMigration(deps: TaskDeps, migrationId: string, runId: string, options: { claim?: boolean; round?: number } = {}): Promise<OpenedMigration> {
+export async function openMigration(
+  deps: TaskDeps,
+  migrationId: string,
+  runId: string,
+  options: { claim?: boolean; round?: number } = {},
+): Promise<OpenedMigration> {
   const state = new DynamoMigrationState(deps.dynamo, deps.settings.tableName, migrationId);
   const ttlMs = deps.settings.claimTtlMs;
-  const record = options.claim ? await state.claim(runId, { ttlMs, ...(options.round !== undefined ? { round: options.round } : {}) }) : await state.heartbeat(runId, ttlMs);
-  if (!record.config) throw new MigrationError(`migration ${migrationId} has no stored config: start it again with its full execution input`);
+  const record = options.claim
+    ? await state.claim(runId, { ttlMs, ...(options.round !== undefined ? { round: options.round } : {}) })
+    : await state.heartbeat(runId, ttlMs);
+  if (!record.config)
+    throw new MigrationError(`migration ${migrationId} has no stored config: start it again with its full execution input`);
   return { state, record, cloud: parseCloudConfig(record.config, 'stored config') };
 }
 

@@ -71,16 +71,28 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   const { migrationId, runId, unitId } = requireStrings(event, 'verify', ['migrationId', 'runId', 'unitId'] as const);
   const slices = (typeof event.slices === 'number' ? event.slices : 0) + 1;
   const { settings } = deps;
-  const deadline = sliceDeadline({ nowMs: Date.now(), remainingMs: invocation.remainingMs(), safetyMarginMs: settings.safetyMarginMs, budgetMs: event.timeBudgetMs ?? settings.verifyTimeBudgetMs });
+  const deadline = sliceDeadline({
+    nowMs: Date.now(),
+    remainingMs: invocation.remainingMs(),
+    safetyMarginMs: settings.safetyMarginMs,
+    budgetMs: event.timeBudgetMs ?? settings.verifyTimeBudgetMs,
+  });
   const result = (done: boolean, checked: number): VerifyResult => ({ migrationId, runId, unitId, slices, done, checked });
 
   const { state, cloud } = await openMigration(deps, migrationId, runId);
-  const unit = (await new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }).loadUnitRecord(unitId))?.descriptor;
+  const unit = (
+    await new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }).loadUnitRecord(
+      unitId,
+    )
+  )?.descriptor;
   if (!unit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
   const config = await resolveConfig(cloud, deps.resolveSecret);
   if (config.verify === 'none') return result(true, 0);
 
-  const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/${invocation.requestId}` });
+  const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, {
+    runId,
+    owner: `${runId}/${invocation.requestId}`,
+  });
   let progress = await store.acquire(unitId, config.verify);
   if (progress.done) return result(true, 0);
   const checkedBefore = progress.report.checked;
@@ -118,7 +130,16 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   } finally {
     await clients.close();
   }
-  deps.log.info('slice verified', { migrationId, unitId, slices, done: progress.done, cursor: progress.cursor, checked: progress.report.checked, skipped: progress.report.skipped, differences: progress.report.differences });
+  deps.log.info('slice verified', {
+    migrationId,
+    unitId,
+    slices,
+    done: progress.done,
+    cursor: progress.cursor,
+    checked: progress.report.checked,
+    skipped: progress.report.skipped,
+    differences: progress.report.differences,
+  });
   return result(progress.done, progress.report.checked - checkedBefore);
 }
 
@@ -126,5 +147,8 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
 function asVerifyError(error: unknown, unitId: string): unknown {
   if (error instanceof MigrationError) return error;
   const text = replyText(error);
-  return new MigrationError(`verification of unit ${unitId} could not run: ${text}`, { cause: error, retryable: isConnectionLoss(text) || isTransientRefusal(text) });
+  return new MigrationError(`verification of unit ${unitId} could not run: ${text}`, {
+    cause: error,
+    retryable: isConnectionLoss(text) || isTransientRefusal(text),
+  });
 }

@@ -78,7 +78,10 @@ export class DynamoMigrationState {
   ) {}
 
   async load(): Promise<MigrationRecord | undefined> {
-    const { Item } = await guarded(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: migrationKey(this.migrationId), ConsistentRead: true })), () => '');
+    const { Item } = await guarded(
+      () => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: migrationKey(this.migrationId), ConsistentRead: true })),
+      () => '',
+    );
     return Item ? recordFromItem(this.migrationId, Item) : undefined;
   }
 
@@ -161,8 +164,12 @@ export class DynamoMigrationState {
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
       const current = await this.load();
-      const holder = current?.activeRun ? `it is held by execution ${current.activeRun}` : `it is ${current?.status ?? 'unknown'} and held by no run`;
-      throw new CheckpointConflictError(`migration ${this.migrationId} is no longer held by run ${runId} (${holder}); this worker stops`, { cause: error });
+      const holder = current?.activeRun
+        ? `it is held by execution ${current.activeRun}`
+        : `it is ${current?.status ?? 'unknown'} and held by no run`;
+      throw new CheckpointConflictError(`migration ${this.migrationId} is no longer held by run ${runId} (${holder}); this worker stops`, {
+        cause: error,
+      });
     }
   }
 

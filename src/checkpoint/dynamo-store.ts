@@ -63,14 +63,20 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async loadPlan(): Promise<MigrationPlan | undefined> {
-    const { Item } = await guarded(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: migrationKey(this.migrationId), ConsistentRead: true })), () => '');
+    const { Item } = await guarded(
+      () => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: migrationKey(this.migrationId), ConsistentRead: true })),
+      () => '',
+    );
     const createdAt = Item && str(Item, 'planCreatedAt');
     if (!Item || !createdAt) return undefined;
     const ids = (Item.unitIds?.L ?? []).map((v) => v.S!);
     const byId = new Map((await this.listUnits()).map((u) => [u.checkpoint.unitId, u]));
     const units = ids.map((id) => {
       const descriptor = byId.get(id)?.descriptor;
-      if (!descriptor) throw new MigrationError(`checkpoint table ${this.tableName} lacks unit ${id} of migration ${this.migrationId}; start a new migration id`);
+      if (!descriptor)
+        throw new MigrationError(
+          `checkpoint table ${this.tableName} lacks unit ${id} of migration ${this.migrationId}; start a new migration id`,
+        );
       return descriptor;
     });
     return { migrationId: this.migrationId, units, createdAt };
@@ -97,7 +103,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
       };
       const condition = `attribute_not_exists(${e.name('pk')}) OR ${e.name('version')} = ${e.value(n(0))}`;
       await guarded(
-        () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ...e.params() })),
+        () =>
+          this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ...e.params() })),
         () => `unit ${unit.id} of migration ${this.migrationId} already has progress: another worker saved this plan first`,
       );
     });
@@ -107,7 +114,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
     await guarded(
       () =>
         this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: migrationKey(this.migrationId), UpdateExpression: update, ConditionExpression: `attribute_not_exists(${e.name('planCreatedAt')})`, ...e.params() }),
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: migrationKey(this.migrationId),
+            UpdateExpression: update,
+            ConditionExpression: `attribute_not_exists(${e.name('planCreatedAt')})`,
+            ...e.params(),
+          }),
         ),
       () => `migration ${this.migrationId} already has a plan: another worker saved it first`,
     );
@@ -118,7 +131,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   async loadUnitRecord(unitId: string): Promise<StoredUnit | undefined> {
-    const { Item } = await guarded(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: unitKey(this.migrationId, unitId), ConsistentRead: true })), () => '');
+    const { Item } = await guarded(
+      () =>
+        this.client.send(new GetItemCommand({ TableName: this.tableName, Key: unitKey(this.migrationId, unitId), ConsistentRead: true })),
+      () => '',
+    );
     return Item ? unitFromItem(Item) : undefined;
   }
 
@@ -149,7 +166,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
     else set.push(`${e.name('extra')} = ${e.value(s(extra))}`);
     // A finished unit is nobody's; otherwise every write renews this worker's lease.
     if (done) remove.push(e.name('leaseOwner'), e.name('leaseRun'), e.name('leaseExpiresAt'));
-    else set.push(`${e.name('leaseOwner')} = ${e.value(s(this.owner))}`, `${e.name('leaseRun')} = ${e.value(s(this.runId))}`, `${e.name('leaseExpiresAt')} = ${e.value(n(now + this.leaseMs))}`);
+    else
+      set.push(
+        `${e.name('leaseOwner')} = ${e.value(s(this.owner))}`,
+        `${e.name('leaseRun')} = ${e.value(s(this.runId))}`,
+        `${e.name('leaseExpiresAt')} = ${e.value(n(now + this.leaseMs))}`,
+      );
 
     const condition = `${this.versionCondition(e, checkpoint.version)} AND ${this.leaseCondition(e, now)}`;
     try {
@@ -189,13 +211,21 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const now = this.now();
       const lease = stored?.lease;
       if (lease && lease.runId !== this.runId && lease.expiresAt >= now && !options.evictOtherRuns) {
-        throw new CheckpointConflictError(`unit ${unitId} of migration ${this.migrationId} is being copied by run ${lease.runId} (lease until ${new Date(lease.expiresAt).toISOString()}); this worker stops`);
+        throw new CheckpointConflictError(
+          `unit ${unitId} of migration ${this.migrationId} is being copied by run ${lease.runId} (lease until ${new Date(lease.expiresAt).toISOString()}); this worker stops`,
+        );
       }
       const e = new Expr();
       const update = `SET ${e.name('leaseOwner')} = ${e.value(s(this.owner))}, ${e.name('leaseRun')} = ${e.value(s(this.runId))}, ${e.name('leaseExpiresAt')} = ${e.value(n(now + this.leaseMs))}, ${e.name('version')} = ${e.value(n(current.version + 1))}`;
       try {
         await this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: unitKey(this.migrationId, unitId), UpdateExpression: update, ConditionExpression: this.versionCondition(e, current.version), ...e.params() }),
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: unitKey(this.migrationId, unitId),
+            UpdateExpression: update,
+            ConditionExpression: this.versionCondition(e, current.version),
+            ...e.params(),
+          }),
         );
         return { ...current, version: current.version + 1, owner: this.owner };
       } catch (error) {
@@ -203,7 +233,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
         // Someone wrote in between: read again and decide again.
       }
     }
-    throw new CheckpointConflictError(`unit ${unitId} of migration ${this.migrationId} kept changing while this worker tried to take it over; this worker stops`);
+    throw new CheckpointConflictError(
+      `unit ${unitId} of migration ${this.migrationId} kept changing while this worker tried to take it over; this worker stops`,
+    );
   }
 
   /**
@@ -221,7 +253,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const update = `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('error')} = ${e.value(s(failure.message))}, ${e.name('errorType')} = ${e.value(s(failure.error))}, ${e.name('errorRun')} = ${e.value(s(this.runId))}, ${e.name('version')} = ${e.value(n(stored.checkpoint.version + 1))}, ${e.name('updatedAt')} = ${e.value(s(new Date(now).toISOString()))} REMOVE ${e.name('leaseOwner')}, ${e.name('leaseRun')}, ${e.name('leaseExpiresAt')}`;
       try {
         await this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: unitKey(this.migrationId, unitId), UpdateExpression: update, ConditionExpression: this.versionCondition(e, stored.checkpoint.version), ...e.params() }),
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: unitKey(this.migrationId, unitId),
+            UpdateExpression: update,
+            ConditionExpression: this.versionCondition(e, stored.checkpoint.version),
+            ...e.params(),
+          }),
         );
         return true;
       } catch (error) {

@@ -2,7 +2,20 @@ import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk
 import { CheckpointConflictError } from '../core/errors.js';
 import type { VerifyLevel } from '../verify/compare-key.js';
 import { emptyReport, type VerifyReport } from '../verify/report.js';
-import { Expr, forEachLimited, guarded, isConditionalCheckFailed, type Item, n, num, queryPrefix, s, str, TTL_ATTRIBUTE, translateDynamoError } from './dynamo-items.js';
+import {
+  Expr,
+  forEachLimited,
+  guarded,
+  isConditionalCheckFailed,
+  type Item,
+  n,
+  num,
+  queryPrefix,
+  s,
+  str,
+  TTL_ATTRIBUTE,
+  translateDynamoError,
+} from './dynamo-items.js';
 
 /**
  * Verification progress of one unit, beside its copy checkpoint:
@@ -54,7 +67,8 @@ function verifyKey(migrationId: string, unitId: string): Item {
 function progressFromItem(item: Item): VerifyProgress {
   const level = (str(item, 'level') ?? 'quick') as VerifyLevel;
   const reportJson = str(item, 'report');
-  const optional = (attribute: 'owner' | 'error' | 'errorType' | 'errorRun') => (str(item, attribute) !== undefined ? { [attribute]: str(item, attribute) } : {});
+  const optional = (attribute: 'owner' | 'error' | 'errorType' | 'errorRun') =>
+    str(item, attribute) !== undefined ? { [attribute]: str(item, attribute) } : {};
   return {
     unitId: str(item, 'sk')!.slice(VERIFY_SK_PREFIX.length),
     runId: str(item, 'runId') ?? '',
@@ -100,7 +114,11 @@ export class DynamoVerifyProgress {
   }
 
   async load(unitId: string): Promise<VerifyProgress | undefined> {
-    const { Item } = await guarded(() => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: verifyKey(this.migrationId, unitId), ConsistentRead: true })), () => '');
+    const { Item } = await guarded(
+      () =>
+        this.client.send(new GetItemCommand({ TableName: this.tableName, Key: verifyKey(this.migrationId, unitId), ConsistentRead: true })),
+      () => '',
+    );
     return Item ? progressFromItem(Item) : undefined;
   }
 
@@ -120,7 +138,19 @@ export class DynamoVerifyProgress {
       if (stored && isVerified(stored, this.runId, level)) return stored;
       const nowIso = new Date(this.now()).toISOString();
       const fresh = !stored || stored.runId !== this.runId || stored.level !== level;
-      const base: VerifyProgress = fresh ? { unitId, runId: this.runId, level, cursor: '0', done: false, report: emptyReport(level), version: stored?.version ?? 0, startedAt: nowIso, updatedAt: nowIso } : stored;
+      const base: VerifyProgress = fresh
+        ? {
+            unitId,
+            runId: this.runId,
+            level,
+            cursor: '0',
+            done: false,
+            report: emptyReport(level),
+            version: stored?.version ?? 0,
+            startedAt: nowIso,
+            updatedAt: nowIso,
+          }
+        : stored;
       const next: VerifyProgress = { ...base, version: base.version + 1, owner: this.owner, updatedAt: nowIso };
       try {
         await this.write(next, stored?.version, fresh);
@@ -130,7 +160,9 @@ export class DynamoVerifyProgress {
         // Another invocation wrote in between: read again and decide again.
       }
     }
-    throw new CheckpointConflictError(`verification of unit ${unitId} of migration ${this.migrationId} kept changing while this worker tried to take it over; this worker stops`);
+    throw new CheckpointConflictError(
+      `verification of unit ${unitId} of migration ${this.migrationId} kept changing while this worker tried to take it over; this worker stops`,
+    );
   }
 
   /** Saves progress taken by acquire() (or returned by the last save); returns the new version. */
@@ -167,7 +199,13 @@ export class DynamoVerifyProgress {
       ];
       try {
         await this.client.send(
-          new UpdateItemCommand({ TableName: this.tableName, Key: verifyKey(this.migrationId, unitId), UpdateExpression: `SET ${set.join(', ')}`, ConditionExpression: versionCondition(e, stored?.version), ...e.params() }),
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: verifyKey(this.migrationId, unitId),
+            UpdateExpression: `SET ${set.join(', ')}`,
+            ConditionExpression: versionCondition(e, stored?.version),
+            ...e.params(),
+          }),
         );
         return true;
       } catch (error) {

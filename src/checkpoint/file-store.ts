@@ -36,9 +36,12 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async saveUnit(checkpoint: UnitCheckpoint): Promise<UnitCheckpoint> {
-    const stored = this.versions.get(checkpoint.unitId) ?? (await this.readJson<UnitCheckpoint>(this.unitPath(checkpoint.unitId)))?.version ?? 0;
+    const stored =
+      this.versions.get(checkpoint.unitId) ?? (await this.readJson<UnitCheckpoint>(this.unitPath(checkpoint.unitId)))?.version ?? 0;
     if (stored !== checkpoint.version) {
-      throw new CheckpointConflictError(`unit ${checkpoint.unitId} was advanced elsewhere (version ${stored}, expected ${checkpoint.version})`);
+      throw new CheckpointConflictError(
+        `unit ${checkpoint.unitId} was advanced elsewhere (version ${stored}, expected ${checkpoint.version})`,
+      );
     }
     const next = { ...checkpoint, version: checkpoint.version + 1 };
     await this.writeAtomic(this.unitPath(checkpoint.unitId), next);
@@ -117,4 +120,3 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-

@@ -22,7 +22,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async saveUnit(checkpoint: UnitCheckpoint): Promise<UnitCheckpoint> {
     const stored = this.units.get(checkpoint.unitId)?.version ?? 0;
     if (stored !== checkpoint.version) {
-      throw new CheckpointConflictError(`unit ${checkpoint.unitId} was advanced by another worker (version ${stored}, expected ${checkpoint.version})`);
+      throw new CheckpointConflictError(
+        `unit ${checkpoint.unitId} was advanced by another worker (version ${stored}, expected ${checkpoint.version})`,
+      );
     }
     const next = { ...structuredClone(checkpoint), version: checkpoint.version + 1 };
     this.units.set(checkpoint.unitId, next);

@@ -65,17 +65,28 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     return { config: loaded.config, warnings: loaded.warnings };
   }
   if (!flags.source || !flags.target) {
-    throw new ConfigError(['nothing to copy: give a redis-shake config file (redis-ferry migrate shake.toml) or both --source and --target URLs']);
+    throw new ConfigError([
+      'nothing to copy: give a redis-shake config file (redis-ferry migrate shake.toml) or both --source and --target URLs',
+    ]);
   }
   const source = parseEndpointUrl('--source', flags.source);
   const target = parseEndpointUrl('--target', flags.target);
   const input: Record<string, unknown> = { source: source.endpoint, target: target.endpoint, scan: {} };
   if (source.db !== undefined) input.dbs = [source.db];
   if (target.db !== undefined) {
-    if (source.db === undefined) throw new ConfigError(['--target names a db: name the source db too (redis://host:port/N), or use --db-map']);
+    if (source.db === undefined)
+      throw new ConfigError(['--target names a db: name the source db too (redis://host:port/N), or use --db-map']);
     input.dbMap = { [String(source.db)]: target.db };
   }
-  const flagNames: Record<string, string> = { 'scan.count': '--count', 'scan.match': '--match', rateLimit: '--rate-limit', concurrency: '--concurrency', dbs: '--dbs', dbMap: '--db-map' };
-  const describe = (path: string) => (path.startsWith('source') ? `--source (${path})` : path.startsWith('target') ? `--target (${path})` : (flagNames[path] ?? path));
+  const flagNames: Record<string, string> = {
+    'scan.count': '--count',
+    'scan.match': '--match',
+    rateLimit: '--rate-limit',
+    concurrency: '--concurrency',
+    dbs: '--dbs',
+    dbMap: '--db-map',
+  };
+  const describe = (path: string) =>
+    path.startsWith('source') ? `--source (${path})` : path.startsWith('target') ? `--target (${path})` : (flagNames[path] ?? path);
   return { config: parseConfig(overrides(input as MigrationConfigInput), describe), warnings: [] };
 }

@@ -24,7 +24,8 @@ export interface MigrateFlags extends CopyFlags {
 export async function migrateCommand(configPath: string | undefined, flags: MigrateFlags, argv: string[]): Promise<number> {
   const { config, warnings } = buildConfig(configPath, flags);
   const migrationId = flags.id ?? defaultMigrationId(config);
-  if (!isValidMigrationId(migrationId)) throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
+  if (!isValidMigrationId(migrationId))
+    throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
 
   const reporter = createProgressReporter(flags.progress);
   for (const w of warnings) reporter.log(`warning: ${w}`);
@@ -80,13 +81,17 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
         } else if (event.type === 'verifying') {
           reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
         } else if (event.type === 'retry') {
-          reporter.log(`retry: unit ${event.unit.id} (attempt ${event.attempt + 1} in ${(event.delayMs / 1000).toFixed(1)}s): ${event.reason}`);
+          reporter.log(
+            `retry: unit ${event.unit.id} (attempt ${event.attempt + 1} in ${(event.delayMs / 1000).toFixed(1)}s): ${event.reason}`,
+          );
         }
         reporter.handle(event);
       },
     });
     reporter.stop();
-    process.stdout.write(`${flags.json ? JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } }) : formatSummary(summary)}\n`);
+    process.stdout.write(
+      `${flags.json ? JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } }) : formatSummary(summary)}\n`,
+    );
     if (summary.verify) {
       if (!flags.json) process.stdout.write(`${formatVerifyResult(summary.verify)}\n`);
       await new FileVerifyReportStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId).save(summary.verify);
@@ -97,10 +102,14 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       return 1;
     }
     if (summary.verifyError) {
-      process.stderr.write(`warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`);
+      process.stderr.write(
+        `warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`,
+      );
     }
     if (summary.verify && !summary.verify.passed) {
-      process.stderr.write(`redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`);
+      process.stderr.write(
+        `redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`,
+      );
       return EXIT_MISMATCHES;
     }
     if (summary.status === 'interrupted') {

@@ -50,12 +50,24 @@ export function buildProgram(): Command {
     .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
     .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
     .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
-    .addOption(new Option('--mode <mode>', 'dump: DUMP/RESTORE (falls back to by-type on an older target); struct: by type from the start').choices(['dump', 'struct']))
+    .addOption(
+      new Option('--mode <mode>', 'dump: DUMP/RESTORE (falls back to by-type on an older target); struct: by type from the start').choices([
+        'dump',
+        'struct',
+      ]),
+    )
     .option('--big-key-threshold <bytes>', 'keys larger than this are copied by type in chunks (0: never)', positiveNumber)
-    .addOption(new Option('--verify <level>', 'check after the copy: none, quick (existence, type, TTL) or full (values too); default quick').choices(['none', 'quick', 'full']))
+    .addOption(
+      new Option(
+        '--verify <level>',
+        'check after the copy: none, quick (existence, type, TTL) or full (values too); default quick',
+      ).choices(['none', 'quick', 'full']),
+    )
     .option('--max-mismatches <n>', 'differing keys tolerated by the check (default 0)', positiveNumber)
     .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
-    .addOption(new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']))
+    .addOption(
+      new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']),
+    )
     .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)
     .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
     .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
@@ -71,13 +83,24 @@ export function buildProgram(): Command {
     .argument('[config]', 'the same config file as migrate (filters and db mapping apply)')
     .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
     .option('--target <url>', 'target, e.g. redis://host:6380')
-    .addOption(new Option('--verify <level>', 'quick: existence, type and TTL; full: the values too').choices(['quick', 'full']).default('full'))
+    .addOption(
+      new Option('--verify <level>', 'quick: existence, type and TTL; full: the values too').choices(['quick', 'full']).default('full'),
+    )
     .option('--max-mismatches <n>', 'differing keys tolerated before the exit code says failure', positiveNumber, 0)
     .option('--examples <n>', 'example keys shown per kind of difference', positiveNumber, 5)
     .option('--ttl-tolerance <ms>', 'largest TTL difference that still counts as equal', positiveNumber, 1000)
     .option('--count <n>', 'keys per SCAN call', positiveNumber)
     .option('--match <pattern>', 'verify only keys matching this glob (as the copy did)')
-    .addOption(new Option('--type <type>', 'verify only keys of this type (as the copy did)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']))
+    .addOption(
+      new Option('--type <type>', 'verify only keys of this type (as the copy did)').choices([
+        'string',
+        'list',
+        'set',
+        'zset',
+        'hash',
+        'stream',
+      ]),
+    )
     .option('--dbs <list>', 'source dbs to verify, e.g. 0,1 (default: every non-empty db)', dbList)
     .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
     .option('--id <id>', 'migration id the result is stored with (default: as migrate derives it)')

@@ -21,7 +21,11 @@ const MAX_UNIT_BARS = 16;
  * `intervalMs` otherwise, so CI logs and `nohup` files stay readable. Percentages are estimated
  * from each unit's SCAN cursor (see scan-position.ts); counts are exact.
  */
-export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr, intervalMs = 5000): ProgressReporter {
+export function createProgressReporter(
+  mode: ProgressMode,
+  stream: NodeJS.WriteStream = process.stderr,
+  intervalMs = 5000,
+): ProgressReporter {
   const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'plain') : mode;
   const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
   const started = performance.now();
@@ -29,7 +33,11 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WriteS
     const list = [...units.values()];
     const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
     const counters = sumCounters(cps.map((c) => c.counters));
-    const progress = list.length === 0 ? 0 : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) / list.length;
+    const progress =
+      list.length === 0
+        ? 0
+        : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) /
+          list.length;
     const done = cps.filter((c) => c.status === 'done').length;
     return { counters, progress, done, count: list.length };
   };
@@ -64,7 +72,14 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WriteS
   }
 
   const multibar = new MultiBar(
-    { stream, format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}', hideCursor: true, clearOnComplete: false, autopadding: true, fps: 5 },
+    {
+      stream,
+      format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}',
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      fps: 5,
+    },
     Presets.shades_classic,
   );
   const bars = new Map<string, SingleBar>();

@@ -28,11 +28,19 @@ export interface SfnLike {
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 
-export async function startCommand(configPath: string, flags: StartFlags, deps: { sfn?: SfnLike; out?: (line: string) => void } = {}): Promise<number> {
+export async function startCommand(
+  configPath: string,
+  flags: StartFlags,
+  deps: { sfn?: SfnLike; out?: (line: string) => void } = {},
+): Promise<number> {
   const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const arnMatch = STATE_MACHINE_ARN.exec(flags.stateMachine ?? '');
-  if (!arnMatch) throw new ConfigError([`--state-machine ${JSON.stringify(flags.stateMachine)}: expected a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), see the stack output StateMachineArn`]);
-  if (flags.id !== undefined && !isValidMigrationId(flags.id)) throw new ConfigError([`--id ${JSON.stringify(flags.id)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
+  if (!arnMatch)
+    throw new ConfigError([
+      `--state-machine ${JSON.stringify(flags.stateMachine)}: expected a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), see the stack output StateMachineArn`,
+    ]);
+  if (flags.id !== undefined && !isValidMigrationId(flags.id))
+    throw new ConfigError([`--id ${JSON.stringify(flags.id)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
 
   // ${VAR} in the file still works; the password variables do not: they would put a plaintext
   // password into the execution input.
@@ -51,21 +59,29 @@ export async function startCommand(configPath: string, flags: StartFlags, deps: 
   const { DescribeExecutionCommand, SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
   const sfn = deps.sfn ?? new SFNClient({ region: flags.region ?? arnMatch[1] });
   try {
-    const started = (await sfn.send(new StartExecutionCommand({ stateMachineArn: flags.stateMachine, name, input: JSON.stringify(input) }))) as { executionArn?: string };
+    const started = (await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: flags.stateMachine, name, input: JSON.stringify(input) }),
+    )) as { executionArn?: string };
     out(`Started migration ${migrationId}: execution ${started.executionArn}`);
     out(`Follow it with: redis-ferry status ${migrationId} --table <checkpoint table>`);
     return 0;
   } catch (error) {
     if ((error as Error)?.name !== 'ExecutionAlreadyExists') throw awsError('start the execution', error);
     const executionArn = `${flags.stateMachine.replace(':stateMachine:', ':execution:')}:${name}`;
-    const described = (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined)) as { status?: string } | undefined;
+    const described = (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined)) as
+      | { status?: string }
+      | undefined;
     const status = described?.status ?? 'unknown';
     if (status === 'RUNNING') {
-      throw new MigrationError(`migration ${migrationId} is already running as ${executionArn} (started with a different input); wait for it, or stop it before starting again`);
+      throw new MigrationError(
+        `migration ${migrationId} is already running as ${executionArn} (started with a different input); wait for it, or stop it before starting again`,
+      );
     }
     throw new MigrationError(
       `an execution for migration ${migrationId} already ran (${executionArn}, ${status}). To continue from its checkpoints, run this command again with --restart` +
-        (status === 'SUCCEEDED' ? ' (it will find every unit done)' : `, or redrive it: aws stepfunctions redrive-execution --execution-arn ${executionArn}`),
+        (status === 'SUCCEEDED'
+          ? ' (it will find every unit done)'
+          : `, or redrive it: aws stepfunctions redrive-execution --execution-arn ${executionArn}`),
     );
   }
 }
@@ -73,12 +89,17 @@ export async function startCommand(configPath: string, flags: StartFlags, deps: 
 /** An AWS SDK failure as one line that names what was being done. */
 export function awsError(action: string, error: unknown): MigrationError {
   const name = (error as Error)?.name ?? 'Error';
-  const hint = /CredentialsProviderError|UnrecognizedClient|InvalidSignature|ExpiredToken/.test(name) ? ' (check your AWS credentials: AWS_PROFILE or AWS_ACCESS_KEY_ID)' : '';
+  const hint = /CredentialsProviderError|UnrecognizedClient|InvalidSignature|ExpiredToken/.test(name)
+    ? ' (check your AWS credentials: AWS_PROFILE or AWS_ACCESS_KEY_ID)'
+    : '';
   return new MigrationError(`could not ${action}: ${name}: ${(error as Error)?.message ?? error}${hint}`, { cause: error });
 }
 
 function compactNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return new Date()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 /** Registers `start` on the CLI. */
@@ -92,7 +113,7 @@ export function registerStartCommand(program: Command): void {
     .option('--restart', 'start a new execution of a migration whose execution already ran; it resumes from the checkpoints')
     .option('--dry-run', 'read and count everything, write nothing (use its own --id)')
     .option('--rate-limit <keys/s>', 'cap on keys read from the source per second, over all units', Number)
-    .option('--region <region>', 'AWS region (default: the state machine\'s)')
+    .option('--region <region>', "AWS region (default: the state machine's)")
     .option('--print', 'print the execution input instead of starting it')
     .action(async (config: string, flags: StartFlags) => {
       process.exitCode = await startCommand(config, flags);

@@ -14,7 +14,11 @@ export interface StatusFlags {
   json?: boolean;
 }
 
-export async function statusCommand(migrationId: string, flags: StatusFlags, deps: { dynamo?: DynamoDBClient; out?: (line: string) => void; now?: () => number } = {}): Promise<number> {
+export async function statusCommand(
+  migrationId: string,
+  flags: StatusFlags,
+  deps: { dynamo?: DynamoDBClient; out?: (line: string) => void; now?: () => number } = {},
+): Promise<number> {
   const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = deps.now ?? Date.now;
   // Loaded here, not at the top: the local commands should not pay for the AWS SDK at startup.
@@ -31,40 +35,77 @@ export async function statusCommand(migrationId: string, flags: StatusFlags, dep
     // Read-only: the store's owner and run are never written by listUnits.
     units = await new DynamoCheckpointStore(dynamo, flags.table, migrationId, { owner: 'status', runId: 'status' }).listUnits();
   } catch (error) {
-    if ((error as Error)?.name === 'ResourceNotFoundException') throw new MigrationError(`table ${flags.table} does not exist${flags.region ? ` in ${flags.region}` : ''}: use the stack output CheckpointTableName`);
+    if ((error as Error)?.name === 'ResourceNotFoundException')
+      throw new MigrationError(
+        `table ${flags.table} does not exist${flags.region ? ` in ${flags.region}` : ''}: use the stack output CheckpointTableName`,
+      );
     throw awsError(`read table ${flags.table}`, error);
   }
   if (!record) throw new MigrationError(`no migration ${migrationId} in table ${flags.table}`);
   const order = new Map((record.unitIds ?? []).map((id, i) => [id, i]));
   units.sort((a, b) => (order.get(a.checkpoint.unitId) ?? 1e9) - (order.get(b.checkpoint.unitId) ?? 1e9));
-  const totals = units.reduce<UnitCounters>((sum, u) => {
-    for (const k of Object.keys(sum) as (keyof UnitCounters)[]) sum[k] += u.checkpoint.counters[k] ?? 0;
-    return sum;
-  }, { ...ZERO_COUNTERS });
+  const totals = units.reduce<UnitCounters>(
+    (sum, u) => {
+      for (const k of Object.keys(sum) as (keyof UnitCounters)[]) sum[k] += u.checkpoint.counters[k] ?? 0;
+      return sum;
+    },
+    { ...ZERO_COUNTERS },
+  );
 
   if (flags.json) {
     const { config: _config, ...migration } = record;
-    out(JSON.stringify({ migration, totals, units: units.map((u) => ({ ...u.checkpoint, label: u.descriptor?.label, lease: u.lease, errorType: u.errorType })) }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          migration,
+          totals,
+          units: units.map((u) => ({ ...u.checkpoint, label: u.descriptor?.label, lease: u.lease, errorType: u.errorType })),
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
 
   const ago = (ms?: number) => (ms === undefined ? '' : `${Math.max(0, Math.round((now() - ms) / 1000))}s ago`);
   const done = units.filter((u) => u.checkpoint.status === 'done').length;
-  out(`Migration ${migrationId}: ${record.status ?? 'unknown'}, ${done}/${units.length} units done${record.round !== undefined ? `, round ${record.round}` : ''}`);
+  out(
+    `Migration ${migrationId}: ${record.status ?? 'unknown'}, ${done}/${units.length} units done${record.round !== undefined ? `, round ${record.round}` : ''}`,
+  );
   if (record.activeRun) out(`  run       ${record.activeRun} (last heartbeat ${ago(record.heartbeatAt)})`);
   if (record.createdAt) out(`  created   ${record.createdAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`);
   if (record.lastError) out(`  error     ${record.lastErrorType ? `${record.lastErrorType}: ` : ''}${record.lastError}`);
-  out(`  copied    ${formatCount(totals.copied)} keys (${formatBytes(totals.bytes)}) of ${formatCount(totals.scanned)} scanned, in ${formatCount(totals.batches)} batches`);
+  out(
+    `  copied    ${formatCount(totals.copied)} keys (${formatBytes(totals.bytes)}) of ${formatCount(totals.scanned)} scanned, in ${formatCount(totals.batches)} batches`,
+  );
   out('');
   const rows = units.map((u) => {
     const c = u.checkpoint;
     const lease = u.lease && c.status !== 'done' ? `leased until ${new Date(u.lease.expiresAt).toISOString().slice(11, 19)}Z` : '';
-    return [c.unitId, u.descriptor?.label ?? '', c.status, formatCount(c.counters.copied), formatCount(c.counters.scanned), formatBytes(c.counters.bytes), c.status === 'done' ? '' : c.cursor, lease];
+    return [
+      c.unitId,
+      u.descriptor?.label ?? '',
+      c.status,
+      formatCount(c.counters.copied),
+      formatCount(c.counters.scanned),
+      formatBytes(c.counters.bytes),
+      c.status === 'done' ? '' : c.cursor,
+      lease,
+    ];
   });
   const header = ['unit', 'source', 'status', 'copied', 'scanned', 'bytes', 'cursor', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) out(`  ${row.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()}`);
-  for (const u of units) if (u.checkpoint.status === 'failed' && u.checkpoint.error) out(`  failed ${u.checkpoint.unitId}: ${u.errorType ? `${u.errorType}: ` : ''}${u.checkpoint.error}`);
+  for (const row of [header, ...rows])
+    out(
+      `  ${row
+        .map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd()}`,
+    );
+  for (const u of units)
+    if (u.checkpoint.status === 'failed' && u.checkpoint.error)
+      out(`  failed ${u.checkpoint.unitId}: ${u.errorType ? `${u.errorType}: ` : ''}${u.checkpoint.error}`);
   return 0;
 }
 
@@ -72,7 +113,7 @@ export async function statusCommand(migrationId: string, flags: StatusFlags, dep
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('show a cloud migration\'s per-unit progress, read from its DynamoDB checkpoint table')
+    .description("show a cloud migration's per-unit progress, read from its DynamoDB checkpoint table")
     .argument('<migration-id>', 'the migration id (printed by `redis-ferry start`)')
     .requiredOption('--table <name>', 'the checkpoint table (stack output CheckpointTableName)')
     .option('--region <region>', 'AWS region (default: from the AWS environment)')

@@ -28,7 +28,8 @@ export const EXIT_MISMATCHES = 3;
 export async function verifyCommand(configPath: string | undefined, flags: VerifyFlags): Promise<number> {
   const { config, warnings } = buildConfig(configPath, flags);
   const migrationId = flags.id ?? defaultMigrationId(config);
-  if (!isValidMigrationId(migrationId)) throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
+  if (!isValidMigrationId(migrationId))
+    throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
   if (!Number.isInteger(flags.maxMismatches)) throw new ConfigError(['--max-mismatches must be a whole number']);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 

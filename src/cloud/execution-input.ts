@@ -29,7 +29,9 @@ const startSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,46}$/, 'use 1-47 letters, digits, ".", "_" or "-" (the schedule time is appended)')
     .optional(),
   scheduledTime: z.string().min(1).optional(),
-  config: z.record(z.string(), z.unknown(), { message: 'is required: the migration config, with passwordSecretArn in place of each password' }),
+  config: z.record(z.string(), z.unknown(), {
+    message: 'is required: the migration config, with passwordSecretArn in place of each password',
+  }),
   AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedBy,
 });
 
@@ -101,20 +103,30 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     const endpoint = input[side];
     if (!endpoint || typeof endpoint !== 'object') continue; // parseConfig reports it
     const ep = endpoint as Record<string, unknown>;
-    for (const [plain, refKey] of [['password', 'passwordSecretArn'], ['sentinelPassword', 'sentinelPasswordSecretArn']] as const) {
+    for (const [plain, refKey] of [
+      ['password', 'passwordSecretArn'],
+      ['sentinelPassword', 'sentinelPasswordSecretArn'],
+    ] as const) {
       if (ep[plain] !== undefined && ep[plain] !== '') {
-        problems.push(`${where}.${side}.${plain}: passwords must not appear in an execution input (it is kept in the execution history); store it in Secrets Manager and give the secret's ARN as ${side}.${refKey}`);
+        problems.push(
+          `${where}.${side}.${plain}: passwords must not appear in an execution input (it is kept in the execution history); store it in Secrets Manager and give the secret's ARN as ${side}.${refKey}`,
+        );
       }
       delete ep[plain];
       const arn = ep[refKey];
       if (arn === undefined) continue;
-      if (!isSecretArn(arn)) problems.push(`${where}.${side}.${refKey}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`);
+      if (!isSecretArn(arn))
+        problems.push(
+          `${where}.${side}.${refKey}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`,
+        );
       else (refs[side] as EndpointSecretRefs)[refKey] = arn;
       delete ep[refKey];
     }
     const tls = ep.tls as Record<string, unknown> | undefined;
     if (tls && typeof tls === 'object' && tls.caFile !== undefined) {
-      problems.push(`${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`);
+      problems.push(
+        `${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`,
+      );
     }
   }
 
@@ -145,15 +157,22 @@ export function toExecutionInput(config: MigrationConfig, migrationId?: string):
   const out = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
   for (const side of ['source', 'target'] as const) {
     const ep = out[side]!;
-    for (const [plain, refKey, name] of [['password', 'passwordSecretArn', 'password'], ['sentinelPassword', 'sentinelPasswordSecretArn', 'sentinel_password']] as const) {
+    for (const [plain, refKey, name] of [
+      ['password', 'passwordSecretArn', 'password'],
+      ['sentinelPassword', 'sentinelPasswordSecretArn', 'sentinel_password'],
+    ] as const) {
       const value = ep[plain];
       delete ep[plain];
       if (value === undefined || value === '') continue;
       if (isSecretArn(value)) ep[refKey] = value;
-      else problems.push(`${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password = "arn:aws:secretsmanager:…"), never the password itself: it would be stored in the execution history`);
+      else
+        problems.push(
+          `${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password = "arn:aws:secretsmanager:…"), never the password itself: it would be stored in the execution history`,
+        );
     }
     const tls = ep.tls as Record<string, unknown>;
-    if (tls.caFile !== undefined) problems.push(`${side} tls_ca_file: the Lambda functions have no local files; remove it to trust the public CAs`);
+    if (tls.caFile !== undefined)
+      problems.push(`${side} tls_ca_file: the Lambda functions have no local files; remove it to trust the public CAs`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const input: StartExecutionInput = { ...(migrationId ? { migrationId } : {}), config: out };

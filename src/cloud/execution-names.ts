@@ -30,8 +30,13 @@ export function roundExecutionName(runId: string, round: number): string {
 export function scheduledMigrationId(prefix: string, scheduledTime: string): string {
   const at = new Date(scheduledTime);
   if (Number.isNaN(at.getTime())) {
-    throw new ConfigError([`input.scheduledTime: ${JSON.stringify(scheduledTime)} is not a timestamp (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>)`]);
+    throw new ConfigError([
+      `input.scheduledTime: ${JSON.stringify(scheduledTime)} is not a timestamp (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>)`,
+    ]);
   }
-  const compact = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const compact = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${prefix}-${compact}`;
 }

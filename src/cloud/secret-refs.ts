@@ -39,7 +39,9 @@ export interface SecretRefs {
  */
 export function parseSecretValue(arn: string, secretString: string | undefined): SecretValue {
   if (secretString === undefined) {
-    throw new ConfigError([`secret ${arn} has no text value (binary secrets are not supported): store the password as text, or as JSON {"password": "…"}`]);
+    throw new ConfigError([
+      `secret ${arn} has no text value (binary secrets are not supported): store the password as text, or as JSON {"password": "…"}`,
+    ]);
   }
   if (secretString.trimStart().startsWith('{')) {
     let parsed: unknown;
@@ -51,7 +53,9 @@ export function parseSecretValue(arn: string, secretString: string | undefined):
     }
     const object = parsed as Record<string, unknown>;
     if (typeof object.password !== 'string') {
-      throw new ConfigError([`secret ${arn} is JSON without a string "password" field: store {"password": "…"} (optionally with "username"), or the bare password`]);
+      throw new ConfigError([
+        `secret ${arn} is JSON without a string "password" field: store {"password": "…"} (optionally with "username"), or the bare password`,
+      ]);
     }
     const username = typeof object.username === 'string' && object.username !== '' ? object.username : undefined;
     return { password: object.password, ...(username ? { username } : {}) };
@@ -85,5 +89,7 @@ export async function applySecrets(input: MigrationConfigInput, refs: SecretRefs
 
 /** Every secret ARN a config refers to (for IAM checks and messages). */
 export function secretArnsOf(refs: SecretRefs): string[] {
-  return [refs.source, refs.target].flatMap((r) => [r.passwordSecretArn, r.sentinelPasswordSecretArn]).filter((a): a is string => a !== undefined);
+  return [refs.source, refs.target]
+    .flatMap((r) => [r.passwordSecretArn, r.sentinelPasswordSecretArn])
+    .filter((a): a is string => a !== undefined);
 }

@@ -38,8 +38,18 @@ export interface VerifiedUnit {
 }
 
 /** The merged result of every unit's verification; `units` in plan order (see MAX_STORED_UNITS). */
-export function migrationVerifyResult(migrationId: string, level: VerifyLevel, units: VerifiedUnit[], maxMismatches: number, nowMs: number): MigrationVerifyResult {
-  const totals = mergeReports(level, units.map((u) => u.report), VERIFY_EXAMPLES);
+export function migrationVerifyResult(
+  migrationId: string,
+  level: VerifyLevel,
+  units: VerifiedUnit[],
+  maxMismatches: number,
+  nowMs: number,
+): MigrationVerifyResult {
+  const totals = mergeReports(
+    level,
+    units.map((u) => u.report),
+    VERIFY_EXAMPLES,
+  );
   const mismatches = totalDifferences(totals);
   const started = Math.min(nowMs, ...units.map((u) => Date.parse(u.startedAt)).filter(Number.isFinite));
   const differing = units.filter((u) => totalDifferences(u.report) > 0);
@@ -71,7 +81,16 @@ export interface VerifySummary {
 
 export function verifySummary(result: MigrationVerifyResult): VerifySummary {
   const { level, mismatches, maxMismatches, passed, totals } = result;
-  return { level, checked: totals.checked, skipped: totals.skipped, mismatches, maxMismatches, passed, differences: totals.differences, examples: totals.examples };
+  return {
+    level,
+    checked: totals.checked,
+    skipped: totals.skipped,
+    mismatches,
+    maxMismatches,
+    passed,
+    differences: totals.differences,
+    examples: totals.examples,
+  };
 }
 
 /**

@@ -6,7 +6,12 @@ const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * file text, so a secret holding quotes or backslashes cannot break the TOML. A missing variable
  * is reported through `missing` with the path of the value that named it.
  */
-export function substituteEnv<T>(value: T, env: NodeJS.ProcessEnv, missing: (name: string, path: string[]) => void, path: string[] = []): T {
+export function substituteEnv<T>(
+  value: T,
+  env: NodeJS.ProcessEnv,
+  missing: (name: string, path: string[]) => void,
+  path: string[] = [],
+): T {
   if (typeof value === 'string') {
     return value.replace(PATTERN, (whole, name: string) => {
       const found = env[name];

@@ -24,12 +24,18 @@ export interface LoadedConfigFile {
  * TOML syntax, an unknown or typo'd key, a wrong type, a missing ${VAR}, an option we cannot honour
  * — becomes one line `file:line: what is wrong; how to fix it`, all collected into one ConfigError.
  */
-export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, overrides?: (input: MigrationConfigInput) => MigrationConfigInput): LoadedConfigFile {
+export function readConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides?: (input: MigrationConfigInput) => MigrationConfigInput,
+): LoadedConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`]);
+    throw new ConfigError([
+      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    ]);
   }
   const at = (section: string | undefined, key?: string) => `${path}:${locateKey(text, section, key) ?? 1}`;
 
@@ -43,7 +49,9 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   const envProblems: string[] = [];
   raw = substituteEnv(raw, env, (name, where) => {
     const [section, key] = where.length > 1 ? [where[0], where[1]] : [undefined, where[0]];
-    envProblems.push(`${at(section, key)}: \${${name}} is not set in the environment; export ${name}=… before running (or write the value in the file)`);
+    envProblems.push(
+      `${at(section, key)}: \${${name}} is not set in the environment; export ${name}=… before running (or write the value in the file)`,
+    );
   });
   if (envProblems.length > 0) throw new ConfigError(envProblems);
 
@@ -52,17 +60,23 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // A typo'd key also makes the real key "missing"; the typo line alone says it all.
-    const typos = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => `${String(i.path[0])}.${closest(k, knownKeys(String(i.path[0]), raw))}`) : [])));
+    const typos = new Set(
+      parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys' ? i.keys.map((k) => `${String(i.path[0])}.${closest(k, knownKeys(String(i.path[0]), raw))}`) : [],
+      ),
+    );
     const issues = parsed.error.issues.filter((i) => !(i.code === 'invalid_type' && i.input === undefined && typos.has(i.path.join('.'))));
     throw new ConfigError(issues.flatMap((issue) => describeIssue(issue, raw, at)));
   }
 
   const mapped = mapShakeConfig(dialect, parsed.data);
   if (mapped.unsupported.length > 0) {
-    throw new ConfigError(mapped.unsupported.map(({ origin, message }) => {
-      const [section, key] = origin.split('.');
-      return `${at(section, key)}: [${section}] ${key}: ${message}`;
-    }));
+    throw new ConfigError(
+      mapped.unsupported.map(({ origin, message }) => {
+        const [section, key] = origin.split('.');
+        return `${at(section, key)}: [${section}] ${key}: ${message}`;
+      }),
+    );
   }
   const describePath = (corePath: string) => {
     const origin = mapped.origins.get(corePath) ?? mapped.origins.get(corePath.replace(/\[\d+\]$/, ''));
@@ -77,21 +91,34 @@ export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 function detectDialect(raw: Record<string, unknown>, path: string, text: string): Dialect {
   for (const reader of ['sync_reader', 'rdb_reader', 'aof_reader']) {
     if (reader in raw) {
-      throw new ConfigError([`${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader] (scan mode needs no PSYNC)`]);
+      throw new ConfigError([
+        `${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader] (scan mode needs no PSYNC)`,
+      ]);
     }
   }
   if ('scan_reader' in raw || 'redis_writer' in raw) return 'v4';
   if ('type' in raw || 'source' in raw || 'target' in raw) {
     if (raw.type !== undefined && raw.type !== 'scan') {
-      throw new ConfigError([`${path}: type = ${JSON.stringify(raw.type)}: redis-ferry runs redis-shake's scan mode only (sync needs PSYNC, which managed services disable); set type = "scan"`]);
+      throw new ConfigError([
+        `${path}: type = ${JSON.stringify(raw.type)}: redis-ferry runs redis-shake's scan mode only (sync needs PSYNC, which managed services disable); set type = "scan"`,
+      ]);
     }
     return 'v3';
   }
-  throw new ConfigError([`${path}: not a redis-shake scan config: expected [scan_reader] and [redis_writer] (v4) or type = "scan" with [source] and [target] (v3)`]);
+  throw new ConfigError([
+    `${path}: not a redis-shake scan config: expected [scan_reader] and [redis_writer] (v4) or type = "scan" with [source] and [target] (v3)`,
+  ]);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, at: (section: string | undefined, key?: string) => string): string[] {
-  const [section, key] = issue.path.length >= 2 ? [String(issue.path[0]), String(issue.path[1])] : [undefined, issue.path[0] === undefined ? undefined : String(issue.path[0])];
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: Record<string, unknown>,
+  at: (section: string | undefined, key?: string) => string,
+): string[] {
+  const [section, key] =
+    issue.path.length >= 2
+      ? [String(issue.path[0]), String(issue.path[1])]
+      : [undefined, issue.path[0] === undefined ? undefined : String(issue.path[0])];
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(issue.path.length === 0 ? undefined : String(issue.path[0]), raw);
     return issue.keys.map((k) => {
@@ -101,7 +128,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, at
       return `${where}: unknown option ${name}${hint ? `; did you mean ${hint}?` : '; remove it'}`;
     });
   }
-  const name = section ? `[${section}] ${key}` : key ?? 'file';
+  const name = section ? `[${section}] ${key}` : (key ?? 'file');
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return [`${at(section ?? key)}: ${name} is required`];
   }

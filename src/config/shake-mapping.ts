@@ -20,10 +20,19 @@ const BEHAVIOUR: Record<NonNullable<AdvancedSection['rdb_restore_command_behavio
 };
 
 function splitAddresses(address: string): string[] {
-  return address.split(',').map((a) => a.trim()).filter(Boolean);
+  return address
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
 }
 
-function endpoint(sec: SourceSection | TargetSection, name: string, side: 'source' | 'target', explicitType: string | undefined, out: MappedConfig) {
+function endpoint(
+  sec: SourceSection | TargetSection,
+  name: string,
+  side: 'source' | 'target',
+  explicitType: string | undefined,
+  out: MappedConfig,
+) {
   const origin = (core: string, key: string) => out.origins.set(`${side}.${core}`, `${name}.${key}`);
   origin('addresses', 'address');
   origin('masterName', 'master');
@@ -31,7 +40,13 @@ function endpoint(sec: SourceSection | TargetSection, name: string, side: 'sourc
   origin('tls.servername', 'tls_server_name');
   // `cluster = false` is what the sample files say by default, so only `true` asserts a cluster;
   // otherwise the server is asked (INFO cluster) and a cluster is recognised either way.
-  const topology = sec.sentinel ? 'sentinel' : sec.cluster || explicitType === 'cluster' ? 'cluster' : explicitType === 'sentinel' ? 'sentinel' : 'auto';
+  const topology = sec.sentinel
+    ? 'sentinel'
+    : sec.cluster || explicitType === 'cluster'
+      ? 'cluster'
+      : explicitType === 'sentinel'
+        ? 'sentinel'
+        : 'auto';
   return {
     topology,
     addresses: splitAddresses(sec.address),
@@ -54,10 +69,15 @@ function filter(sec: FilterSection | undefined, out: MappedConfig) {
   if (!sec) return undefined;
   for (const key of ['allow_command', 'block_command', 'allow_command_group', 'block_command_group'] as const) {
     if ((sec[key] ?? []).length > 0) {
-      out.unsupported.push({ origin: `filter.${key}`, message: 'command filters do not apply to a scan copy (every key is written with RESTORE); use the key and db filters, or remove it' });
+      out.unsupported.push({
+        origin: `filter.${key}`,
+        message:
+          'command filters do not apply to a scan copy (every key is written with RESTORE); use the key and db filters, or remove it',
+      });
     }
   }
-  if (sec.function) out.unsupported.push({ origin: 'filter.function', message: 'Lua transform functions are not supported; remove it (function = "")' });
+  if (sec.function)
+    out.unsupported.push({ origin: 'filter.function', message: 'Lua transform functions are not supported; remove it (function = "")' });
   return {
     allowKeyPrefix: sec.allow_key_prefix ?? [],
     blockKeyPrefix: sec.block_key_prefix ?? [],
@@ -74,16 +94,31 @@ function filter(sec: FilterSection | undefined, out: MappedConfig) {
 export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedConfig {
   const out: MappedConfig = { input: {} as MigrationConfigInput, origins: new Map(), warnings: [], unsupported: [] };
   const [src, dst, srcName, dstName] =
-    dialect === 'v3' ? [(file as V3File).source, (file as V3File).target, 'source', 'target'] : [(file as V4File).scan_reader, (file as V4File).redis_writer, 'scan_reader', 'redis_writer'];
+    dialect === 'v3'
+      ? [(file as V3File).source, (file as V3File).target, 'source', 'target']
+      : [(file as V4File).scan_reader, (file as V4File).redis_writer, 'scan_reader', 'redis_writer'];
   const advanced = file.advanced ?? {};
 
-  if (src.scan === false) out.unsupported.push({ origin: `${srcName}.scan`, message: 'scan = false leaves nothing to copy: redis-ferry copies by SCAN; set scan = true' });
-  if (src.ksn) out.warnings.push(`${srcName}.ksn = true: keyspace-notification catch-up is not supported; writes made during the run may be missed, so run verify afterwards`);
+  if (src.scan === false)
+    out.unsupported.push({
+      origin: `${srcName}.scan`,
+      message: 'scan = false leaves nothing to copy: redis-ferry copies by SCAN; set scan = true',
+    });
+  if (src.ksn)
+    out.warnings.push(
+      `${srcName}.ksn = true: keyspace-notification catch-up is not supported; writes made during the run may be missed, so run verify afterwards`,
+    );
   if (src.count !== undefined && src.count >= 1 && src.count < 100) {
-    out.warnings.push(`${srcName}.count = ${src.count}: every SCAN returns about ${src.count} key(s), one round trip each; count = 1000 is usually 10-100x faster`);
+    out.warnings.push(
+      `${srcName}.count = ${src.count}: every SCAN returns about ${src.count} key(s), one round trip each; count = 1000 is usually 10-100x faster`,
+    );
   }
   if (advanced.empty_db_before_sync) {
-    out.unsupported.push({ origin: 'advanced.empty_db_before_sync', message: 'redis-ferry never deletes target data; empty the target yourself (FLUSHDB) if you mean to, and set empty_db_before_sync = false' });
+    out.unsupported.push({
+      origin: 'advanced.empty_db_before_sync',
+      message:
+        'redis-ferry never deletes target data; empty the target yourself (FLUSHDB) if you mean to, and set empty_db_before_sync = false',
+    });
   }
   if (advanced.aws_psync) out.warnings.push('advanced.aws_psync is for sync mode and is ignored by a scan copy');
 
@@ -97,7 +132,10 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('maxMismatches', 'advanced.max_mismatches');
   // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
   const bulkLimit = advanced.target_redis_proto_max_bulk_len;
-  const threshold = advanced.big_key_threshold !== undefined && bulkLimit !== undefined ? Math.min(advanced.big_key_threshold, bulkLimit) : (advanced.big_key_threshold ?? (bulkLimit !== undefined ? Math.min(bulkLimit, 16 * 1024 * 1024) : undefined));
+  const threshold =
+    advanced.big_key_threshold !== undefined && bulkLimit !== undefined
+      ? Math.min(advanced.big_key_threshold, bulkLimit)
+      : (advanced.big_key_threshold ?? (bulkLimit !== undefined ? Math.min(bulkLimit, 16 * 1024 * 1024) : undefined));
 
   const filterInput = filter(file.filter, out);
   out.input = {

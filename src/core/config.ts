@@ -13,9 +13,7 @@ export type Topology = 'auto' | 'standalone' | 'cluster' | 'sentinel';
 /** What to do when a key already exists on the target. */
 export type ConflictPolicy = 'fail' | 'replace' | 'skip';
 
-const address = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "10.0.0.5:6379" or "[::1]:6379"');
+const address = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "10.0.0.5:6379" or "[::1]:6379"');
 
 const tlsSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -106,16 +104,27 @@ const migrationSchema = z
      * Keys whose size (MEMORY USAGE) exceeds this many bytes are copied by type in chunks, never held
      * whole in memory; 0 turns the size probe off (then every key is DUMPed whole).
      */
-    bigKeyThreshold: z.number().int().min(0).default(16 * 1024 * 1024),
+    bigKeyThreshold: z
+      .number()
+      .int()
+      .min(0)
+      .default(16 * 1024 * 1024),
     /** After the copy: nothing, existence + type + TTL, or the values too. */
     verify: z.enum(['none', 'quick', 'full']).default('quick'),
     /** Differing keys tolerated before verification fails the run. */
     maxMismatches: z.number().int().min(0).default(0),
   })
   .superRefine((cfg, ctx) => {
-    for (const [side, ep] of [['source', cfg.source], ['target', cfg.target]] as const) {
+    for (const [side, ep] of [
+      ['source', cfg.source],
+      ['target', cfg.target],
+    ] as const) {
       if (ep.topology === 'sentinel' && !ep.masterName) {
-        ctx.addIssue({ code: 'custom', path: [side, 'masterName'], message: 'is required when the topology is sentinel (the name the sentinels monitor)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [side, 'masterName'],
+          message: 'is required when the topology is sentinel (the name the sentinels monitor)',
+        });
       }
     }
     for (const re of [...cfg.filter.allowKeyRegex, ...cfg.filter.blockKeyRegex]) {
@@ -132,7 +141,10 @@ export type MigrationConfigInput = z.input<typeof migrationSchema>;
 
 /** Renders a zod path the way users wrote it (`source.addresses[0]`). */
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /**

@@ -36,7 +36,10 @@ export interface ReadResult {
 }
 
 /** Copies one key by type, in chunks (src/struct); used for big keys. */
-export type BigKeyCopier = (key: Buffer, replace: boolean) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
+export type BigKeyCopier = (
+  key: Buffer,
+  replace: boolean,
+) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
 
 /** A source positioned on one unit (one server or shard, one logical db). */
 export interface KeySource {

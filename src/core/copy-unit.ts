@@ -1,5 +1,14 @@
 import type { ConflictPolicy } from './config.js';
-import { type BigKeyCopier, type CheckpointStore, type KeySink, type KeySource, type ReadResult, type UnitCheckpoint, type UnitCounters, ZERO_COUNTERS } from './contracts.js';
+import {
+  type BigKeyCopier,
+  type CheckpointStore,
+  type KeySink,
+  type KeySource,
+  type ReadResult,
+  type UnitCheckpoint,
+  type UnitCounters,
+  ZERO_COUNTERS,
+} from './contracts.js';
 import { CheckpointConflictError, TargetKeyExistsError } from './errors.js';
 import type { KeyFilter } from './key-filter.js';
 import { formatKey } from './key-format.js';
@@ -82,7 +91,12 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     saving = saving.then(async () => {
       if (saveError !== undefined) return;
       try {
-        checkpoint = await store.saveUnit({ ...checkpoint, ...patch, counters: patch.counters ?? checkpoint.counters, updatedAt: new Date().toISOString() });
+        checkpoint = await store.saveUnit({
+          ...checkpoint,
+          ...patch,
+          counters: patch.counters ?? checkpoint.counters,
+          updatedAt: new Date().toISOString(),
+        });
         options.onProgress?.(checkpoint);
       } catch (error) {
         saveError = error;
@@ -272,7 +286,13 @@ async function releaseWhenRead(read: Promise<ReadResult> | undefined): Promise<v
  * Big keys go one at a time: each is already chunked, and copying several at once would multiply
  * the memory a chunk takes. A key the copier finds on the target is a conflict like BUSYKEY.
  */
-async function copyBigKeys(big: { key: Buffer }[], copy: BigKeyCopier | undefined, replace: boolean, policy: ConflictPolicy, counters: UnitCounters): Promise<void> {
+async function copyBigKeys(
+  big: { key: Buffer }[],
+  copy: BigKeyCopier | undefined,
+  replace: boolean,
+  policy: ConflictPolicy,
+  counters: UnitCounters,
+): Promise<void> {
   if (!copy) throw new Error('the source reported big keys but no big-key copier is configured');
   for (const { key } of big) {
     const result = await copy(key, replace);
@@ -300,7 +320,10 @@ async function copyBigKeys(big: { key: Buffer }[], copy: BigKeyCopier | undefine
 }
 
 function keyExists(key: Buffer): TargetKeyExistsError {
-  return new TargetKeyExistsError(key, `target already has key ${formatKey(key)}; stopped without overwriting it. Set rdb_restore_command_behavior = "rewrite" (or --on-existing replace) to overwrite, or "skip" to keep the target's value`);
+  return new TargetKeyExistsError(
+    key,
+    `target already has key ${formatKey(key)}; stopped without overwriting it. Set rdb_restore_command_behavior = "rewrite" (or --on-existing replace) to overwrite, or "skip" to keep the target's value`,
+  );
 }
 
 /** True when writes up to `to` are covered by the stored frontier. */

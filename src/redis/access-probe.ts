@@ -6,8 +6,14 @@ import { replyText, type Side } from './redis-errors.js';
 const PROBE_KEY = '__redis-ferry:access-probe__';
 
 const NEEDS: Record<Side, { commands: string[]; extra: string }> = {
-  source: { commands: ['SCAN', 'DUMP', 'PTTL', 'INFO', 'PING'], extra: ', plus +select for dbs other than 0 and +readonly to read cluster replicas' },
-  target: { commands: ['RESTORE', 'DBSIZE', 'INFO', 'PING'], extra: ', plus +select for dbs other than 0 and +wait on sentinel and cluster targets' },
+  source: {
+    commands: ['SCAN', 'DUMP', 'PTTL', 'INFO', 'PING'],
+    extra: ', plus +select for dbs other than 0 and +readonly to read cluster replicas',
+  },
+  target: {
+    commands: ['RESTORE', 'DBSIZE', 'INFO', 'PING'],
+    extra: ', plus +select for dbs other than 0 and +wait on sentinel and cluster targets',
+  },
 };
 const grants = (side: Side) => `${NEEDS[side].commands.map((c) => `+${c.toLowerCase()}`).join(' ')}${NEEDS[side].extra}`;
 
@@ -17,7 +23,13 @@ const grants = (side: Side) => `${NEEDS[side].commands.map((c) => `+${c.toLowerC
  * batch. Key-level denials (an ACL limited to `~app:*`) and redirects are inconclusive for the
  * probe key, and ignored: the copy itself reports those per key.
  */
-export async function probeAccess(side: Side, client: Redis, address: string, username: string | undefined, writesWithRestore = true): Promise<void> {
+export async function probeAccess(
+  side: Side,
+  client: Redis,
+  address: string,
+  username: string | undefined,
+  writesWithRestore = true,
+): Promise<void> {
   const commands: [string, (string | Buffer)[]][] =
     side === 'source'
       ? [
@@ -25,10 +37,7 @@ export async function probeAccess(side: Side, client: Redis, address: string, us
           ['DUMP', [PROBE_KEY]],
           ['PTTL', [PROBE_KEY]],
         ]
-      : [
-          ['DBSIZE', []],
-          ...(writesWithRestore ? [['RESTORE', [PROBE_KEY, '0', Buffer.from([0])]] as [string, Buffer[] | string[]]] : []),
-        ];
+      : [['DBSIZE', []], ...(writesWithRestore ? [['RESTORE', [PROBE_KEY, '0', Buffer.from([0])]] as [string, Buffer[] | string[]]] : [])];
   const pipeline = client.pipeline();
   for (const [name, args] of commands) pipeline.call(name, ...args);
   const replies = (await pipeline.exec()) ?? [];
@@ -40,13 +49,19 @@ export async function probeAccess(side: Side, client: Redis, address: string, us
     const text = replyText(error);
     const name = commands[i]![0];
     if (/^NOPERM .*\bcommand\b/.test(text)) {
-      throw new Cls(`${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. The ${side} user needs ${grants(side)}`);
+      throw new Cls(
+        `${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. The ${side} user needs ${grants(side)}`,
+      );
     }
     if (/^ERR unknown command/i.test(text)) {
-      throw new Cls(`${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`);
+      throw new Cls(
+        `${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`,
+      );
     }
     if (side === 'target' && /^READONLY|read only replica/i.test(text)) {
-      throw new Cls(`target ${address} is a read-only replica (${text}): give the master's address, or the sentinels with sentinel = true and master = "<name>"`);
+      throw new Cls(
+        `target ${address} is a read-only replica (${text}): give the master's address, or the sentinels with sentinel = true and master = "<name>"`,
+      );
     }
   }
 }

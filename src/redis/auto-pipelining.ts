@@ -20,6 +20,7 @@ export const AUTO_PIPELINING: ClientTuning = { enableAutoPipelining: true };
  */
 export function fixCallBuffer<T extends NodeClient>(client: T): T {
   if (!client.options.enableAutoPipelining) return client;
-  client.callBuffer = (name: string, ...args: (string | Buffer | number)[]) => client.sendCommand(new Command(name, args, { replyEncoding: null }));
+  client.callBuffer = (name: string, ...args: (string | Buffer | number)[]) =>
+    client.sendCommand(new Command(name, args, { replyEncoding: null }));
   return client;
 }

@@ -36,7 +36,10 @@ export class ClusterRouter {
     const first = router.masters()[0];
     if (first) {
       router.waitRefused = await canWait(await router.pipe(first));
-      if (router.waitRefused) note(`target ${first}: WAIT refused (${router.waitRefused}); writes are not confirmed by replicas, so a crash failover of a target master may lose its last writes: run verify afterwards`);
+      if (router.waitRefused)
+        note(
+          `target ${first}: WAIT refused (${router.waitRefused}); writes are not confirmed by replicas, so a crash failover of a target master may lose its last writes: run verify afterwards`,
+        );
     }
     return router;
   }
@@ -85,7 +88,9 @@ export class ClusterRouter {
     const gone = before.filter((a) => !this.mastersNow.includes(a));
     const added = this.mastersNow.filter((a) => !before.includes(a));
     if (before.length > 0 && (gone.length > 0 || added.length > 0)) {
-      this.note(`target cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; writes follow the new layout`);
+      this.note(
+        `target cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; writes follow the new layout`,
+      );
     }
     for (const address of gone) this.drop(address);
   }
@@ -105,7 +110,10 @@ export class ClusterRouter {
   drop(address: string): void {
     const pipe = this.pipes.get(address);
     this.pipes.delete(address);
-    pipe?.then((p) => p.close(), () => {});
+    pipe?.then(
+      (p) => p.close(),
+      () => {},
+    );
   }
 
   async close(): Promise<void> {

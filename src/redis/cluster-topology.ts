@@ -56,7 +56,11 @@ export function parseShards(reply: Reply, seedHost: string, tls: boolean): Clust
       const node = record(n);
       const port = tls ? (node['tls-port'] ?? node.port) : (node.port ?? node['tls-port']);
       return {
-        node: { id: String(node.id), address: formatAddress(hostOr(node.endpoint ?? node.ip, seedHost), String(port)), healthy: node.health === 'online' },
+        node: {
+          id: String(node.id),
+          address: formatAddress(hostOr(node.endpoint ?? node.ip, seedHost), String(port)),
+          healthy: node.health === 'online',
+        },
         master: node.role === 'master',
       };
     });
@@ -93,10 +97,12 @@ export function parseNodes(text: string, seedHost: string): ClusterShard[] {
     };
     if (flags.includes('master')) {
       // "[slot->-id]" / "[slot-<-id]" mark slots being migrated; the owner is the plain entry.
-      const slots = slotTokens.filter((t) => t && !t.startsWith('[')).map((t): SlotRange => {
-        const [a, b] = t.split('-');
-        return [Number(a), Number(b ?? a)];
-      });
+      const slots = slotTokens
+        .filter((t) => t && !t.startsWith('['))
+        .map((t): SlotRange => {
+          const [a, b] = t.split('-');
+          return [Number(a), Number(b ?? a)];
+        });
       if (slots.length > 0) shards.set(id, { master: node, replicas: [], slots });
     } else if (flags.includes('slave') || flags.includes('replica')) {
       replicas.push({ node, masterId });
@@ -127,10 +133,20 @@ function mergeByMaster(shards: ClusterShard[]): ClusterShard[] {
  * node is a single endpoint serving every slot (as proxies like ElastiCache Serverless behave),
  * and says so in `notes`.
  */
-export async function readClusterTopology(client: Redis, address: string, tls: boolean, side: Side, notes: string[]): Promise<ClusterTopology> {
+export async function readClusterTopology(
+  client: Redis,
+  address: string,
+  tls: boolean,
+  side: Side,
+  notes: string[],
+): Promise<ClusterTopology> {
   const seedHost = parseAddress(address).host;
   const refused: string[] = [];
-  const attempt = async <T>(name: ClusterTopology['via'], sub: string, parse: (v: T) => ClusterShard[]): Promise<ClusterShard[] | undefined> => {
+  const attempt = async <T>(
+    name: ClusterTopology['via'],
+    sub: string,
+    parse: (v: T) => ClusterShard[],
+  ): Promise<ClusterShard[] | undefined> => {
     const result: ProbeResult<T> = await tryCommand<T>(client, 'CLUSTER', [sub]);
     if (result.refused) {
       refused.push(`${name} (${result.reason})`);
@@ -152,7 +168,9 @@ export async function readClusterTopology(client: Redis, address: string, tls: b
     via = 'assumed';
     await assertSingleEndpoint(client, address, side, refused);
     shards = [{ master: { address, healthy: true }, replicas: [], slots: [[0, SLOT_COUNT - 1]] }];
-    notes.push(`${side} ${address}: the cluster layout commands are refused (${refused.join('; ')}); assumed ${address} is a single endpoint serving all ${SLOT_COUNT} slots (a proxy, e.g. ElastiCache Serverless), as keys of every slot are served there without MOVED`);
+    notes.push(
+      `${side} ${address}: the cluster layout commands are refused (${refused.join('; ')}); assumed ${address} is a single endpoint serving all ${SLOT_COUNT} slots (a proxy, e.g. ElastiCache Serverless), as keys of every slot are served there without MOVED`,
+    );
   } else if (refused.length > 0) {
     notes.push(`${side} ${address}: ${refused.join('; ')} refused; read the cluster layout with ${via}`);
   }
@@ -191,7 +209,9 @@ async function assertSingleEndpoint(client: Redis, address: string, side: Side, 
   const moved = replies.map(([error]) => (error ? replyText(error) : '')).find((text) => /^(MOVED|ASK) /.test(text));
   if (moved) {
     const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
-    throw new Cls(`${side} ${address} is one node of a multi-node cluster (${moved}), but ${refused.join('; ')}: its shards cannot be listed. Allow CLUSTER SLOTS (or SHARDS/NODES) for this user`);
+    throw new Cls(
+      `${side} ${address} is one node of a multi-node cluster (${moved}), but ${refused.join('; ')}: its shards cannot be listed. Allow CLUSTER SLOTS (or SHARDS/NODES) for this user`,
+    );
   }
 }
 
@@ -212,7 +232,12 @@ export function clusterSeeds(side: Side, endpoint: EndpointConfig, also: readonl
 }
 
 /** Connects to any reachable seed and reads the layout; remembers the nodes for later seeds. */
-export async function discoverCluster(side: Side, endpoint: EndpointConfig, seeds: readonly string[], notes: string[]): Promise<ClusterTopology & { seed: string }> {
+export async function discoverCluster(
+  side: Side,
+  endpoint: EndpointConfig,
+  seeds: readonly string[],
+  notes: string[],
+): Promise<ClusterTopology & { seed: string }> {
   const { client, address } = await connectFirst(side, endpoint, seeds);
   try {
     const topology = await readClusterTopology(client, address, endpoint.tls.enabled, side, notes);

@@ -16,7 +16,9 @@ export type ProbeResult<T> = { refused: false; value: T } | Refusal;
  * before 7.0), and ACLs deny them (NOPERM).
  */
 export function isRefusal(text: string): boolean {
-  return /^ERR unknown (sub)?command|^ERR Unknown subcommand|^NOPERM|command is not allowed|^ERR This instance has cluster support disabled|not supported|disabled/i.test(text);
+  return /^ERR unknown (sub)?command|^ERR Unknown subcommand|^NOPERM|command is not allowed|^ERR This instance has cluster support disabled|not supported|disabled/i.test(
+    text,
+  );
 }
 
 /** Runs one command; a refusal is returned as a value, anything else (network…) is thrown. */

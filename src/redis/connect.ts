@@ -70,7 +70,13 @@ export type ClientTuning = Pick<RedisOptions, 'enableAutoPipelining'>;
  * Opens one connection to one node and checks it answers. Errors become one actionable line
  * (see redis-errors.ts); the client is closed on failure so nothing keeps the process alive.
  */
-export async function connectNode(side: Side, endpoint: EndpointConfig, address: string, db = 0, tuning: ClientTuning = {}): Promise<Redis> {
+export async function connectNode(
+  side: Side,
+  endpoint: EndpointConfig,
+  address: string,
+  db = 0,
+  tuning: ClientTuning = {},
+): Promise<Redis> {
   const { host, port } = parseAddress(address);
   const client = new Redis({ ...baseOptions(endpoint, side), ...tuning, host, port, db });
   let lastError: unknown;
@@ -118,7 +124,12 @@ export async function openPipe(side: Side, endpoint: EndpointConfig, address: st
  * Connects to the first of `addresses` that answers (any node of a cluster, any sentinel). When
  * none does, throws the first address's error (it names the address and the fix).
  */
-export async function connectFirst(side: Side, endpoint: EndpointConfig, addresses: readonly string[], db = 0): Promise<{ client: Redis; address: string }> {
+export async function connectFirst(
+  side: Side,
+  endpoint: EndpointConfig,
+  addresses: readonly string[],
+  db = 0,
+): Promise<{ client: Redis; address: string }> {
   const unique = [...new Set(addresses)];
   let first: unknown;
   for (const address of unique) {
@@ -153,7 +164,16 @@ export const CLUSTER_READY_TIMEOUT_MS = 15_000;
 export async function connectCluster(cluster: Cluster, side: Side, timeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<Cluster> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new (side === 'source' ? SourceUnavailableError : TargetUnavailableError)(`${side} cluster did not become ready within ${timeoutMs / 1000} s (a failover in progress?); retrying`, { retryable: true })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new (side === 'source' ? SourceUnavailableError : TargetUnavailableError)(
+            `${side} cluster did not become ready within ${timeoutMs / 1000} s (a failover in progress?); retrying`,
+            { retryable: true },
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([cluster.connect(), timedOut]);

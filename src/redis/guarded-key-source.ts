@@ -69,13 +69,17 @@ export class GuardedKeySource implements KeySource {
     const now = nodeState(parseInfo(infoText));
     const { address, role, masterAddress } = this.node;
     if (now.role !== role) {
-      throw this.moved(`source node ${address} is now a ${now.role}${now.masterAddress ? ` of ${now.masterAddress}` : ''}, no longer the ${role} the unit was reading (failover)`);
+      throw this.moved(
+        `source node ${address} is now a ${now.role}${now.masterAddress ? ` of ${now.masterAddress}` : ''}, no longer the ${role} the unit was reading (failover)`,
+      );
     }
     if (role === 'replica' && now.masterAddress !== masterAddress) {
       throw this.moved(`source replica ${address} now follows ${now.masterAddress ?? 'no master'} instead of ${masterAddress} (failover)`);
     }
     if (role === 'replica' && !now.inSync) {
-      throw new SourceUnavailableError(`source replica ${address} lost its link to ${masterAddress} or is resyncing; retrying`, { retryable: true });
+      throw new SourceUnavailableError(`source replica ${address} lost its link to ${masterAddress} or is resyncing; retrying`, {
+        retryable: true,
+      });
     }
   }
 

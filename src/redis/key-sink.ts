@@ -86,13 +86,20 @@ export function restoreError(address: string, error: unknown, key?: Buffer): Mig
   const text = String((error as Error)?.message ?? error).split('\n')[0]!;
   const forKey = key ? ` of key ${formatKey(key)}` : '';
   if (/^OOM/.test(text)) {
-    return new TargetUnavailableError(`target ${address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`);
+    return new TargetUnavailableError(
+      `target ${address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`,
+    );
   }
   if (/^NOPERM/.test(text)) {
-    return new TargetUnavailableError(`target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`);
+    return new TargetUnavailableError(
+      `target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`,
+    );
   }
   if (/payload version or checksum are wrong/i.test(text)) {
-    return new RestoreRejectedError(key ?? Buffer.alloc(0), `target ${address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`);
+    return new RestoreRejectedError(
+      key ?? Buffer.alloc(0),
+      `target ${address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`,
+    );
   }
   const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
   if (key && !retryable) return new RestoreRejectedError(key, `target ${address} rejected RESTORE${forKey}: ${text}`, { cause: error });

@@ -82,11 +82,19 @@ export class RedisKeySource implements KeySource {
     this.readPipe = readPipe ?? pipe;
     this.readOptions = options;
     this.probeSizes = (options.bigKeyThreshold ?? 0) > 0 && !options.skipDump;
-    this.scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count, ...(options.type ? ['TYPE', options.type] : [])];
+    this.scanArgs = [
+      ...(options.match ? ['MATCH', options.match] : []),
+      'COUNT',
+      options.count,
+      ...(options.type ? ['TYPE', options.type] : []),
+    ];
     this.countAt = this.scanArgs.indexOf('COUNT') + 1;
     this.count = options.count;
     const distant = options.idleRttMs === undefined || options.idleRttMs >= ADAPTIVE_MIN_RTT_MS;
-    this.maxCount = options.adaptive === false ? options.count : Math.max(options.count, Math.min(distant ? 10_000 : 4_000, options.count * (distant ? 10 : 4)));
+    this.maxCount =
+      options.adaptive === false
+        ? options.count
+        : Math.max(options.count, Math.min(distant ? 10_000 : 4_000, options.count * (distant ? 10 : 4)));
   }
 
   /**
@@ -149,7 +157,10 @@ export class RedisKeySource implements KeySource {
     // Struct mode reads no payloads; a part holds none.
     if (this.readOptions.skipDump || keys.length === 0) return { n: keys.length, estimate: 0 };
     if (!sizes) {
-      const n = this.recordsRead === 0 ? Math.min(keys.length, FIRST_UNSIZED_READ) : Math.max(1, Math.min(keys.length, Math.floor(cap / Math.max(1, mean))));
+      const n =
+        this.recordsRead === 0
+          ? Math.min(keys.length, FIRST_UNSIZED_READ)
+          : Math.max(1, Math.min(keys.length, Math.floor(cap / Math.max(1, mean))));
       return { n, estimate: n * mean };
     }
     let n = 0;
@@ -165,7 +176,8 @@ export class RedisKeySource implements KeySource {
   private async dumpPart(keys: Buffer[]): Promise<ReadResult & { bytes: number }> {
     const skipDump = this.readOptions.skipDump === true;
     // EXISTS stands in for DUMP in struct mode: it tells "gone" apart without reading the value.
-    const replies = keys.length > 0 ? await this.callEncoded(encodeKeyCommands(skipDump ? EXISTS_PTTL : DUMP_PTTL, keys), keys.length * 2, 'DUMP') : [];
+    const replies =
+      keys.length > 0 ? await this.callEncoded(encodeKeyCommands(skipDump ? EXISTS_PTTL : DUMP_PTTL, keys), keys.length * 2, 'DUMP') : [];
     const readAtMs = this.clock();
     const records: MigrationRecord[] = [];
     let gone = 0;
@@ -200,7 +212,9 @@ export class RedisKeySource implements KeySource {
     const refused = replies.find((r) => r instanceof ReplyError);
     if (refused) {
       this.probeSizes = false;
-      this.readOptions.note?.(`source ${this.address} refused MEMORY USAGE (${(refused as Error).message.split('\n')[0]}); big keys cannot be recognised before DUMP, so every key is DUMPed whole`);
+      this.readOptions.note?.(
+        `source ${this.address} refused MEMORY USAGE (${(refused as Error).message.split('\n')[0]}); big keys cannot be recognised before DUMP, so every key is DUMPed whole`,
+      );
       return { keys, big: [] };
     }
     const small: Buffer[] = [];
@@ -236,10 +250,14 @@ export class RedisKeySource implements KeySource {
     const text = String((error as Error)?.message ?? error).split('\n')[0]!;
     const forKey = key ? ` for key ${formatKey(key)}` : '';
     if (/^NOPERM/.test(text)) {
-      return new SourceUnavailableError(`source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`);
+      return new SourceUnavailableError(
+        `source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`,
+      );
     }
     if (/unknown command/i.test(text)) {
-      return new SourceUnavailableError(`source ${this.address} does not allow ${command} (${text}); redis-ferry needs SCAN, DUMP and PTTL on the source`);
+      return new SourceUnavailableError(
+        `source ${this.address} does not allow ${command} (${text}); redis-ferry needs SCAN, DUMP and PTTL on the source`,
+      );
     }
     const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)/.test(text);
     return new SourceUnavailableError(`source ${this.address}: ${command}${forKey} failed: ${text}`, { cause: error, retryable });

@@ -20,7 +20,9 @@ function errorClass(side: Side) {
 
 /** The config keys a user edits for each side, named in fixes (redis-shake v4 names). */
 function section(side: Side): string {
-  return side === 'source' ? 'the source settings ([source] / [scan_reader] / --source)' : 'the target settings ([target] / [redis_writer] / --target)';
+  return side === 'source'
+    ? 'the source settings ([source] / [scan_reader] / --source)'
+    : 'the target settings ([target] / [redis_writer] / --target)';
 }
 
 /**
@@ -36,18 +38,45 @@ export function describeConnectError(side: Side, address: string, error: unknown
   const message = String(err?.message ?? error);
   const where = `${side} ${address}`;
 
-  if (code === 'ECONNREFUSED') return new Cls(`cannot connect to ${where}: connection refused. Check the address in ${section(side)} and that Redis is listening there`, { cause: error, retryable: true });
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new Cls(`cannot connect to ${where}: host name not found. Check the address in ${section(side)}`, { cause: error });
-  if (code === 'ETIMEDOUT' || /connect ETIMEDOUT|timed? ?out/i.test(message)) return new Cls(`cannot connect to ${where}: timed out. Check the address, security groups/firewall, and whether tls = true/false matches the server`, { cause: error, retryable: true });
+  if (code === 'ECONNREFUSED')
+    return new Cls(
+      `cannot connect to ${where}: connection refused. Check the address in ${section(side)} and that Redis is listening there`,
+      { cause: error, retryable: true },
+    );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new Cls(`cannot connect to ${where}: host name not found. Check the address in ${section(side)}`, { cause: error });
+  if (code === 'ETIMEDOUT' || /connect ETIMEDOUT|timed? ?out/i.test(message))
+    return new Cls(
+      `cannot connect to ${where}: timed out. Check the address, security groups/firewall, and whether tls = true/false matches the server`,
+      { cause: error, retryable: true },
+    );
   if (TLS_VERIFY_CODES.has(code)) {
-    return new Cls(`TLS certificate of ${where} could not be verified (${code}): set tls_ca_file in ${section(side)} to the CA that signed it (or tls_server_name if the name differs); tls_verify = false skips the check for self-signed test setups`, { cause: error });
+    return new Cls(
+      `TLS certificate of ${where} could not be verified (${code}): set tls_ca_file in ${section(side)} to the CA that signed it (or tls_server_name if the name differs); tls_verify = false skips the check for self-signed test setups`,
+      { cause: error },
+    );
   }
-  if (/wrong version number|packet length too long|EPROTO/i.test(message) || code === 'EPROTO') return new Cls(`TLS handshake with ${where} failed (${message}): the server does not speak TLS on that port; set tls = false or use its TLS port`, { cause: error });
-  if (/^WRONGPASS/.test(message)) return new Cls(`${where} rejected the credentials (WRONGPASS): check username and password in ${section(side)}`, { cause: error });
+  if (/wrong version number|packet length too long|EPROTO/i.test(message) || code === 'EPROTO')
+    return new Cls(
+      `TLS handshake with ${where} failed (${message}): the server does not speak TLS on that port; set tls = false or use its TLS port`,
+      { cause: error },
+    );
+  if (/^WRONGPASS/.test(message))
+    return new Cls(`${where} rejected the credentials (WRONGPASS): check username and password in ${section(side)}`, { cause: error });
   if (/^NOAUTH/.test(message)) return new Cls(`${where} requires a password (NOAUTH): set password in ${section(side)}`, { cause: error });
-  if (/AUTH.*without any password configured|AUTH <password> called without/i.test(message)) return new Cls(`${where} has no password set but one was given: leave password empty (password = "") in ${section(side)}`, { cause: error });
-  if (/^NOPERM/.test(message)) return new Cls(`${where}: the user lacks a permission (${message.split('\n')[0]}); grant it with ACL SETUSER, or use another user`, { cause: error });
-  if (/Connection is closed|ECONNRESET|EPIPE|socket hang up/i.test(message) || code === 'ECONNRESET' || code === 'EPIPE') return new Cls(`${where} closed the connection during the handshake: if the server expects TLS, set tls = true in ${section(side)}`, { cause: error, retryable: true });
+  if (/AUTH.*without any password configured|AUTH <password> called without/i.test(message))
+    return new Cls(`${where} has no password set but one was given: leave password empty (password = "") in ${section(side)}`, {
+      cause: error,
+    });
+  if (/^NOPERM/.test(message))
+    return new Cls(`${where}: the user lacks a permission (${message.split('\n')[0]}); grant it with ACL SETUSER, or use another user`, {
+      cause: error,
+    });
+  if (/Connection is closed|ECONNRESET|EPIPE|socket hang up/i.test(message) || code === 'ECONNRESET' || code === 'EPIPE')
+    return new Cls(`${where} closed the connection during the handshake: if the server expects TLS, set tls = true in ${section(side)}`, {
+      cause: error,
+      retryable: true,
+    });
   return new Cls(`cannot use ${where}: ${message.split('\n')[0]}`, { cause: error });
 }
 
@@ -66,7 +95,9 @@ export function parseRedirect(text: string): { kind: 'MOVED' | 'ASK'; slot: numb
 
 /** The connection broke: a command sent on it may or may not have run. */
 export function isConnectionLoss(text: string): boolean {
-  return /Connection is closed|ECONNRESET|EPIPE|socket hang up|Stream isn't writeable|ETIMEDOUT|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i.test(text);
+  return /Connection is closed|ECONNRESET|EPIPE|socket hang up|Stream isn't writeable|ETIMEDOUT|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i.test(
+    text,
+  );
 }
 
 /** The node refused for now (failover, resync, resharding): the command did not run; retry later. */

@@ -79,7 +79,8 @@ export function encodeCommands(commands: readonly CommandArgs[]): Buffer {
     at = writeHeader(out, STAR, command.length, at);
     for (const arg of command) {
       if (typeof arg === 'string') at += bulkString(arg).copy(out, at);
-      else if (typeof arg === 'number') at = isPlainCount(arg) ? writeCount(out, arg, at) : writeBulk(out, Buffer.from(String(arg), 'latin1'), at);
+      else if (typeof arg === 'number')
+        at = isPlainCount(arg) ? writeCount(out, arg, at) : writeBulk(out, Buffer.from(String(arg), 'latin1'), at);
       else at = writeBulk(out, arg, at);
     }
   }

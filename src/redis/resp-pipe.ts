@@ -56,9 +56,14 @@ export class RespPipe {
   /** Connects, authenticates, selects the db and (for replicas) sends READONLY. */
   static async open(options: RespPipeOptions): Promise<RespPipe> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = options.tls ? tlsConnect({ ...options.tls, host: options.host, port: options.port }) : netConnect({ host: options.host, port: options.port });
+      const s = options.tls
+        ? tlsConnect({ ...options.tls, host: options.host, port: options.port })
+        : netConnect({ host: options.host, port: options.port });
       const ready = options.tls ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => s.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })), options.connectTimeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => s.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })),
+        options.connectTimeoutMs ?? 10_000,
+      );
       s.once(ready, () => {
         clearTimeout(timer);
         s.removeAllListeners('error');

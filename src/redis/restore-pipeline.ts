@@ -32,7 +32,12 @@ export interface RestoreReplies {
  * Sends one pipeline of RESTOREs to one node and returns a reply per item. Rejects only when the
  * pipeline as a whole failed (connection lost): then any of the RESTOREs may or may not have run.
  */
-export async function sendRestores(pipe: RespPipe, items: readonly RestoreItem[], mode: WriteMode, ack?: ReplicaAck): Promise<RestoreReplies> {
+export async function sendRestores(
+  pipe: RespPipe,
+  items: readonly RestoreItem[],
+  mode: WriteMode,
+  ack?: ReplicaAck,
+): Promise<RestoreReplies> {
   const index: number[] = [];
   let count = 0;
   for (const { asking } of items) {

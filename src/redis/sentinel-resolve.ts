@@ -55,16 +55,21 @@ export async function resolveSentinel(side: Side, endpoint: EndpointConfig): Pro
     } catch (error) {
       const text = replyText(error);
       if (/unknown command|ERR unknown subcommand/i.test(text)) {
-        firstError ??= new ConfigError([`${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, address lists the sentinels (usually port 26379), not the Redis servers`]);
+        firstError ??= new ConfigError([
+          `${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, address lists the sentinels (usually port 26379), not the Redis servers`,
+        ]);
       } else {
-        firstError ??= error instanceof MigrationError ? error : new Cls(`${side} sentinel ${sentinel}: ${text}`, { cause: error, retryable: true });
+        firstError ??=
+          error instanceof MigrationError ? error : new Cls(`${side} sentinel ${sentinel}: ${text}`, { cause: error, retryable: true });
       }
     } finally {
       if (client) await quit(client);
     }
   }
   if (unknown.length > 0 && firstError === undefined) {
-    throw new ConfigError([`${side} sentinel(s) ${unknown.join(', ')} monitor no master named ${JSON.stringify(masterName)}: set master to the name in their "sentinel monitor <name> …" line (SENTINEL MASTERS lists them)`]);
+    throw new ConfigError([
+      `${side} sentinel(s) ${unknown.join(', ')} monitor no master named ${JSON.stringify(masterName)}: set master to the name in their "sentinel monitor <name> …" line (SENTINEL MASTERS lists them)`,
+    ]);
   }
   throw firstError;
 }

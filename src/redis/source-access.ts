@@ -52,8 +52,16 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   const notes: string[] = [];
   if (endpoint.topology === 'sentinel') {
     const node = await inspectNode(endpoint, await chooseSentinelNode(endpoint, undefined, notes), notes);
-    notes.push(`source: the sentinels name ${node.choice.fallback?.address ?? node.address} master of ${endpoint.masterName}; reading ${node.choice.label}`);
-    return { kind: 'sentinel', shards: [{ id: endpoint.masterName!, address: node.address, label: node.choice.label }], keyspace: node.keyspace, redisVersion: node.version, notes };
+    notes.push(
+      `source: the sentinels name ${node.choice.fallback?.address ?? node.address} master of ${endpoint.masterName}; reading ${node.choice.label}`,
+    );
+    return {
+      kind: 'sentinel',
+      shards: [{ id: endpoint.masterName!, address: node.address, label: node.choice.label }],
+      keyspace: node.keyspace,
+      redisVersion: node.version,
+      notes,
+    };
   }
 
   const { client, address } = await connectFirst('source', endpoint, endpoint.addresses);
@@ -65,23 +73,43 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   }
   const state = nodeState(info);
   if (endpoint.topology === 'cluster' && state.clusterEnabled === false) {
-    throw new ConfigError([`source ${address} is not a cluster node (INFO says cluster_enabled:0): set cluster = false, or give the address of a node of the cluster`]);
+    throw new ConfigError([
+      `source ${address} is not a cluster node (INFO says cluster_enabled:0): set cluster = false, or give the address of a node of the cluster`,
+    ]);
   }
   const clustered = state.clusterEnabled ?? endpoint.topology === 'cluster';
-  if (state.clusterEnabled === undefined && clustered) notes.push(`source ${address}: INFO has no cluster section; assumed a cluster as configured`);
+  if (state.clusterEnabled === undefined && clustered)
+    notes.push(`source ${address}: INFO has no cluster section; assumed a cluster as configured`);
   if (!clustered) {
-    if (endpoint.preferReplica) notes.push(`source ${address} is a standalone server: prefer_replica applies to clusters and sentinel sets; give a replica's address to read from it`);
+    if (endpoint.preferReplica)
+      notes.push(
+        `source ${address} is a standalone server: prefer_replica applies to clusters and sentinel sets; give a replica's address to read from it`,
+      );
     const node = await inspectNode(endpoint, { address, readOnly: false, label: address }, notes);
-    return { kind: 'standalone', shards: [{ id: address, address, label: address }], keyspace: node.keyspace, redisVersion: node.version, notes };
+    return {
+      kind: 'standalone',
+      shards: [{ id: address, address, label: address }],
+      keyspace: node.keyspace,
+      redisVersion: node.version,
+      notes,
+    };
   }
-  if (endpoint.topology === 'standalone') notes.push(`source ${address} is a cluster node (cluster_enabled:1): copying every shard of the cluster`);
+  if (endpoint.topology === 'standalone')
+    notes.push(`source ${address} is a cluster node (cluster_enabled:1): copying every shard of the cluster`);
 
   const topology = await discoverCluster('source', endpoint, [address, ...endpoint.addresses], notes);
   if (topology.uncovered > 0) {
-    throw new SourceUnavailableError(`source cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`, { retryable: true });
+    throw new SourceUnavailableError(
+      `source cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
+      { retryable: true },
+    );
   }
-  notes.push(`source cluster: ${topology.shards.length} shard(s), layout from ${topology.via}; one unit per shard and db, reading ${endpoint.preferReplica ? 'a replica of each (READONLY)' : 'each master'}`);
-  const nodes = await Promise.all(topology.shards.map((shard) => inspectNode(endpoint, pickShardNode(shard, endpoint.preferReplica, undefined, notes), notes)));
+  notes.push(
+    `source cluster: ${topology.shards.length} shard(s), layout from ${topology.via}; one unit per shard and db, reading ${endpoint.preferReplica ? 'a replica of each (READONLY)' : 'each master'}`,
+  );
+  const nodes = await Promise.all(
+    topology.shards.map((shard) => inspectNode(endpoint, pickShardNode(shard, endpoint.preferReplica, undefined, notes), notes)),
+  );
   const keyspace = new Map<number, number>();
   for (const node of nodes) for (const [db, keys] of node.keyspace) keyspace.set(db, (keyspace.get(db) ?? 0) + keys);
   return {
@@ -111,7 +139,10 @@ async function inspectNode(endpoint: EndpointConfig, choice: SourceNodeChoice, n
   const client = await connectNode('source', endpoint, choice.address);
   try {
     if (choice.readOnly && choice.fallback) {
-      const refused = await client.readonly().then(() => undefined, (error: unknown) => replyText(error));
+      const refused = await client.readonly().then(
+        () => undefined,
+        (error: unknown) => replyText(error),
+      );
       if (refused) {
         notes.push(`source replica ${choice.address} refused READONLY (${refused}); reading the master ${choice.fallback.address} instead`);
         return await inspectNode(endpoint, choice.fallback, notes);
@@ -121,7 +152,10 @@ async function inspectNode(endpoint: EndpointConfig, choice: SourceNodeChoice, n
     const text = await client.info();
     const state = nodeState(parseInfo(text));
     if (choice.role && state.role !== choice.role) {
-      throw new SourceUnavailableError(`source ${choice.address} is a ${state.role}, expected the ${choice.role} (failover in progress?); run again in a moment`, { retryable: true });
+      throw new SourceUnavailableError(
+        `source ${choice.address} is a ${state.role}, expected the ${choice.role} (failover in progress?); run again in a moment`,
+        { retryable: true },
+      );
     }
     return { address: choice.address, choice, keyspace: parseKeyspace(text), version: state.redisVersion };
   } finally {
@@ -134,7 +168,13 @@ async function inspectNode(endpoint: EndpointConfig, choice: SourceNodeChoice, n
  * pipe (SELECTed on the unit's db; READONLY on a cluster replica), and reads the node's identity.
  * `previous` is the node the checkpoint's cursor belongs to, preferred when it is still fit.
  */
-export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescriptor, scan: ScanOptions & ReadOptions, previous?: string, note: (message: string) => void = () => {}): Promise<OpenedSource> {
+export async function openUnitSource(
+  endpoint: EndpointConfig,
+  unit: UnitDescriptor,
+  scan: ScanOptions & ReadOptions,
+  previous?: string,
+  note: (message: string) => void = () => {},
+): Promise<OpenedSource> {
   const notes: string[] = [];
   let choice = await chooseUnitNode(endpoint, unit, previous, notes);
   let pipe: RespPipe;
@@ -145,28 +185,44 @@ export async function openUnitSource(endpoint: EndpointConfig, unit: UnitDescrip
     if (choice.role && error instanceof MigrationError && error.retryable) {
       // A node the cluster or the sentinels named, not one the user typed: it is down, and a
       // failover should replace it soon.
-      throw new SourceUnavailableError(`source node ${choice.label} is unreachable (${error.message.replace(/\. Check the address.*$/, '')}); waiting for a failover to replace it`, { cause: error, retryable: true });
+      throw new SourceUnavailableError(
+        `source node ${choice.label} is unreachable (${error.message.replace(/\. Check the address.*$/, '')}); waiting for a failover to replace it`,
+        { cause: error, retryable: true },
+      );
     }
     if (!(choice.readOnly && choice.fallback && readonlyRefused)) throw error;
-    notes.push(`source replica ${choice.address} refused READONLY (${replyText(error)}); reading the master ${choice.fallback.address} instead`);
+    notes.push(
+      `source replica ${choice.address} refused READONLY (${replyText(error)}); reading the master ${choice.fallback.address} instead`,
+    );
     choice = choice.fallback;
     pipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, false);
   }
   for (const message of notes) note(message);
   let readPipe: RespPipe | undefined;
   try {
-    const replies = await pipe.send([['INFO', 'server'], ['INFO', 'replication']]);
+    const replies = await pipe.send([
+      ['INFO', 'server'],
+      ['INFO', 'replication'],
+    ]);
     const bad = replies.find((r) => r instanceof ReplyError);
     if (bad) throw new SourceUnavailableError(`source ${choice.address} refused INFO (${replyText(bad)}); grant +info to the user`);
     const state = nodeState(parseInfo(replies.map(String).join('\n')));
     if (choice.role && state.role !== choice.role) {
-      throw new SourceUnavailableError(`source ${choice.address} is a ${state.role}, expected the ${choice.role} (failover in progress); retrying`, { retryable: true });
+      throw new SourceUnavailableError(
+        `source ${choice.address} is a ${state.role}, expected the ${choice.role} (failover in progress); retrying`,
+        { retryable: true },
+      );
     }
     const identity = `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} run ${state.runId || 'unknown'}`;
     // A second connection for DUMP/PTTL, so SCAN replies never queue behind them (see RedisKeySource).
     readPipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, choice.readOnly);
     const inner = new RedisKeySource(pipe, choice.address, { ...scan, idleRttMs: await idleRtt(pipe) }, undefined, readPipe);
-    const source = new GuardedKeySource(inner, pipe, { address: choice.address, role: state.role, ...(state.masterAddress ? { masterAddress: state.masterAddress } : {}), ...(unit.slots ? { slots: unit.slots } : {}) });
+    const source = new GuardedKeySource(inner, pipe, {
+      address: choice.address,
+      role: state.role,
+      ...(state.masterAddress ? { masterAddress: state.masterAddress } : {}),
+      ...(unit.slots ? { slots: unit.slots } : {}),
+    });
     const reads = readPipe;
     return {
       source,

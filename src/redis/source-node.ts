@@ -20,8 +20,19 @@ export interface SourceNodeChoice {
 }
 
 /** A cluster shard's node to scan: a healthy replica when preferred (the previous one if still fit), else the master. */
-export function pickShardNode(shard: ClusterShard, preferReplica: boolean, previous: string | undefined, notes: string[]): SourceNodeChoice {
-  const master: SourceNodeChoice = { address: shard.master.address, role: 'master', ...(shard.master.id ? { nodeId: shard.master.id } : {}), readOnly: false, label: `shard ${describeShard(shard)} master` };
+export function pickShardNode(
+  shard: ClusterShard,
+  preferReplica: boolean,
+  previous: string | undefined,
+  notes: string[],
+): SourceNodeChoice {
+  const master: SourceNodeChoice = {
+    address: shard.master.address,
+    role: 'master',
+    ...(shard.master.id ? { nodeId: shard.master.id } : {}),
+    readOnly: false,
+    label: `shard ${describeShard(shard)} master`,
+  };
   if (!preferReplica) return master;
   const healthy = shard.replicas.filter((r) => r.healthy).sort((a, b) => a.address.localeCompare(b.address));
   const replica: ClusterNode | undefined = healthy.find((r) => r.address === previous) ?? healthy[0];
@@ -29,7 +40,14 @@ export function pickShardNode(shard: ClusterShard, preferReplica: boolean, previ
     notes.push(`source shard ${formatRanges(shard.slots)} has no healthy replica; reading its master ${shard.master.address}`);
     return master;
   }
-  return { address: replica.address, role: 'replica', ...(replica.id ? { nodeId: replica.id } : {}), readOnly: true, label: `shard ${describeShard(shard, replica)} replica`, fallback: master };
+  return {
+    address: replica.address,
+    role: 'replica',
+    ...(replica.id ? { nodeId: replica.id } : {}),
+    readOnly: true,
+    label: `shard ${describeShard(shard, replica)} replica`,
+    fallback: master,
+  };
 }
 
 function overlaps(shard: ClusterShard, unitSlots: readonly SlotRange[]): boolean {
@@ -46,7 +64,12 @@ function overlaps(shard: ClusterShard, unitSlots: readonly SlotRange[]): boolean
  * the address it was planned with. `previous` (the node the checkpoint's cursor belongs to) is
  * preferred among equally fit replicas, so a resumed unit keeps its cursor when it can.
  */
-export async function chooseUnitNode(endpoint: EndpointConfig, unit: UnitDescriptor, previous: string | undefined, notes: string[]): Promise<SourceNodeChoice> {
+export async function chooseUnitNode(
+  endpoint: EndpointConfig,
+  unit: UnitDescriptor,
+  previous: string | undefined,
+  notes: string[],
+): Promise<SourceNodeChoice> {
   if (unit.slots) {
     const topology = await discoverCluster('source', endpoint, clusterSeeds('source', endpoint, [unit.sourceAddress]), notes);
     const owners = topology.shards.filter((s) => overlaps(s, unit.slots!));
@@ -56,7 +79,10 @@ export async function chooseUnitNode(endpoint: EndpointConfig, unit: UnitDescrip
       return false;
     });
     if (uncovered || owners.some((o) => !o.master.healthy)) {
-      throw new SourceUnavailableError(`source cluster: slots ${formatRanges(unit.slots)} have no healthy master right now (failover in progress?); retrying`, { retryable: true });
+      throw new SourceUnavailableError(
+        `source cluster: slots ${formatRanges(unit.slots)} have no healthy master right now (failover in progress?); retrying`,
+        { retryable: true },
+      );
     }
     if (owners.length > 1) {
       throw new SourceUnavailableError(
@@ -70,14 +96,29 @@ export async function chooseUnitNode(endpoint: EndpointConfig, unit: UnitDescrip
 }
 
 /** The sentinels' current master, or one of its healthy replicas when preferred. */
-export async function chooseSentinelNode(endpoint: EndpointConfig, previous: string | undefined, notes: string[]): Promise<SourceNodeChoice> {
+export async function chooseSentinelNode(
+  endpoint: EndpointConfig,
+  previous: string | undefined,
+  notes: string[],
+): Promise<SourceNodeChoice> {
   const view = await resolveSentinel('source', endpoint);
-  const master: SourceNodeChoice = { address: view.master, role: 'master', readOnly: false, label: `${view.masterName} master ${view.master}` };
+  const master: SourceNodeChoice = {
+    address: view.master,
+    role: 'master',
+    readOnly: false,
+    label: `${view.masterName} master ${view.master}`,
+  };
   if (!endpoint.preferReplica) return master;
   const replica = pickReplica(view.replicas, previous);
   if (!replica) {
     notes.push(`source sentinel set ${view.masterName} has no healthy replica; reading its master ${view.master}`);
     return master;
   }
-  return { address: replica.address, role: 'replica', readOnly: false, label: `${view.masterName} replica ${replica.address}`, fallback: master };
+  return {
+    address: replica.address,
+    role: 'replica',
+    readOnly: false,
+    label: `${view.masterName} replica ${replica.address}`,
+    fallback: master,
+  };
 }

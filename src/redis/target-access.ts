@@ -52,7 +52,9 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     await quit(client);
   }
   if (endpoint.topology === 'cluster' && state.clusterEnabled === false) {
-    throw new ConfigError([`target ${address} is not a cluster node (INFO says cluster_enabled:0): set type = "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`]);
+    throw new ConfigError([
+      `target ${address} is not a cluster node (INFO says cluster_enabled:0): set type = "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`,
+    ]);
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
     const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
@@ -61,7 +63,10 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
   if (topology.uncovered > 0) {
-    throw new TargetUnavailableError(`target cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`, { retryable: true });
+    throw new TargetUnavailableError(
+      `target cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
+      { retryable: true },
+    );
   }
   await Promise.all(
     topology.shards.map(async (shard) => {
@@ -73,18 +78,30 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       }
     }),
   );
-  notes.push(`target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`);
+  notes.push(
+    `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
+  );
   return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, notes };
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */
-async function inspectMaster(endpoint: EndpointConfig, address: string, notes: string[], writesWithRestore: boolean): Promise<{ version: string; maxDb: number }> {
+async function inspectMaster(
+  endpoint: EndpointConfig,
+  address: string,
+  notes: string[],
+  writesWithRestore: boolean,
+): Promise<{ version: string; maxDb: number }> {
   const client = await connectNode('target', endpoint, address);
   try {
     const state = nodeState(parseInfo(await client.info()));
     if (state.role === 'replica') {
-      const hint = endpoint.topology === 'sentinel' ? 'a failover is in progress; run again in a moment' : `give the master's address${state.masterAddress ? ` (${state.masterAddress})` : ''}, or the sentinels with sentinel = true`;
-      throw new TargetUnavailableError(`target ${address} is a read-only replica: ${hint}`, { retryable: endpoint.topology === 'sentinel' });
+      const hint =
+        endpoint.topology === 'sentinel'
+          ? 'a failover is in progress; run again in a moment'
+          : `give the master's address${state.masterAddress ? ` (${state.masterAddress})` : ''}, or the sentinels with sentinel = true`;
+      throw new TargetUnavailableError(`target ${address} is a read-only replica: ${hint}`, {
+        retryable: endpoint.topology === 'sentinel',
+      });
     }
     await probeAccess('target', client, address, endpoint.username, writesWithRestore);
     let maxDb = 15;
@@ -92,7 +109,9 @@ async function inspectMaster(endpoint: EndpointConfig, address: string, notes: s
     if (!reply.refused && reply.value[1]) maxDb = Number(reply.value[1]) - 1;
     else if (reply.refused) {
       const counted = await countDbsBySelect(client);
-      notes.push(`target ${address}: CONFIG GET databases refused (${reply.reason}); ${counted ? `found ${counted} dbs by SELECT instead` : 'assumed the default 16 dbs (0-15)'}`);
+      notes.push(
+        `target ${address}: CONFIG GET databases refused (${reply.reason}); ${counted ? `found ${counted} dbs by SELECT instead` : 'assumed the default 16 dbs (0-15)'}`,
+      );
       if (counted) maxDb = counted - 1;
     }
     return { version: state.redisVersion, maxDb };
@@ -120,7 +139,10 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
       await quit(found.client);
     }
     if (clustered) {
-      if (db !== 0) throw new ConfigError([`target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`]);
+      if (db !== 0)
+        throw new ConfigError([
+          `target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`,
+        ]);
       const router = await ClusterRouter.open(endpoint, note);
       return { sink: new ClusterKeySink(router), destination: { kind: 'cluster' }, close: () => router.close() };
     }
@@ -133,21 +155,31 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
     throw new TargetUnavailableError(`target ${address} is a replica now (failover in progress); retrying`, { retryable: true });
   }
   if (!info) note(`target ${address}: INFO refused (${replyText(reply)}); not checking its role`);
-  if (endpoint.topology !== 'sentinel') return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
+  if (endpoint.topology !== 'sentinel')
+    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
   // A sentinel-managed master: each batch counts only once its replicas have it (see ReplicaAck).
   const replicas = Number(info?.get('connected_slaves') ?? 0);
   const refused = replicas > 0 ? await canWait(pipe) : undefined;
   if (replicas === 0 || refused) {
-    note(`target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; writes are not confirmed by replicas, so a failover now may lose the last ones: run verify afterwards`);
+    note(
+      `target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; writes are not confirmed by replicas, so a failover now may lose the last ones: run verify afterwards`,
+    );
     return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
   }
-  return { sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }), destination: { kind: 'node', address }, close: async () => pipe.close() };
+  return {
+    sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }),
+    destination: { kind: 'node', address },
+    close: async () => pipe.close(),
+  };
 }
 
 /** Where CONFIG is blocked (ElastiCache, MemoryDB, Memorystore): the db count, by which SELECTs succeed. */
 async function countDbsBySelect(client: Redis): Promise<number | undefined> {
   const selects = async (db: number): Promise<boolean | undefined> => {
-    const result = await tryCommand(client, 'SELECT', [db]).catch((error: unknown) => ({ refused: true as const, reason: replyText(error) }));
+    const result = await tryCommand(client, 'SELECT', [db]).catch((error: unknown) => ({
+      refused: true as const,
+      reason: replyText(error),
+    }));
     if (!result.refused) return true;
     return /out of range|invalid DB index/i.test(result.reason) ? false : undefined;
   };

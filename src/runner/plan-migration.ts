@@ -18,7 +18,12 @@ export interface PlannedMigration {
  * saved only after the target passed preflight, so a refused migration leaves no state behind.
  * Used by the local runner and by the `plan` Lambda alike.
  */
-export async function planMigration(config: MigrationConfig, migrationId: string, store: CheckpointStore, note: (message: string) => void): Promise<PlannedMigration> {
+export async function planMigration(
+  config: MigrationConfig,
+  migrationId: string,
+  store: CheckpointStore,
+  note: (message: string) => void,
+): Promise<PlannedMigration> {
   const source = await discoverSource(config.source);
   const target = await discoverTarget(config.target, config.mode !== 'struct');
   for (const message of [...source.notes, ...target.notes]) note(message);

@@ -86,7 +86,9 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxAttempts = options.maxAttempts ?? 8;
 
-  const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) => emit({ type: 'note', message }));
+  const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) =>
+    emit({ type: 'note', message }),
+  );
   emit({ type: 'plan', plan, resumed, source, target });
   const atStart = await Promise.all(plan.units.map((u) => store.loadUnit(u.id)));
   const before = atStart.map((c) => c?.counters ?? { ...ZERO_COUNTERS });
@@ -146,7 +148,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
         try {
           outcomes.set(unit.id, await runUnit(unit));
         } catch (error) {
-          failure ??= error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
+          failure ??=
+            error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
           outcomes.set(unit.id, (await store.loadUnit(unit.id).catch(() => undefined)) ?? newCheckpoint(unit.id));
         }
       }

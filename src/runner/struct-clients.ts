@@ -17,13 +17,25 @@ export interface StructClients {
  * node the unit scans, SELECTed on its db (READONLY on a cluster replica), and the same target the
  * data pipe writes to — a slot-following Cluster client when the target is a cluster.
  */
-export async function openStructClients(config: MigrationConfig, unit: UnitDescriptor, node: OpenedSource['node'], destination: OpenedSink['destination']): Promise<StructClients> {
+export async function openStructClients(
+  config: MigrationConfig,
+  unit: UnitDescriptor,
+  node: OpenedSource['node'],
+  destination: OpenedSink['destination'],
+): Promise<StructClients> {
   const source = await connectNode('source', config.source, node.address, unit.sourceDb);
   try {
     if (node.readOnly) await source.readonly();
     let target: RedisClient;
     if (destination.kind === 'cluster') {
-      target = await connectCluster(new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true }), 'target');
+      target = await connectCluster(
+        new Cluster(config.target.addresses.map(parseAddress), {
+          redisOptions: baseOptions(config.target, 'target'),
+          lazyConnect: true,
+          enableOfflineQueue: true,
+        }),
+        'target',
+      );
     } else {
       target = await connectNode('target', config.target, destination.address, unit.targetDb);
     }

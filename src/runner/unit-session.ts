@@ -85,7 +85,10 @@ function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note:
   if (stats.structKeys === 0 && notCarried.length === 0) return;
   const parts = [`${stats.structKeys} key(s) written by type`];
   if (stats.changedDuringCopy > 0) parts.push(`${stats.changedDuringCopy} changed while being read (run verify)`);
-  if (notCarried.length > 0) parts.push(`not carried: ${notCarried.map(([k, n]) => `${k} ${n}`).join(', ')}${stats.unsupportedExamples.length ? ` (e.g. ${stats.unsupportedExamples.join(', ')})` : ''}`);
+  if (notCarried.length > 0)
+    parts.push(
+      `not carried: ${notCarried.map(([k, n]) => `${k} ${n}`).join(', ')}${stats.unsupportedExamples.length ? ` (e.g. ${stats.unsupportedExamples.join(', ')})` : ''}`,
+    );
   note(`unit ${unit.id}: ${parts.join('; ')}`);
 }
 
@@ -97,14 +100,21 @@ function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note:
  * `writeFrontier` '0', the end of the walk) makes every write until the unit is done a REPLACE,
  * so they are not mistaken for foreign keys. Counters keep counting: `recopied` shows the rewrites.
  */
-export function continueOn(checkpoint: UnitCheckpoint, node: OpenedSource['node'], unit: UnitDescriptor, note: (message: string) => void): UnitCheckpoint {
+export function continueOn(
+  checkpoint: UnitCheckpoint,
+  node: OpenedSource['node'],
+  unit: UnitDescriptor,
+  note: (message: string) => void,
+): UnitCheckpoint {
   const before = checkpoint.scanNode;
   const started = checkpoint.cursor !== '0' || checkpoint.writeFrontier !== null || checkpoint.counters.batches > 0;
   if (before === undefined || before === node.identity || !started || checkpoint.status === 'done') {
     return { ...checkpoint, scanNode: node.identity };
   }
   const reason = `the source node changed from ${before} to ${node.identity}`;
-  note(`unit ${unit.id} (${unit.label}): ${reason}; restarting its scan on ${node.label} from cursor 0 (keys already copied are rewritten with REPLACE)`);
+  note(
+    `unit ${unit.id} (${unit.label}): ${reason}; restarting its scan on ${node.label} from cursor 0 (keys already copied are rewritten with REPLACE)`,
+  );
   return { ...checkpoint, cursor: '0', writeFrontier: '0', scanNode: node.identity, rescanReason: reason };
 }
 

@@ -38,14 +38,23 @@ const MAX_ATTEMPTS = 3;
  * again starts over under a new temporary name. Errors remove the temporary key and are rethrown
  * as MigrationErrors (retryable when a connection dropped).
  */
-export async function copyKeyByType(source: RedisClient, target: RedisClient, key: Buffer, options: StructCopyOptions): Promise<StructCopyResult> {
+export async function copyKeyByType(
+  source: RedisClient,
+  target: RedisClient,
+  key: Buffer,
+  options: StructCopyOptions,
+): Promise<StructCopyResult> {
   const startedAt = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await copyOnce(source, target, key, options, startedAt);
     } catch (error) {
       if (!(error instanceof TypeChangedError)) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw new SourceUnavailableError(`key ${formatKey(key)} changed type ${attempt} times while it was copied; copy it when it is quieter`, { retryable: true });
+      if (attempt >= MAX_ATTEMPTS)
+        throw new SourceUnavailableError(
+          `key ${formatKey(key)} changed type ${attempt} times while it was copied; copy it when it is quieter`,
+          { retryable: true },
+        );
     }
   }
 }
@@ -67,15 +76,35 @@ function createReader(type: string, ctx: ReaderContext): TypeReader | null {
   }
 }
 
-async function copyOnce(source: RedisClient, target: RedisClient, key: Buffer, options: StructCopyOptions, startedAt: number): Promise<StructCopyResult> {
+async function copyOnce(
+  source: RedisClient,
+  target: RedisClient,
+  key: Buffer,
+  options: StructCopyOptions,
+  startedAt: number,
+): Promise<StructCopyResult> {
   const readAt = performance.now();
-  const onSource = <T>(command: string, ...args: (string | Buffer | number)[]) => source.call(command, ...args).catch((e) => Promise.reject(wrapStructError('source', key, command, e))) as Promise<T>;
+  const onSource = <T>(command: string, ...args: (string | Buffer | number)[]) =>
+    source.call(command, ...args).catch((e) => Promise.reject(wrapStructError('source', key, command, e))) as Promise<T>;
   const [type, pttl, exists] = await Promise.all([
     onSource<string>('TYPE', key),
     onSource<number>('PTTL', key),
-    options.replace ? 0 : (target.call('EXISTS', key).catch((e) => Promise.reject(wrapStructError('target', key, 'EXISTS', e))) as Promise<number>),
+    options.replace
+      ? 0
+      : (target.call('EXISTS', key).catch((e) => Promise.reject(wrapStructError('target', key, 'EXISTS', e))) as Promise<number>),
   ]);
-  const result: StructCopyResult = { key, status: 'copied', type, elements: 0, bytes: 0, chunks: 0, changedDuringCopy: false, notCarried: {}, ttlMs: 0, durationMs: 0 };
+  const result: StructCopyResult = {
+    key,
+    status: 'copied',
+    type,
+    elements: 0,
+    bytes: 0,
+    chunks: 0,
+    changedDuringCopy: false,
+    notCarried: {},
+    ttlMs: 0,
+    durationMs: 0,
+  };
   const finish = (status: StructCopyStatus) => ({ ...result, status, durationMs: performance.now() - startedAt });
   if (type === 'none' || pttl === -2) return finish('gone');
   if (exists) return finish('existing');
@@ -103,10 +132,15 @@ async function copyOnce(source: RedisClient, target: RedisClient, key: Buffer, o
   };
   const writeChunk = async (step: WriteStep) => {
     if (step.commands.length === 0) return;
-    const commands: Command[] = created ? [['PEXPIRE', temp, tempTtlMs], ...step.commands] : [...step.commands, ['PEXPIRE', temp, tempTtlMs]];
+    const commands: Command[] = created
+      ? [['PEXPIRE', temp, tempTtlMs], ...step.commands]
+      : [...step.commands, ['PEXPIRE', temp, tempTtlMs]];
     const replies = await execute(target, key, commands, false);
     if (created && replies[0] !== 1) {
-      throw new TempKeyLostError(key, `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`);
+      throw new TempKeyLostError(
+        key,
+        `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`,
+      );
     }
     const own = created ? replies.slice(1) : replies.slice(0, -1);
     created = true;
@@ -114,7 +148,10 @@ async function copyOnce(source: RedisClient, target: RedisClient, key: Buffer, o
     account(step);
   };
   const checkAbort = () => {
-    if (options.signal?.aborted) throw new MigrationInterruptedError(`copy of key ${formatKey(key)} stopped before it finished; it is copied again from the start next time`);
+    if (options.signal?.aborted)
+      throw new MigrationInterruptedError(
+        `copy of key ${formatKey(key)} stopped before it finished; it is copied again from the start next time`,
+      );
   };
 
   try {
@@ -157,7 +194,18 @@ async function copyOnce(source: RedisClient, target: RedisClient, key: Buffer, o
     result.ttlMs = ttl;
 
     const dataCommands = finalSteps.flatMap((s) => s.commands);
-    const replies = await execute(target, key, [...dataCommands, ttl > 0 ? ['PEXPIRE', temp, ttl] : ['PERSIST', temp], [options.replace ? 'RENAME' : 'RENAMENX', temp, key], ['UNLINK', temp]], true, dataCommands.length + 1);
+    const replies = await execute(
+      target,
+      key,
+      [
+        ...dataCommands,
+        ttl > 0 ? ['PEXPIRE', temp, ttl] : ['PERSIST', temp],
+        [options.replace ? 'RENAME' : 'RENAMENX', temp, key],
+        ['UNLINK', temp],
+      ],
+      true,
+      dataCommands.length + 1,
+    );
     let offset = 0;
     for (const step of finalSteps) {
       step.inspect?.(replies.slice(offset, offset + step.commands.length));
@@ -208,5 +256,9 @@ async function execute(target: RedisClient, key: Buffer, commands: Command[], tr
 }
 
 function canonical(reply: unknown): string {
-  return JSON.stringify(reply, (_k, v) => (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v));
+  return JSON.stringify(reply, (_k, v) =>
+    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer'
+      ? Buffer.from((v as { data: number[] }).data).toString('hex')
+      : v,
+  );
 }

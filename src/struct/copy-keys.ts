@@ -6,7 +6,12 @@ import { copyKeyByType } from './copy-key.js';
  * about three round trips). Results come back in the order of `keys`. The first error stops new
  * copies and is rethrown once those in flight have settled.
  */
-export async function copyKeysByType(source: RedisClient, target: RedisClient, keys: Buffer[], options: StructCopyOptions & { concurrency?: number }): Promise<StructCopyResult[]> {
+export async function copyKeysByType(
+  source: RedisClient,
+  target: RedisClient,
+  keys: Buffer[],
+  options: StructCopyOptions & { concurrency?: number },
+): Promise<StructCopyResult[]> {
   const results: StructCopyResult[] = new Array(keys.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

@@ -19,7 +19,8 @@ export const RDB_VERSION_BY_RELEASE: Readonly<Record<string, number>> = Object.f
 });
 
 function assertPayload(payload: Buffer): void {
-  if (payload.length < TRAILER_BYTES + 1) throw new RangeError(`not a DUMP payload: ${payload.length} bytes is shorter than the 10-byte trailer plus a type byte`);
+  if (payload.length < TRAILER_BYTES + 1)
+    throw new RangeError(`not a DUMP payload: ${payload.length} bytes is shorter than the 10-byte trailer plus a type byte`);
 }
 
 /** The RDB version a DUMP payload was serialized with. */
@@ -47,7 +48,8 @@ export function hasValidChecksum(payload: Buffer): boolean {
  */
 export function restampDumpVersion(payload: Buffer, version: number): Buffer {
   assertPayload(payload);
-  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new RangeError(`RDB version ${version} does not fit the 2-byte field`);
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff)
+    throw new RangeError(`RDB version ${version} does not fit the 2-byte field`);
   const out = Buffer.from(payload);
   out.writeUInt16LE(version, out.length - TRAILER_BYTES);
   out.writeBigUInt64LE(crc64(out.subarray(0, out.length - 8)), out.length - 8);

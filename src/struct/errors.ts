@@ -18,7 +18,8 @@ export class TempKeyLostError extends MigrationError {
 }
 
 /** Target commands struct mode needs, for the NOPERM message. */
-const TARGET_COMMANDS = '+multi +exec +rename +renamenx +unlink +pexpire +persist +set +setrange +hset +sadd +zadd +rpush +xadd +xsetid +xgroup +xclaim';
+const TARGET_COMMANDS =
+  '+multi +exec +rename +renamenx +unlink +pexpire +persist +set +setrange +hset +sadd +zadd +rpush +xadd +xsetid +xgroup +xclaim';
 
 /** Translates a driver or server error met while copying `key` by type into a MigrationError. */
 export function wrapStructError(side: 'source' | 'target', key: Buffer, command: string, error: unknown): MigrationError {
@@ -26,10 +27,18 @@ export function wrapStructError(side: 'source' | 'target', key: Buffer, command:
   const text = replyText(error);
   const where = `${side} ${command} of key ${formatKey(key)}`;
   const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
-  if (/^OOM/.test(text)) return new TargetUnavailableError(`target is out of memory during ${command} of key ${formatKey(key)} (${text}): a big key needs room for its temporary copy too; raise maxmemory, then resume`);
+  if (/^OOM/.test(text))
+    return new TargetUnavailableError(
+      `target is out of memory during ${command} of key ${formatKey(key)} (${text}): a big key needs room for its temporary copy too; raise maxmemory, then resume`,
+    );
   if (/^NOPERM/.test(text)) {
-    const needed = side === 'source' ? '+type +pttl +strlen +getrange +hlen +hscan +scard +sscan +zcard +zscan +llen +lrange +xinfo +xrange +xpending' : TARGET_COMMANDS;
-    return new Cls(`${where} refused: the user lacks a permission (${text}); copying by type needs ${needed} on the ${side}`, { cause: error });
+    const needed =
+      side === 'source'
+        ? '+type +pttl +strlen +getrange +hlen +hscan +scard +sscan +zcard +zscan +llen +lrange +xinfo +xrange +xpending'
+        : TARGET_COMMANDS;
+    return new Cls(`${where} refused: the user lacks a permission (${text}); copying by type needs ${needed} on the ${side}`, {
+      cause: error,
+    });
   }
   return new Cls(`${where} failed: ${text}`, { cause: error, retryable: isConnectionLoss(text) || isTransientRefusal(text) });
 }

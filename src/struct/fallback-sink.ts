@@ -58,7 +58,14 @@ export class StructFallbackSink implements KeySink {
     private readonly options: StructFallbackOptions = {},
   ) {
     this.current = options.mode === 'struct' ? 'struct' : 'restore';
-    this.statsValue = { mode: this.current, refusedRestores: 0, structKeys: 0, changedDuringCopy: 0, notCarried: {}, unsupportedExamples: [] };
+    this.statsValue = {
+      mode: this.current,
+      refusedRestores: 0,
+      structKeys: 0,
+      changedDuringCopy: 0,
+      notCarried: {},
+      unsupportedExamples: [],
+    };
   }
 
   get mode(): 'restore' | 'struct' {
@@ -66,7 +73,11 @@ export class StructFallbackSink implements KeySink {
   }
 
   stats(): StructFallbackStats {
-    return { ...this.statsValue, notCarried: { ...this.statsValue.notCarried }, unsupportedExamples: [...this.statsValue.unsupportedExamples] };
+    return {
+      ...this.statsValue,
+      notCarried: { ...this.statsValue.notCarried },
+      unsupportedExamples: [...this.statsValue.unsupportedExamples],
+    };
   }
 
   countKeys(): Promise<number> {
@@ -82,9 +93,14 @@ export class StructFallbackSink implements KeySink {
     // Not yet known whether the target reads these payloads: the first record goes alone.
     const [first, ...rest] = records as [MigrationRecord, ...MigrationRecord[]];
     const probe = this.restoreOrSwitch([first], mode);
-    this.probing = probe.then(() => {}, () => {}).finally(() => {
-      this.probing = undefined;
-    });
+    this.probing = probe
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => {
+        this.probing = undefined;
+      });
     const head = await probe;
     if (head === 'switched') return this.writeByType(records, mode);
     // Only a written record proves the format is readable: BUSYKEY is answered before the payload is read.
@@ -92,7 +108,12 @@ export class StructFallbackSink implements KeySink {
     if (rest.length === 0) return head;
     const tail = await this.restoreOrSwitch(rest, mode);
     const more = tail === 'switched' ? await this.writeByType(rest, mode) : tail;
-    return { written: head.written + more.written, bytes: head.bytes + more.bytes, existing: [...head.existing, ...more.existing], expired: head.expired + more.expired };
+    return {
+      written: head.written + more.written,
+      bytes: head.bytes + more.bytes,
+      existing: [...head.existing, ...more.existing],
+      expired: head.expired + more.expired,
+    };
   }
 
   /** RESTORE through the inner sink; on a version refusal, switch to struct mode for good. */
@@ -105,18 +126,26 @@ export class StructFallbackSink implements KeySink {
       this.statsValue.refusedRestores++;
       this.current = 'struct';
       this.statsValue.mode = 'struct';
-      this.options.onSwitch?.(`target refused RESTORE of key ${formatKey(record.key)} for its payload version (${dumpRdbVersion(record.payload)}); copying by type for the rest of the unit`);
+      this.options.onSwitch?.(
+        `target refused RESTORE of key ${formatKey(record.key)} for its payload version (${dumpRdbVersion(record.payload)}); copying by type for the rest of the unit`,
+      );
       return 'switched';
     }
   }
 
   private async writeByType(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
     const { mode: _mode, concurrency, onSwitch: _onSwitch, maxExamples = 5, ...copy } = this.options;
-    const results = await copyKeysByType(this.source, this.target, records.map((r) => r.key), { ...copy, concurrency, replace: mode === 'replace' });
+    const results = await copyKeysByType(
+      this.source,
+      this.target,
+      records.map((r) => r.key),
+      { ...copy, concurrency, replace: mode === 'replace' },
+    );
     const out: WriteResult = { written: 0, bytes: 0, existing: [], expired: 0 };
     const s = this.statsValue;
     for (const r of results) {
-      for (const [kind, n] of Object.entries(r.notCarried) as [keyof NotCarriedCounts, number][]) s.notCarried[kind] = (s.notCarried[kind] ?? 0) + n;
+      for (const [kind, n] of Object.entries(r.notCarried) as [keyof NotCarriedCounts, number][])
+        s.notCarried[kind] = (s.notCarried[kind] ?? 0) + n;
       if (r.changedDuringCopy) s.changedDuringCopy++;
       switch (r.status) {
         case 'copied':

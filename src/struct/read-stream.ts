@@ -104,9 +104,18 @@ export function streamReader(ctx: ReaderContext): TypeReader {
     let consumers = 0;
     for (const group of groups) {
       const withRead = group.entriesRead !== null && caps.streamCounters;
-      commands.push(['XGROUP', 'CREATE', temp, group.name, group.lastDeliveredId, ...(withRead ? ['ENTRIESREAD', group.entriesRead!] : [])]);
+      commands.push([
+        'XGROUP',
+        'CREATE',
+        temp,
+        group.name,
+        group.lastDeliveredId,
+        ...(withRead ? ['ENTRIESREAD', group.entriesRead!] : []),
+      ]);
       if (group.entriesRead !== null && !caps.streamCounters) count('stream-counters', 1);
-      const names = ((await ctx.read('XINFO', 'CONSUMERS', key, group.name)) as Buffer[][]).map((c) => pairs(c.map((v, i) => (i % 2 === 0 ? String(v) : v))).get('name') as Buffer);
+      const names = ((await ctx.read('XINFO', 'CONSUMERS', key, group.name)) as Buffer[][]).map(
+        (c) => pairs(c.map((v, i) => (i % 2 === 0 ? String(v) : v))).get('name') as Buffer,
+      );
       consumers += names.length;
       if (ctx.streamPending === 'skip') {
         count('stream-consumers', names.length);
@@ -134,7 +143,20 @@ export function streamReader(ctx: ReaderContext): TypeReader {
     } else {
       pendingStart = nextStreamId(page[page.length - 1]![0].toString());
     }
-    const commands: Command[] = page.map(([id, consumer, idle, deliveries]) => ['XCLAIM', temp, group.name, consumer, 0, id, 'IDLE', idle, 'RETRYCOUNT', deliveries, 'FORCE', 'JUSTID']);
+    const commands: Command[] = page.map(([id, consumer, idle, deliveries]) => [
+      'XCLAIM',
+      temp,
+      group.name,
+      consumer,
+      0,
+      id,
+      'IDLE',
+      idle,
+      'RETRYCOUNT',
+      deliveries,
+      'FORCE',
+      'JUSTID',
+    ]);
     return {
       commands,
       elements: 0,

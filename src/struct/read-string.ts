@@ -18,7 +18,10 @@ export function stringReader(ctx: ReaderContext): TypeReader {
       if (done) return null;
       let data: Buffer;
       if (offset === 0) {
-        const [chunk, type] = await Promise.all([ctx.read('GETRANGE', key, 0, chunkBytes - 1) as Promise<Buffer>, ctx.readText('TYPE', key)]);
+        const [chunk, type] = await Promise.all([
+          ctx.read('GETRANGE', key, 0, chunkBytes - 1) as Promise<Buffer>,
+          ctx.readText('TYPE', key),
+        ]);
         if (type === 'none') {
           done = true;
           return null;

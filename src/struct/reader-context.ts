@@ -24,7 +24,12 @@ export interface ReaderContext {
   readText(command: string, ...args: CommandArg[]): Promise<unknown>;
 }
 
-export function readerContext(source: RedisClient, key: Buffer, temp: Buffer, options: Omit<ReaderContext, 'key' | 'temp' | 'read' | 'readText'>): ReaderContext {
+export function readerContext(
+  source: RedisClient,
+  key: Buffer,
+  temp: Buffer,
+  options: Omit<ReaderContext, 'key' | 'temp' | 'read' | 'readText'>,
+): ReaderContext {
   const call = async (buffers: boolean, command: string, args: CommandArg[]) => {
     try {
       return buffers ? await source.callBuffer(command, ...args) : await source.call(command, ...args);

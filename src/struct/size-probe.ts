@@ -55,7 +55,9 @@ export class SizeProbe {
     if (!this.memoryRefused) {
       const samples = this.options.samples === undefined ? [] : ['SAMPLES', this.options.samples];
       const replies = await Promise.allSettled(keys.map((k) => this.source.call('MEMORY', 'USAGE', k, ...samples)));
-      const refused = replies.find((r) => r.status === 'rejected' && /NOPERM|unknown command|unknown subcommand|not allowed|disabled/i.test(String(r.reason?.message)));
+      const refused = replies.find(
+        (r) => r.status === 'rejected' && /NOPERM|unknown command|unknown subcommand|not allowed|disabled/i.test(String(r.reason?.message)),
+      );
       if (!refused) {
         return replies.map((r, i) => {
           if (r.status === 'rejected') throw r.reason;

@@ -28,7 +28,8 @@ export function newAttemptToken(): string {
 }
 
 export function assertTempPrefix(prefix: string): void {
-  if (prefix.length === 0 || /[{}]/.test(prefix)) throw new RangeError(`temp key prefix ${JSON.stringify(prefix)} must be non-empty and contain no '{' or '}'`);
+  if (prefix.length === 0 || /[{}]/.test(prefix))
+    throw new RangeError(`temp key prefix ${JSON.stringify(prefix)} must be non-empty and contain no '{' or '}'`);
 }
 
 /** True for names of temporary keys (e.g. to leave them out when a former target is a source). */

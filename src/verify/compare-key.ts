@@ -45,7 +45,13 @@ export type KeyVerdict = KeyDifference | null | 'gone' | 'expiring';
  * the tolerance of running out on the source ('expiring': it may legitimately be gone on the
  * target already).
  */
-export async function compareKeys(source: RedisClient, target: RedisClient, keys: Buffer[], options: CompareOptions, probe?: SizeProbe): Promise<KeyVerdict[]> {
+export async function compareKeys(
+  source: RedisClient,
+  target: RedisClient,
+  keys: Buffer[],
+  options: CompareOptions,
+  probe?: SizeProbe,
+): Promise<KeyVerdict[]> {
   const tolerance = options.ttlToleranceMs;
   const readers = options.readers ?? { source: clientReader(source), target: clientReader(target) };
   const [onTarget, onSource] = await Promise.all([readers.target.typesAndTtls(keys), readers.source.typesAndTtls(keys)]);
@@ -63,7 +69,8 @@ export async function compareKeys(source: RedisClient, target: RedisClient, keys
 
   const pending = keys.map((_, i) => i).filter((i) => verdicts[i] === null);
   const pendingKeys = pending.map((i) => keys[i]!);
-  const sizes = (await readers.source.sizes?.(pendingKeys)) ?? (await (probe ?? new SizeProbe(source)).probe(pendingKeys)).map((s) => s.bytes);
+  const sizes =
+    (await readers.source.sizes?.(pendingKeys)) ?? (await (probe ?? new SizeProbe(source)).probe(pendingKeys)).map((s) => s.bytes);
   const big = options.bigKeyBytes ?? DEFAULT_BIG_KEY_BYTES;
   // Equal DUMP bytes settle most keys in one round trip per group; the rest (different bytes,
   // big keys) are compared by type, key by key.

@@ -23,7 +23,13 @@ const readBuffer: Read = (client, command, ...args) => client.callBuffer(command
 const LENGTH: Record<string, string> = { string: 'STRLEN', hash: 'HLEN', set: 'SCARD', zset: 'ZCARD', list: 'LLEN', stream: 'XLEN' };
 
 /** True when the key holds an equal value on both sides; `type` is the (common) TYPE. */
-export async function sameValue(source: RedisClient, target: RedisClient, key: Buffer, type: string, options: ValueCompareOptions = {}): Promise<boolean> {
+export async function sameValue(
+  source: RedisClient,
+  target: RedisClient,
+  key: Buffer,
+  type: string,
+  options: ValueCompareOptions = {},
+): Promise<boolean> {
   const chunkSize = options.chunkSize ?? 1000;
   const lengthCommand = LENGTH[type];
   if (!lengthCommand) {
@@ -130,7 +136,10 @@ async function sameStream(source: RedisClient, target: RedisClient, key: Buffer,
   };
   if (meta(ia) !== meta(ib)) return false;
   for (let start = '-'; ; ) {
-    const [a, b] = (await both(source, target, 'XRANGE', key, start, '+', 'COUNT', chunkSize)) as [[Buffer, Buffer[]][], [Buffer, Buffer[]][]];
+    const [a, b] = (await both(source, target, 'XRANGE', key, start, '+', 'COUNT', chunkSize)) as [
+      [Buffer, Buffer[]][],
+      [Buffer, Buffer[]][],
+    ];
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!a[i]![0].equals(b[i]![0]) || !sameBuffers(a[i]![1], b[i]![1])) return false;
     if (a.length < chunkSize) break;
@@ -163,7 +172,11 @@ function flatMap(reply: unknown[]): Map<string, unknown> {
 
 /** JSON with Buffers as hex, for comparing nested replies. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v));
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer'
+      ? Buffer.from((v as { data: number[] }).data).toString('hex')
+      : v,
+  );
 }
 
 function sameBuffers(a: Buffer[], b: Buffer[]): boolean {
@@ -171,7 +184,12 @@ function sameBuffers(a: Buffer[], b: Buffer[]): boolean {
 }
 
 /** The same command on both sides at once; `{ text: true }` last asks for string replies. */
-async function both(source: RedisClient, target: RedisClient, command: string, ...rest: (string | Buffer | number | { text: true })[]): Promise<[unknown, unknown]> {
+async function both(
+  source: RedisClient,
+  target: RedisClient,
+  command: string,
+  ...rest: (string | Buffer | number | { text: true })[]
+): Promise<[unknown, unknown]> {
   const last = rest[rest.length - 1];
   const text = typeof last === 'object' && !Buffer.isBuffer(last);
   const args = (text ? rest.slice(0, -1) : rest) as (string | Buffer | number)[];

@@ -21,7 +21,10 @@ const VERIFY_TUNING = AUTO_PIPELINING;
  * The unit's source node as it is now (a failover may have moved its slots, a preferred replica
  * needs READONLY), the same choice a copy session makes.
  */
-async function openUnitSourceClient(config: MigrationConfig, unit: UnitDescriptor): Promise<{ client: Redis; pipe: RespPipe; address: string }> {
+async function openUnitSourceClient(
+  config: MigrationConfig,
+  unit: UnitDescriptor,
+): Promise<{ client: Redis; pipe: RespPipe; address: string }> {
   const choice = await chooseUnitNode(config.source, unit, undefined, []);
   const client = fixCallBuffer(await connectNode('source', config.source, choice.address, unit.sourceDb, VERIFY_TUNING));
   try {
@@ -55,7 +58,8 @@ export type OpenVerifyClients = (unit: UnitDescriptor) => Promise<VerifyClients>
 export function nodeClients(config: MigrationConfig, targetKind: 'standalone' | 'cluster' | 'sentinel'): OpenVerifyClients {
   if (targetKind === 'cluster') return clusterTargetClients(config);
   return async (unit) => {
-    const targetAddress = config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
+    const targetAddress =
+      config.target.topology === 'sentinel' ? (await resolveSentinel('target', config.target)).master : config.target.addresses[0]!;
     const source = await openUnitSourceClient(config, unit);
     let target: Redis | undefined;
     try {
@@ -88,7 +92,11 @@ function clusterTargetClients(config: MigrationConfig): OpenVerifyClients {
     const source = opened.client;
     // No auto-pipelining here: ioredis computes a pipelined command's slot from the key turned into
     // a string, which maps binary keys to the wrong slot and fails the pipeline.
-    const target = new Cluster(config.target.addresses.map(parseAddress), { redisOptions: baseOptions(config.target, 'target'), lazyConnect: true, enableOfflineQueue: true });
+    const target = new Cluster(config.target.addresses.map(parseAddress), {
+      redisOptions: baseOptions(config.target, 'target'),
+      lazyConnect: true,
+      enableOfflineQueue: true,
+    });
     let router: ClusterRouter;
     try {
       await connectCluster(target, 'target');

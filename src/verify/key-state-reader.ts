@@ -45,7 +45,12 @@ export function pipeReader(pipe: RespPipe, side: VerifySide, address: string): K
     if (refused >= 0) {
       const text = (replies[refused] as ReplyError).message.split('\n')[0]!;
       const key = keys[Math.floor(refused / commands.length)]!;
-      throw unavailable(side, `${side} ${address} refused ${name} for key ${formatKey(key)} (${text}); verify needs TYPE, PTTL and DUMP on both sides`, replies[refused], false);
+      throw unavailable(
+        side,
+        `${side} ${address} refused ${name} for key ${formatKey(key)} (${text}); verify needs TYPE, PTTL and DUMP on both sides`,
+        replies[refused],
+        false,
+      );
     }
     return replies;
   };
@@ -91,5 +96,7 @@ export function clientReader(client: RedisClient): KeyStateReader {
 }
 
 function unavailable(side: VerifySide, message: string, cause: unknown, retryable: boolean): Error {
-  return side === 'source' ? new SourceUnavailableError(message, { cause, retryable }) : new TargetUnavailableError(message, { cause, retryable });
+  return side === 'source'
+    ? new SourceUnavailableError(message, { cause, retryable })
+    : new TargetUnavailableError(message, { cause, retryable });
 }

@@ -27,7 +27,13 @@ export class FileVerifyReportStore implements VerifyReportStore {
 
   async save(result: MigrationVerifyResult): Promise<boolean> {
     const dir = join(this.path, '..');
-    if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return false;
+    if (
+      !(await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      return false;
     const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(temp, 'w');
     try {

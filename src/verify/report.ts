@@ -14,7 +14,13 @@ export interface VerifyReport {
 }
 
 export function emptyReport(level: VerifyLevel): VerifyReport {
-  return { level, checked: 0, skipped: 0, differences: { missing: 0, type: 0, ttl: 0, value: 0 }, examples: { missing: [], type: [], ttl: [], value: [] } };
+  return {
+    level,
+    checked: 0,
+    skipped: 0,
+    differences: { missing: 0, type: 0, ttl: 0, value: 0 },
+    examples: { missing: [], type: [], ttl: [], value: [] },
+  };
 }
 
 export function totalDifferences(report: VerifyReport): number {
@@ -53,7 +59,11 @@ const LABELS: Record<KeyDifference, string> = { missing: 'missing', type: 'other
 
 export function formatVerifyResult(result: MigrationVerifyResult): string {
   const t = result.totals;
-  const verdict = result.passed ? (result.mismatches === 0 ? 'all identical' : `passed (${formatCount(result.mismatches)} ≤ ${formatCount(result.maxMismatches)} allowed)`) : `FAILED: ${formatCount(result.mismatches)} mismatch(es), ${formatCount(result.maxMismatches)} allowed`;
+  const verdict = result.passed
+    ? result.mismatches === 0
+      ? 'all identical'
+      : `passed (${formatCount(result.mismatches)} ≤ ${formatCount(result.maxMismatches)} allowed)`
+    : `FAILED: ${formatCount(result.mismatches)} mismatch(es), ${formatCount(result.maxMismatches)} allowed`;
   const lines = [
     `Verify (${result.level}) ${result.migrationId}: ${formatCount(t.checked)} keys checked in ${formatDuration(result.durationMs)}: ${verdict}`,
   ];
@@ -63,7 +73,10 @@ export function formatVerifyResult(result: MigrationVerifyResult): string {
   }
   if (t.skipped > 0) lines.push(`  skipped ${formatCount(t.skipped)} key(s) deleted or expiring on the source while checked`);
   if (result.units.length > 1) {
-    for (const u of result.units) lines.push(`  unit ${u.label} → db${u.targetDb}: ${formatCount(u.report.checked)} checked, ${formatCount(totalDifferences(u.report))} mismatch(es)`);
+    for (const u of result.units)
+      lines.push(
+        `  unit ${u.label} → db${u.targetDb}: ${formatCount(u.report.checked)} checked, ${formatCount(totalDifferences(u.report))} mismatch(es)`,
+      );
   }
   return lines.join('\n');
 }

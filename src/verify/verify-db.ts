@@ -46,7 +46,12 @@ export async function verifyScan(source: RedisClient, target: RedisClient, optio
   const maxExamples = options.maxExamples ?? 5;
   const prefix = options.tempPrefix ?? DEFAULT_TEMP_PREFIX;
   const probe = new SizeProbe(source);
-  const scanArgs = [...(options.match ? ['MATCH', options.match] : []), 'COUNT', options.count ?? 500, ...(options.type ? ['TYPE', options.type] : [])];
+  const scanArgs = [
+    ...(options.match ? ['MATCH', options.match] : []),
+    'COUNT',
+    options.count ?? 500,
+    ...(options.type ? ['TYPE', options.type] : []),
+  ];
   let cursor = options.cursor ?? '0';
   let started = options.cursor !== undefined && options.cursor !== '0';
   while (!started || cursor !== '0') {
@@ -54,7 +59,9 @@ export async function verifyScan(source: RedisClient, target: RedisClient, optio
     started = true;
     const [next, scanned] = (await source.callBuffer('SCAN', cursor, ...scanArgs)) as [Buffer, Buffer[]];
     cursor = next.toString();
-    const keys = scanned.filter((k) => !isTempKey(k, prefix) && (!options.filter || options.filter.passesAll || options.filter.allowsKey(k)));
+    const keys = scanned.filter(
+      (k) => !isTempKey(k, prefix) && (!options.filter || options.filter.passesAll || options.filter.allowsKey(k)),
+    );
     const verdicts = keys.length > 0 ? await compareKeys(source, target, keys, options, probe) : [];
     verdicts.forEach((verdict, i) => {
       if (verdict === 'gone' || verdict === 'expiring') {
@@ -72,6 +79,10 @@ export async function verifyScan(source: RedisClient, target: RedisClient, optio
 }
 
 /** The whole db in one call. */
-export async function verifyDb(source: RedisClient, target: RedisClient, options: Omit<VerifyScanOptions, 'cursor' | 'report'>): Promise<VerifyReport> {
+export async function verifyDb(
+  source: RedisClient,
+  target: RedisClient,
+  options: Omit<VerifyScanOptions, 'cursor' | 'report'>,
+): Promise<VerifyReport> {
   return (await verifyScan(source, target, options)).report;
 }

@@ -72,7 +72,11 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
       await clients.close();
     }
   }
-  const totals = mergeReports(level, results.map((u) => u.report), maxExamples);
+  const totals = mergeReports(
+    level,
+    results.map((u) => u.report),
+    maxExamples,
+  );
   const mismatches = totalDifferences(totals);
   const maxMismatches = options.maxMismatches ?? 0;
   return {

@@ -17,7 +17,8 @@ export async function assertSameData(source: Redis, target: Redis, ttlToleranceM
     assert.equal(targetType, type, `type of ${label}`);
     const [ttl, targetTtl] = await Promise.all([source.pttl(key), target.pttl(key)]);
     if (ttl === -1) assert.equal(targetTtl, -1, `${label} must have no TTL on the target`);
-    else assert.ok(targetTtl > 0 && Math.abs(ttl - targetTtl) <= ttlToleranceMs, `TTL of ${label}: source ${ttl} ms, target ${targetTtl} ms`);
+    else
+      assert.ok(targetTtl > 0 && Math.abs(ttl - targetTtl) <= ttlToleranceMs, `TTL of ${label}: source ${ttl} ms, target ${targetTtl} ms`);
     const [a, b] = await Promise.all([source.dumpBuffer(key), target.dumpBuffer(key)]);
     if (a.equals(b)) continue;
     assert.deepEqual(await readValue(target, key, type), await readValue(source, key, type), `value of ${label}`);
@@ -42,7 +43,7 @@ async function readValue(client: Redis, key: Buffer, type: string): Promise<unkn
     case 'string':
       return (await client.getBuffer(key))?.toString('hex');
     case 'hash': {
-      const flat = await client.callBuffer('HGETALL', [key]) as Buffer[];
+      const flat = (await client.callBuffer('HGETALL', [key])) as Buffer[];
       const pairs: string[] = [];
       for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]!.toString('hex')}=${flat[i + 1]!.toString('hex')}`);
       return pairs.sort();

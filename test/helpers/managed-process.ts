@@ -133,8 +133,7 @@ function spawnIn(dir: string, port: number, args: string[], opts: LaunchOptions)
     dir,
     exited,
     isRunning: running,
-    logTail: (lines = 30) =>
-      [tail(join(dir, opts.logFile), lines), tail(outFile, lines)].filter(Boolean).join('\n'),
+    logTail: (lines = 30) => [tail(join(dir, opts.logFile), lines), tail(outFile, lines)].filter(Boolean).join('\n'),
     kill: () => {
       child.kill('SIGKILL');
     },
@@ -198,9 +197,7 @@ export async function launch(opts: LaunchOptions): Promise<ManagedProcess> {
     const exitedEarly = !proc.isRunning();
     await proc.stop();
     if (exitedEarly && /address already in use/i.test(log) && attempt < BIND_RETRIES) continue;
-    const why = exitedEarly
-      ? 'exited before becoming ready'
-      : `not ready within ${deadlineMs} ms (last probe error: ${String(lastError)})`;
+    const why = exitedEarly ? 'exited before becoming ready' : `not ready within ${deadlineMs} ms (last probe error: ${String(lastError)})`;
     throw new Error(`redis-server on 127.0.0.1:${port} ${why}.\n--- log tail ---\n${log}`);
   }
 }

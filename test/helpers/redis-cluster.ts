@@ -48,8 +48,7 @@ function parseNodes(raw: string): NodeLine[] {
     .trim()
     .split('\n')
     .map((line): NodeLine => {
-      const [id = '', addr = '', flagList = '', masterId = '', , , , link = '', ...slots] =
-        line.trim().split(' ');
+      const [id = '', addr = '', flagList = '', masterId = '', , , , link = '', ...slots] = line.trim().split(' ');
       const flags = flagList.split(',');
       const role = flags.includes('master') ? 'master' : 'slave';
       const endpoint = addr.split('@')[0];
@@ -70,7 +69,10 @@ function slotMap(raw: unknown[]): { text: string; replicaCounts: number[] } {
   const ranges = (raw as [number, number, Endpoint, ...Endpoint[]][])
     .map(([start, end, master, ...replicas]) => ({
       start,
-      text: `${start}-${end} ${master[2]} [${replicas.map((r) => r[2]).sort().join(',')}]`,
+      text: `${start}-${end} ${master[2]} [${replicas
+        .map((r) => r[2])
+        .sort()
+        .join(',')}]`,
       replicas: replicas.length,
     }))
     .sort((a, b) => a.start - b.start);
@@ -84,9 +86,7 @@ function slotMap(raw: unknown[]): { text: string; replicaCounts: number[] } {
 export async function startCluster(options: ClusterStartOptions = {}): Promise<RedisCluster> {
   const { masters: masterCount = 3, replicasPerMaster = 0, password, tls } = options;
   const total = masterCount * (1 + replicasPerMaster);
-  const started = await Promise.allSettled(
-    Array.from({ length: total }, () => startRedis({ cluster: true, password, tls })),
-  );
+  const started = await Promise.allSettled(Array.from({ length: total }, () => startRedis({ cluster: true, password, tls })));
   const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
@@ -130,8 +130,7 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
     }
     return true;
   };
-  const waitHealthy = (timeoutMs = 30_000) =>
-    waitUntil(healthy, { description: 'cluster to converge', timeoutMs });
+  const waitHealthy = (timeoutMs = 30_000) => waitUntil(healthy, { description: 'cluster to converge', timeoutMs });
 
   try {
     for (const [i, node] of nodes.entries()) {

@@ -38,12 +38,7 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-async function startSentinel(
-  masterName: string,
-  master: RedisServer,
-  quorum: number,
-  password?: string,
-): Promise<SentinelProcess> {
+async function startSentinel(masterName: string, master: RedisServer, quorum: number, password?: string): Promise<SentinelProcess> {
   const clients = new Set<Redis>();
   const proc = await launch({
     prefix: 'redis-ferry-sentinel-',
@@ -96,8 +91,7 @@ function asRecord(entry: unknown): Record<string, string> {
   return out;
 }
 
-const isUp = (e: Record<string, string>) =>
-  !/s_down|o_down|disconnected/.test(e.flags ?? '');
+const isUp = (e: Record<string, string>) => !/s_down|o_down|disconnected/.test(e.flags ?? '');
 
 /**
  * Starts a master, `replicas` replicas of it, and `sentinels` sentinels
@@ -139,9 +133,7 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
       { description: 'replicas to sync' },
     );
     sentinels.push(
-      ...(await Promise.all(
-        Array.from({ length: sentinelCount }, () => startSentinel(masterName, master, quorum, password)),
-      )),
+      ...(await Promise.all(Array.from({ length: sentinelCount }, () => startSentinel(masterName, master, quorum, password)))),
     );
     const admin = sentinels.map((s) => [s, s.client()] as const);
     await waitUntil(

@@ -65,7 +65,12 @@ await source.ping();
 await target.ping();
 if (global.gc) global.gc();
 const atStart = process.memoryUsage();
-const baseline = { rss: atStart.rss, heapUsed: atStart.heapUsed, external: atStart.external, maxRss: process.resourceUsage().maxRSS * 1024 };
+const baseline = {
+  rss: atStart.rss,
+  heapUsed: atStart.heapUsed,
+  external: atStart.external,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+};
 const timer = setInterval(sample, 2);
 
 const started = performance.now();
@@ -85,18 +90,39 @@ for (const { key, bytes } of sizes) {
         if (input.printChunks) process.stdout.write(`chunk ${key.toString()} ${p.elements}\n`);
       },
     });
-    results.push({ key: key.toString(), route: 'struct', probed: bytes, status: r.status, type: r.type, chunks: r.chunks, bytes: r.bytes, elements: r.elements, notCarried: r.notCarried, changed: r.changedDuringCopy, ms: performance.now() - t0 });
+    results.push({
+      key: key.toString(),
+      route: 'struct',
+      probed: bytes,
+      status: r.status,
+      type: r.type,
+      chunks: r.chunks,
+      bytes: r.bytes,
+      elements: r.elements,
+      notCarried: r.notCarried,
+      changed: r.changedDuringCopy,
+      ms: performance.now() - t0,
+    });
   } else {
     const [payload, pttl] = await Promise.all([source.dumpBuffer(key), source.pttl(key)]);
     sample();
     sampleLive();
     await target.restore(key, Math.max(pttl, 0), payload!, 'REPLACE');
-    results.push({ key: key.toString(), route: 'restore', probed: bytes, status: 'copied', bytes: payload!.length, ms: performance.now() - t0 });
+    results.push({
+      key: key.toString(),
+      route: 'restore',
+      probed: bytes,
+      status: 'copied',
+      bytes: payload!.length,
+      ms: performance.now() - t0,
+    });
   }
   sample();
 }
 clearInterval(timer);
 sample();
-process.stdout.write(`${JSON.stringify({ baseline, peak, maxRss: process.resourceUsage().maxRSS * 1024, probeMs, copyMs: performance.now() - started, probeMethod: probe.method, results })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ baseline, peak, maxRss: process.resourceUsage().maxRSS * 1024, probeMs, copyMs: performance.now() - started, probeMethod: probe.method, results })}\n`,
+);
 source.disconnect();
 target.disconnect();

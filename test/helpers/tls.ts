@@ -63,17 +63,30 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 // EC P-256: generation is instant, unlike RSA, which keeps suites fast.
 function genKey(out: string, cwd: string): Promise<void> {
-  return openssl(
-    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out],
-    cwd,
-  );
+  return openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out], cwd);
 }
 
 async function makeCa(name: string, cn: string, cwd: string): Promise<string> {
   await genKey(`${name}.key`, cwd);
   await openssl(
-    ['req', '-x509', '-new', '-config', 'openssl.cnf', '-extensions', 'v3_ca', '-key',
-      `${name}.key`, '-sha256', '-days', DAYS, '-subj', `/CN=${cn}`, '-out', `${name}.crt`],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-config',
+      'openssl.cnf',
+      '-extensions',
+      'v3_ca',
+      '-key',
+      `${name}.key`,
+      '-sha256',
+      '-days',
+      DAYS,
+      '-subj',
+      `/CN=${cn}`,
+      '-out',
+      `${name}.crt`,
+    ],
     cwd,
   );
   return join(cwd, `${name}.crt`);
@@ -93,16 +106,30 @@ export async function makeTlsMaterial(): Promise<TlsMaterial> {
       makeCa('wrong-ca', 'redis-ferry WRONG CA', dir),
       genKey('server.key', dir),
     ]);
-    await openssl(
-      ['req', '-new', '-config', 'openssl.cnf', '-key', 'server.key', '-subj', '/CN=localhost',
-        '-out', 'server.csr'],
-      dir,
-    );
+    await openssl(['req', '-new', '-config', 'openssl.cnf', '-key', 'server.key', '-subj', '/CN=localhost', '-out', 'server.csr'], dir);
     // Random serial instead of -CAcreateserial: no serial file to manage.
     await openssl(
-      ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key',
-        '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-sha256', '-days', DAYS,
-        '-extfile', 'openssl.cnf', '-extensions', 'v3_server', '-out', 'server.crt'],
+      [
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
+        '-sha256',
+        '-days',
+        DAYS,
+        '-extfile',
+        'openssl.cnf',
+        '-extensions',
+        'v3_server',
+        '-out',
+        'server.crt',
+      ],
       dir,
     );
     return {

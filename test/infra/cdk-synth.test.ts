@@ -11,13 +11,29 @@ after(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('npx cdk synth', () => {
   it('synthesizes the app offline, without AWS credentials, with cdk-nag passing', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
     for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[key];
-    const result = spawnSync('npx', ['cdk', 'synth', '-q', '--no-notices', '-o', outdir], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync('npx', ['cdk', 'synth', '-q', '--no-notices', '-o', outdir], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
-    const template = JSON.parse(readFileSync(join(outdir, 'RedisFerry.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const template = JSON.parse(readFileSync(join(outdir, 'RedisFerry.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
     const types = Object.values(template.Resources).map((r) => r.Type);
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Lambda::Function']) assert.ok(types.includes(type), type);
-    assert.ok(existsSync(join(outdir, 'validation-report.json')) === false || !readFileSync(join(outdir, 'validation-report.json'), 'utf8').includes('"status":"failure"'));
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::Lambda::Function'])
+      assert.ok(types.includes(type), type);
+    assert.ok(
+      existsSync(join(outdir, 'validation-report.json')) === false ||
+        !readFileSync(join(outdir, 'validation-report.json'), 'utf8').includes('"status":"failure"'),
+    );
   });
 });

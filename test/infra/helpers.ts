@@ -17,7 +17,13 @@ const outdirs: string[] = [];
 export function buildStack(settings: MigratorStackSettings = {}, options: { bundle?: boolean } = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'redis-ferry-infra-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:version-reporting': false, ...(options.bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] }) } });
+  const app = new App({
+    outdir,
+    context: {
+      'aws:cdk:version-reporting': false,
+      ...(options.bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
   const stack = new MigratorStack(app, 'RedisFerry', { settings, env: { account: '123456789012', region: 'eu-west-1' } });
   return { app, stack, template: () => Template.fromStack(stack) };
 }

@@ -13,7 +13,9 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 
 /** Every policy statement attached to the role a function (matched by its description) runs as. */
 function statementsOfFunction(template: Template, description: RegExp): Statement[] {
-  const fns = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => description.test(String(f.Properties.Description)));
+  const fns = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) =>
+    description.test(String(f.Properties.Description)),
+  );
   assert.equal(fns.length, 1, `one function matching ${description}`);
   const roleId = (fns[0]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
   return Object.values(template.findResources('AWS::IAM::Policy'))
@@ -44,7 +46,10 @@ describe('Construct: RedisMigrator', () => {
       UpdateReplacePolicy: 'Retain',
     });
     const destroyable = buildStack({ tableRemovalPolicy: RemovalPolicy.DESTROY }).template();
-    destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    destroyable.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
   });
 
   it('runs five Node.js 22 arm64 functions with their own log groups, whose logs expire', () => {
@@ -71,12 +76,25 @@ describe('Construct: RedisMigrator', () => {
   });
 
   it('gives the copy function the memory, timeout, concurrency and time budget asked for', () => {
-    const template = buildStack({ memorySize: 2048, timeout: Duration.minutes(10), maxConcurrency: 16, copyTimeBudget: Duration.minutes(2) }).template();
+    const template = buildStack({
+      memorySize: 2048,
+      timeout: Duration.minutes(10),
+      maxConcurrency: 16,
+      copyTimeBudget: Duration.minutes(2),
+    }).template();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('copy:'),
       MemorySize: 2048,
       Timeout: 600,
-      Environment: { Variables: Match.objectLike({ MAX_CONCURRENCY: '16', COPY_TIME_BUDGET_MS: '120000', LEASE_MS: '660000', CLAIM_TTL_MS: '1500000', COPY_SAFETY_MARGIN_MS: '60000' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          MAX_CONCURRENCY: '16',
+          COPY_TIME_BUDGET_MS: '120000',
+          LEASE_MS: '660000',
+          CLAIM_TTL_MS: '1500000',
+          COPY_SAFETY_MARGIN_MS: '60000',
+        }),
+      },
     });
     const definition = definitionOf(template);
     assert.equal(definition.States[STATE.units]!.MaxConcurrency, 16);
@@ -89,7 +107,10 @@ describe('Construct: RedisMigrator', () => {
       Timeout: 600,
       Environment: { Variables: Match.objectLike({ VERIFY_TIME_BUDGET_MS: '180000', COPY_SAFETY_MARGIN_MS: '60000' }) },
     });
-    assert.throws(() => buildStack({ timeout: Duration.minutes(5), verifyTimeBudget: Duration.minutes(5) }), /verifyTimeBudget \(5 minutes\) must be shorter than the function timeout/);
+    assert.throws(
+      () => buildStack({ timeout: Duration.minutes(5), verifyTimeBudget: Duration.minutes(5) }),
+      /verifyTimeBudget \(5 minutes\) must be shorter than the function timeout/,
+    );
   });
 
   it('grants each function only the item actions it uses, on the checkpoint table only', () => {
@@ -106,12 +127,16 @@ describe('Construct: RedisMigrator', () => {
       const statements = statementsOfFunction(template, fn);
       const dynamo = statements.filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
       assert.deepEqual(actions(dynamo).sort(), [...allowed].sort(), `${fn}`);
-      for (const s of dynamo) Template.fromJSON({ Resources: { X: { Type: 'T', Properties: { R: s.Resource } } } }).hasResourceProperties('T', { R: [tableArn] });
+      for (const s of dynamo)
+        Template.fromJSON({ Resources: { X: { Type: 'T', Properties: { R: s.Resource } } } }).hasResourceProperties('T', { R: [tableArn] });
       const logs = statements.filter((s) => actions([s]).some((a) => a.startsWith('logs:')));
       assert.deepEqual(actions(logs).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents'], 'writes its own log group only');
     }
-    const everything = actions(Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]));
-    for (const broad of ['dynamodb:*', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'secretsmanager:*']) assert.ok(!everything.includes(broad), broad);
+    const everything = actions(
+      Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]),
+    );
+    for (const broad of ['dynamodb:*', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'secretsmanager:*'])
+      assert.ok(!everything.includes(broad), broad);
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 
@@ -134,7 +159,9 @@ describe('Construct: RedisMigrator', () => {
     const phase = states[STATE.phase]! as { Choices: Record<string, unknown>[]; Default: string };
     assert.deepEqual(phase.Choices, [{ Variable: '$.phase', StringEquals: 'verify', Next: STATE.verifyUnits }]);
     assert.equal(phase.Default, STATE.units);
-    const units = states[STATE.units]! as { ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> } } & Record<string, unknown>;
+    const units = states[STATE.units]! as {
+      ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> };
+    } & Record<string, unknown>;
     assert.deepEqual(units.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     assert.equal(units.ItemsPath, '$.unitIds');
     assert.equal((units.ItemSelector as Record<string, unknown>)['unitId.$'], '$$.Map.Item.Value');
@@ -153,7 +180,10 @@ describe('Construct: RedisMigrator', () => {
         Match.objectLike({ ErrorEquals: ['RetryableMigrationError'], JitterStrategy: 'FULL', BackoffRate: 2 }),
       ]),
     });
-    assert.deepEqual((copy.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next]), [[['States.ALL'], STATE.recordUnitFailure]]);
+    assert.deepEqual(
+      (copy.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next]),
+      [[['States.ALL'], STATE.recordUnitFailure]],
+    );
     assert.equal(child[STATE.recordUnitFailure]!.Next, STATE.unitFailed);
     assert.deepEqual(child[STATE.unitFailed], { Type: 'Fail', ErrorPath: '$.error', CausePath: '$.cause' });
 
@@ -192,10 +222,19 @@ describe('Construct: RedisMigrator', () => {
     assert.match(String(next.Resource), /:states:::states:startExecution$/);
     assert.equal(next.Parameters['Name.$'], '$.nextExecutionName');
     assert.match(String(next.Parameters.StateMachineArn), /:stateMachine:/);
-    assert.deepEqual((next.Catch as { ErrorEquals: string[]; Next: string }[])[0], { ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: STATE.continued });
+    assert.deepEqual((next.Catch as { ErrorEquals: string[]; Next: string }[])[0], {
+      ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'],
+      ResultPath: null,
+      Next: STATE.continued,
+    });
     for (const state of [STATE.plan, STATE.units, STATE.verifyUnits, STATE.report]) {
       const catches = states[state]!.Catch as { ErrorEquals: string[]; Next: string }[];
-      assert.ok(catches.some((c) => c.ErrorEquals.includes('States.ALL') && [STATE.recordPlanFailure, STATE.recordRunFailure].includes(c.Next as never)), state);
+      assert.ok(
+        catches.some(
+          (c) => c.ErrorEquals.includes('States.ALL') && [STATE.recordPlanFailure, STATE.recordRunFailure].includes(c.Next as never),
+        ),
+        state,
+      );
     }
     assert.deepEqual(states[STATE.failed], { Type: 'Fail', ErrorPath: '$.error', CausePath: '$.cause' });
   });
@@ -222,19 +261,41 @@ describe('Construct: RedisMigrator', () => {
     const invoke = statements.filter((s) => actions([s]).includes('lambda:InvokeFunction'));
     assert.equal(invoke.length, 5);
     const starts = statements.filter((s) => actions([s]).includes('states:StartExecution'));
-    assert.ok(starts.length >= 1 && starts.every((s) => JSON.stringify(s.Resource).includes('stateMachine') || JSON.stringify(s.Resource).includes('StateMachine')), JSON.stringify(starts));
+    assert.ok(
+      starts.length >= 1 &&
+        starts.every((s) => JSON.stringify(s.Resource).includes('stateMachine') || JSON.stringify(s.Resource).includes('StateMachine')),
+      JSON.stringify(starts),
+    );
   });
 
   it('runs the functions that reach Redis in the given VPC subnets and security groups', () => {
-    const template = buildStack({ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'], securityGroupIds: ['sg-0123456789abcdef0'] }).template();
+    const template = buildStack({
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    }).template();
     const inVpc = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.VpcConfig);
-    assert.deepEqual(inVpc.map((f) => String(f.Properties.Description).split(':')[0]).sort(), ['redis-ferry copy', 'redis-ferry plan', 'redis-ferry verify']);
-    for (const f of inVpc) assert.deepEqual(f.Properties.VpcConfig, { SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    assert.deepEqual(inVpc.map((f) => String(f.Properties.Description).split(':')[0]).sort(), [
+      'redis-ferry copy',
+      'redis-ferry plan',
+      'redis-ferry verify',
+    ]);
+    for (const f of inVpc)
+      assert.deepEqual(f.Properties.VpcConfig, {
+        SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+        SecurityGroupIds: ['sg-0123456789abcdef0'],
+      });
   });
 
   it('creates a schedule that starts the state machine with the input and the scheduled time', () => {
-    const config = { source: { addresses: ['10.0.0.5:6379'], passwordSecretArn: SOURCE_SECRET }, target: { addresses: ['10.0.1.7:6379'] }, onExistingKey: 'replace' };
-    const template = buildStack({ schedule: { expression: 'cron(0 3 * * ? *)', timeZone: 'Europe/Paris', input: { config, migrationIdPrefix: 'nightly' } } }).template();
+    const config = {
+      source: { addresses: ['10.0.0.5:6379'], passwordSecretArn: SOURCE_SECRET },
+      target: { addresses: ['10.0.1.7:6379'] },
+      onExistingKey: 'replace',
+    };
+    const template = buildStack({
+      schedule: { expression: 'cron(0 3 * * ? *)', timeZone: 'Europe/Paris', input: { config, migrationIdPrefix: 'nightly' } },
+    }).template();
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Paris',
@@ -254,10 +315,14 @@ describe('Construct: RedisMigrator', () => {
           memorySize: 64,
           maxConcurrency: 0,
           timeout: Duration.minutes(20),
-          schedule: { expression: { expressionString: 'rate(1 day)', timeZone: undefined } as never, input: { config: { source: { addresses: ['h:1'], password: 'hunter2' }, target: { addresses: ['h:2'] } } } },
+          schedule: {
+            expression: { expressionString: 'rate(1 day)', timeZone: undefined } as never,
+            input: { config: { source: { addresses: ['h:1'], password: 'hunter2' }, target: { addresses: ['h:2'] } } },
+          },
         }),
       (error: Error) => {
-        for (const needle of ['memorySize', 'maxConcurrency', 'timeout', 'schedule.input.config.source.password']) assert.ok(error.message.includes(needle), `${needle} in ${error.message}`);
+        for (const needle of ['memorySize', 'maxConcurrency', 'timeout', 'schedule.input.config.source.password'])
+          assert.ok(error.message.includes(needle), `${needle} in ${error.message}`);
         assert.ok(!error.message.includes('hunter2'), 'the password is not echoed');
         return true;
       },

@@ -26,11 +26,15 @@ describe('CLI: bad input', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  const v4 = (src: string, extra = '', writer = '') => `[scan_reader]\naddress = "${src}"\npassword = "123456"\n${extra}\n[redis_writer]\naddress = "${target.address}"\n${writer}`;
+  const v4 = (src: string, extra = '', writer = '') =>
+    `[scan_reader]\naddress = "${src}"\npassword = "123456"\n${extra}\n[redis_writer]\naddress = "${target.address}"\n${writer}`;
 
   async function expectOneLineFailure(result: CliResult, pattern: RegExp) {
     assert.notEqual(result.code, 0, 'must exit non-zero');
-    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('redis-ferry:'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, `exactly one error line, got:\n${result.stderr}`);
     assert.match(lines[0]!, pattern);
     assert.doesNotMatch(result.stderr, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');
@@ -53,7 +57,15 @@ describe('CLI: bad input', () => {
   });
 
   it('wrong password', async () => {
-    const result = await runCli(['migrate', '--source', `redis://:wrong@${source.address}`, '--target', `redis://${target.address}`, '--state-dir', stateDir]);
+    const result = await runCli([
+      'migrate',
+      '--source',
+      `redis://:wrong@${source.address}`,
+      '--target',
+      `redis://${target.address}`,
+      '--state-dir',
+      stateDir,
+    ]);
     await expectOneLineFailure(result, /rejected the credentials \(WRONGPASS\): check username and password/);
   });
 
@@ -63,7 +75,10 @@ describe('CLI: bad input', () => {
   });
 
   it('invalid TOML: `password =` with no value says to write password = ""', async () => {
-    const result = await migrateFile('v3.toml', `type = "scan"\n[source]\naddress = "${source.address}"\npassword = "123456"\n\n[target]\ntype = "standalone"\naddress = "${target.address}"\npassword =\n`);
+    const result = await migrateFile(
+      'v3.toml',
+      `type = "scan"\n[source]\naddress = "${source.address}"\npassword = "123456"\n\n[target]\ntype = "standalone"\naddress = "${target.address}"\npassword =\n`,
+    );
     await expectOneLineFailure(result, /v3\.toml:9: `password =` has no value; .*password = ""/);
   });
 
@@ -79,7 +94,10 @@ describe('CLI: bad input', () => {
   });
 
   it('a sync-mode config is refused with the way out', async () => {
-    const result = await migrateFile('sync.toml', `[sync_reader]\naddress = "${source.address}"\n[redis_writer]\naddress = "${target.address}"\n`);
+    const result = await migrateFile(
+      'sync.toml',
+      `[sync_reader]\naddress = "${source.address}"\n[redis_writer]\naddress = "${target.address}"\n`,
+    );
     await expectOneLineFailure(result, /scan_reader/);
   });
 

@@ -31,8 +31,22 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
   });
 
   const args = (id: string, ...extra: string[]) => [
-    'migrate', '--source', `redis://${source.address}`, '--target', `redis://${target.address}`,
-    '--id', id, '--state-dir', join(work, 'state'), '--count', String(COUNT), '--no-adaptive-count', '--progress', 'plain', '--json', ...extra,
+    'migrate',
+    '--source',
+    `redis://${source.address}`,
+    '--target',
+    `redis://${target.address}`,
+    '--id',
+    id,
+    '--state-dir',
+    join(work, 'state'),
+    '--count',
+    String(COUNT),
+    '--no-adaptive-count',
+    '--progress',
+    'plain',
+    '--json',
+    ...extra,
   ];
   const batchesAtLeast = (id: string, n: number) => async () => {
     const batches = (await readCheckpoint(id))?.counters.batches ?? 0;
@@ -86,7 +100,19 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
   it('running a completed migration again says so and copies nothing', async () => {
     const first = await runCli(args('twice'));
     assert.equal(first.code, 0, first.stderr);
-    const second = await runCli(['migrate', '--source', `redis://${source.address}`, '--target', `redis://${target.address}`, '--id', 'twice', '--state-dir', join(work, 'state'), '--progress', 'none']);
+    const second = await runCli([
+      'migrate',
+      '--source',
+      `redis://${source.address}`,
+      '--target',
+      `redis://${target.address}`,
+      '--id',
+      'twice',
+      '--state-dir',
+      join(work, 'state'),
+      '--progress',
+      'none',
+    ]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /already complete .* nothing to do\. Run with --fresh to copy again/);
   });

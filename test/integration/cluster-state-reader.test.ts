@@ -23,7 +23,9 @@ describe('Function: clusterPipeReader', () => {
       if (i % 3 === 0) await client.hset(key, 'f', `v${i}`);
       else await client.set(key, `value-${i}`, 'PX', 3_600_000);
     }
-    router = await ClusterRouter.open(parseConfig({ source: { addresses: ['127.0.0.1:1'] }, target: { addresses: [cluster.seed.address], topology: 'cluster' } }).target);
+    router = await ClusterRouter.open(
+      parseConfig({ source: { addresses: ['127.0.0.1:1'] }, target: { addresses: [cluster.seed.address], topology: 'cluster' } }).target,
+    );
   });
   after(async () => {
     await router?.close();

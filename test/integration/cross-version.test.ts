@@ -35,7 +35,12 @@ describe('cross-version: a target that refuses the source’s RDB version', () =
     await target.client().config('RESETSTAT');
   });
 
-  const config = () => parseConfig({ source: { addresses: [source.address], password: 'src' }, target: { addresses: [target.address] }, scan: { count: 100 } });
+  const config = () =>
+    parseConfig({
+      source: { addresses: [source.address], password: 'src' },
+      target: { addresses: [target.address] },
+      scan: { count: 100 },
+    });
   const unit: UnitDescriptor = { id: 'db0', label: 'db0', sourceDb: 0, targetDb: 0, sourceAddress: '' };
 
   /** RESTORE counts from the target's own INFO commandstats. */
@@ -84,7 +89,14 @@ describe('cross-version: a target that refuses the source’s RDB version', () =
     const switches: string[] = [];
     const sink = new StructFallbackSink(opened.sink, s, t, { onSwitch: (reason) => switches.push(reason) });
     // Act: the real copy loop, batches of 100 keys.
-    const checkpoint = await copyUnit({ source: reader.source, sink, filter: createKeyFilter(cfg.filter), policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('db0') });
+    const checkpoint = await copyUnit({
+      source: reader.source,
+      sink,
+      filter: createKeyFilter(cfg.filter),
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('db0'),
+    });
     await Promise.all([reader.close(), opened.close()]);
     // Assess
     assert.equal(checkpoint.status, 'done');
@@ -105,7 +117,14 @@ describe('cross-version: a target that refuses the source’s RDB version', () =
     const reader = await newerSource(11);
     const opened = await openTargetDb(cfg.target, 0);
     const sink = new StructFallbackSink(opened.sink, source.client(), target.client(), { mode: 'struct' });
-    const checkpoint = await copyUnit({ source: reader.source, sink, filter: createKeyFilter(cfg.filter), policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('db0') });
+    const checkpoint = await copyUnit({
+      source: reader.source,
+      sink,
+      filter: createKeyFilter(cfg.filter),
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('db0'),
+    });
     await Promise.all([reader.close(), opened.close()]);
     assert.equal(checkpoint.status, 'done');
     assert.deepEqual(await restoreStats(), { calls: 0, failed: 0 });
@@ -118,7 +137,14 @@ describe('cross-version: a target that refuses the source’s RDB version', () =
     const reader = await newerSource(10);
     const opened = await openTargetDb(cfg.target, 0);
     const sink = new StructFallbackSink(opened.sink, source.client(), target.client());
-    const checkpoint = await copyUnit({ source: reader.source, sink, filter: createKeyFilter(cfg.filter), policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('db0') });
+    const checkpoint = await copyUnit({
+      source: reader.source,
+      sink,
+      filter: createKeyFilter(cfg.filter),
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('db0'),
+    });
     await Promise.all([reader.close(), opened.close()]);
     assert.equal(checkpoint.status, 'done');
     assert.equal(sink.stats().mode, 'restore');

@@ -50,14 +50,23 @@ describe('Class: DynamoCheckpointStore', () => {
     await s.savePlan(plan(id));
     assert.deepEqual(await s.loadPlan(), plan(id));
     const units = await s.listUnits();
-    assert.deepEqual(units.map((u) => [u.checkpoint.unitId, u.checkpoint.status, u.checkpoint.version]).sort(), [['0-5460/db0', 'pending', 0], ['db0', 'pending', 0]]);
+    assert.deepEqual(units.map((u) => [u.checkpoint.unitId, u.checkpoint.status, u.checkpoint.version]).sort(), [
+      ['0-5460/db0', 'pending', 0],
+      ['db0', 'pending', 0],
+    ]);
     await assert.rejects(store(id, 'w2', 'run-b').savePlan(plan(id)), CheckpointConflictError);
   });
 
   it('saves a unit only at the version it read, keeping cursors, frontiers, counters and errors', async () => {
     const id = newMigrationId();
     const s = store(id, 'w1', 'run-a');
-    const first = await s.saveUnit({ ...newCheckpoint('db0'), status: 'running', cursor: '18446744073709551615', writeFrontier: '9223372036854775808', error: 'boom' });
+    const first = await s.saveUnit({
+      ...newCheckpoint('db0'),
+      status: 'running',
+      cursor: '18446744073709551615',
+      writeFrontier: '9223372036854775808',
+      error: 'boom',
+    });
     assert.equal(first.version, 1);
     assert.equal(first.owner, 'w1');
     const loaded = await s.loadUnit('db0');
@@ -73,14 +82,22 @@ describe('Class: DynamoCheckpointStore', () => {
     assert.equal(reloaded?.error, undefined);
     assert.equal(reloaded?.counters.copied, 10);
 
-    await assert.rejects(s.saveUnit(advance(first, '43')), (error: unknown) => error instanceof CheckpointConflictError && /expected 1/.test(error.message));
+    await assert.rejects(
+      s.saveUnit(advance(first, '43')),
+      (error: unknown) => error instanceof CheckpointConflictError && /expected 1/.test(error.message),
+    );
     // Fields the engine adds later are kept without the store knowing them.
     const withExtra = { ...advance(second, '44'), scanNode: '127.0.0.1:6379 run-abc master', rescanReason: 'failover' } as UnitCheckpoint;
     const third = await s.saveUnit(withExtra);
     const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
     assert.deepEqual(plain(await s.loadUnit('db0')), plain({ ...withExtra, version: 3, owner: 'w1' }));
-    const done = await s.saveUnit({ ...advance(third, '0'), status: 'done', scanNode: undefined, rescanReason: undefined } as UnitCheckpoint);
-    assert.equal(done.owner, undefined, 'a finished unit is nobody\'s');
+    const done = await s.saveUnit({
+      ...advance(third, '0'),
+      status: 'done',
+      scanNode: undefined,
+      rescanReason: undefined,
+    } as UnitCheckpoint);
+    assert.equal(done.owner, undefined, "a finished unit is nobody's");
     assert.equal((await s.loadUnitRecord('db0'))?.lease, undefined);
   });
 
@@ -104,11 +121,14 @@ describe('Class: DynamoCheckpointStore', () => {
     assert.equal(stored?.cursor, winner === a ? '100' : '200');
     // Even reading the newest version, the loser cannot write: the unit is leased to the winner.
     await assert.rejects(loser.saveUnit(advance(stored!, '999')), CheckpointConflictError);
-    await assert.rejects(loser.acquireUnit('db0'), (e: unknown) => e instanceof CheckpointConflictError && /being copied by run/.test(e.message));
+    await assert.rejects(
+      loser.acquireUnit('db0'),
+      (e: unknown) => e instanceof CheckpointConflictError && /being copied by run/.test(e.message),
+    );
     for (let i = 0; i < 5; i++) winnerCp = await winner.saveUnit(advance(winnerCp, String(300 + i)));
     const final = await winner.loadUnit('db0');
     assert.equal(final?.version, winnerCp.version);
-    assert.equal(final?.counters.batches, 6, 'only the winner\'s batches are counted');
+    assert.equal(final?.counters.batches, 6, "only the winner's batches are counted");
   });
 
   it('lets a newer worker of the same run take a unit over and fences the old one out', async () => {
@@ -120,8 +140,8 @@ describe('Class: DynamoCheckpointStore', () => {
     assert.equal(taken.version, oldCp.version + 1);
     assert.equal(taken.cursor, '10');
     await assert.rejects(old.saveUnit(advance(oldCp, '20')), CheckpointConflictError);
-    oldCp = await old.loadUnit('db0') as UnitCheckpoint;
-    await assert.rejects(old.saveUnit(advance(oldCp, '20')), CheckpointConflictError, 'the lease is the newer worker\'s');
+    oldCp = (await old.loadUnit('db0')) as UnitCheckpoint;
+    await assert.rejects(old.saveUnit(advance(oldCp, '20')), CheckpointConflictError, "the lease is the newer worker's");
     const saved = await fresh.saveUnit(advance(taken, '30'));
     assert.equal((await fresh.loadUnit('db0'))?.cursor, '30');
     assert.equal(saved.owner, 'run-a/req-2');
@@ -139,7 +159,7 @@ describe('Class: DynamoCheckpointStore', () => {
     await assert.rejects(stale.saveUnit(advance(staleCp, '20')), CheckpointConflictError);
   });
 
-  it('evicts a live lease of another run when the caller holds the migration (a stopped run\'s leftover)', async () => {
+  it("evicts a live lease of another run when the caller holds the migration (a stopped run's leftover)", async () => {
     const id = newMigrationId();
     const stopped = store(id, 'run-a/req-1', 'run-a');
     const stoppedCp = await stopped.saveUnit(advance(newCheckpoint('db0'), '10'));
@@ -164,7 +184,7 @@ describe('Class: DynamoCheckpointStore', () => {
     assert.equal(record?.errorRun, 'run-a');
     assert.equal(record?.lease, undefined);
 
-    const cp = (await mine.acquireUnit('db0'));
+    const cp = await mine.acquireUnit('db0');
     await mine.saveUnit({ ...advance(cp, '0'), status: 'done', error: undefined });
     assert.equal(await mine.recordUnitFailure('db0', { error: 'X', message: 'late' }), false);
     assert.equal((await mine.loadUnit('db0'))?.status, 'done');
@@ -172,7 +192,11 @@ describe('Class: DynamoCheckpointStore', () => {
 });
 
 describe('Class: DynamoMigrationState', () => {
-  const start = { config: { source: { addresses: ['10.0.0.1:6379'], passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:src' } }, identity: 'm-abc', dryRun: false };
+  const start = {
+    config: { source: { addresses: ['10.0.0.1:6379'], passwordSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:src' } },
+    identity: 'm-abc',
+    dryRun: false,
+  };
 
   it('lets one run claim a migration and refuses a second run while the claim is live', async () => {
     const id = newMigrationId();
@@ -182,7 +206,10 @@ describe('Class: DynamoMigrationState', () => {
     assert.equal(record.status, 'running');
     assert.deepEqual(record.config, start.config);
     await state.claim('run-a', { ttlMs: 60_000 });
-    await assert.rejects(state.claim('run-b', { ttlMs: 60_000, start }), (e: unknown) => e instanceof CheckpointConflictError && /being run by execution run-a/.test(e.message));
+    await assert.rejects(
+      state.claim('run-b', { ttlMs: 60_000, start }),
+      (e: unknown) => e instanceof CheckpointConflictError && /being run by execution run-a/.test(e.message),
+    );
     clock += 61_000;
     assert.equal((await state.claim('run-b', { ttlMs: 60_000, start })).activeRun, 'run-b', 'a lapsed claim is taken over');
     assert.equal(await state.fail('run-a', { error: 'X', message: 'stale' }), false, 'the old run cannot record over the new one');
@@ -200,9 +227,15 @@ describe('Class: DynamoMigrationState', () => {
     await state.claim('run-a', { ttlMs: 60_000, start });
     clock += 120_000;
     assert.equal((await state.heartbeat('run-a', 60_000)).activeRun, 'run-a', 'the holder renews even a lapsed claim');
-    await assert.rejects(state.heartbeat('run-b', 60_000), (e: unknown) => e instanceof CheckpointConflictError && /held by execution run-a/.test(e.message));
+    await assert.rejects(
+      state.heartbeat('run-b', 60_000),
+      (e: unknown) => e instanceof CheckpointConflictError && /held by execution run-a/.test(e.message),
+    );
     await state.fail('run-a', { error: 'X', message: 'failed' });
-    await assert.rejects(state.heartbeat('run-a', 60_000), (e: unknown) => e instanceof CheckpointConflictError && /failed and held by no run/.test(e.message));
+    await assert.rejects(
+      state.heartbeat('run-a', 60_000),
+      (e: unknown) => e instanceof CheckpointConflictError && /failed and held by no run/.test(e.message),
+    );
     assert.equal((await state.load())?.activeRun, undefined);
   });
 

@@ -177,9 +177,7 @@ describe('sentinel set', () => {
     set = await startSentinelSet({ masterName: 'mymaster', replicas: 1, sentinels: 3, password: 'sentinel-pw' });
   });
   after(async () => {
-    const procs = [set?.master, ...(set?.replicas ?? []), ...(set?.sentinels ?? [])].flatMap((p) =>
-      p ? [[p.pid, p.dir] as const] : [],
-    );
+    const procs = [set?.master, ...(set?.replicas ?? []), ...(set?.sentinels ?? [])].flatMap((p) => (p ? [[p.pid, p.dir] as const] : []));
     await set?.stop();
     for (const [pid, dir] of procs) assertGone(pid, dir);
   });

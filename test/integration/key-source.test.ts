@@ -56,7 +56,10 @@ describe('Class: RedisKeySource', () => {
   it('keeps COUNT as configured when adaptation is turned off', async () => {
     const source = new RedisKeySource(await open(), 'distant', { count: 100, idleRttMs: 20, adaptive: false }, slowClock());
     const sizes = await pageSizes(source, 5);
-    assert.ok(sizes.every((n) => n <= 150), `pages stayed near COUNT: ${sizes.join(', ')}`);
+    assert.ok(
+      sizes.every((n) => n <= 150),
+      `pages stayed near COUNT: ${sizes.join(', ')}`,
+    );
   });
 
   it('reads DUMP and PTTL on its second connection, skipping keys that are gone', async () => {
@@ -67,7 +70,10 @@ describe('Class: RedisKeySource', () => {
     scanPipe.close(); // the reads must not need it
     const read = await source.read([Buffer.from('ttl:1'), Buffer.from('missing:1'), Buffer.from('k:1')]);
     assert.equal(read.gone, 1);
-    assert.deepEqual(read.records.map((r) => r.key.toString()), ['ttl:1', 'k:1']);
+    assert.deepEqual(
+      read.records.map((r) => r.key.toString()),
+      ['ttl:1', 'k:1'],
+    );
     assert.ok(read.records[0]!.pttlMs > 590_000 && read.records[1]!.pttlMs === 0);
     assert.deepEqual(read.records[1]!.payload, await server.client().dumpBuffer('k:1'));
   });

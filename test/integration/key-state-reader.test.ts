@@ -34,10 +34,16 @@ describe('Function: pipeReader / clientReader', () => {
     const viaPipe = pipeReader(await open(), 'source', server.address);
     const viaClient = clientReader(server.client());
     const [pipeStates, clientStates] = await Promise.all([viaPipe.typesAndTtls(keys), viaClient.typesAndTtls(keys)]);
-    assert.deepEqual(pipeStates.map(([type]) => type), ['string', 'hash', 'list', 'none', 'string']);
+    assert.deepEqual(
+      pipeStates.map(([type]) => type),
+      ['string', 'hash', 'list', 'none', 'string'],
+    );
     assert.equal(pipeStates[3]![1], -2, 'a missing key has PTTL -2');
     assert.ok(pipeStates[0]![1] > 3_500_000, 'the TTL is read');
-    assert.deepEqual(pipeStates.map(([type, ttl]) => [type, ttl === -1 ? -1 : ttl > 0 ? 'some' : ttl]), clientStates.map(([type, ttl]) => [type, ttl === -1 ? -1 : ttl > 0 ? 'some' : ttl]));
+    assert.deepEqual(
+      pipeStates.map(([type, ttl]) => [type, ttl === -1 ? -1 : ttl > 0 ? 'some' : ttl]),
+      clientStates.map(([type, ttl]) => [type, ttl === -1 ? -1 : ttl > 0 ? 'some' : ttl]),
+    );
     const [pipeDumps, clientDumps] = await Promise.all([viaPipe.dumps(keys), viaClient.dumps(keys)]);
     assert.equal(pipeDumps[3], null, 'a missing key dumps as null');
     assert.deepEqual(pipeDumps, clientDumps);
@@ -46,7 +52,10 @@ describe('Function: pipeReader / clientReader', () => {
   it('reads MEMORY USAGE per key, and answers undefined (estimate instead) where MEMORY is refused', async () => {
     const sizes = await pipeReader(await open(), 'source', server.address).sizes!(keys);
     assert.equal(sizes![3], null, 'a missing key has no size');
-    assert.ok(sizes!.every((n, i) => i === 3 || (typeof n === 'number' && n > 0)), `sizes ${sizes}`);
+    assert.ok(
+      sizes!.every((n, i) => i === 3 || (typeof n === 'number' && n > 0)),
+      `sizes ${sizes}`,
+    );
     const refusing = pipeReader(await open({ username: 'nomemory', password: 'secret-pw' }), 'source', server.address);
     assert.equal(await refusing.sizes!(keys), undefined);
     assert.equal(await refusing.sizes!(keys), undefined, 'the refusal is remembered');

@@ -31,10 +31,15 @@ describe('migrate: big keys and struct mode through the runner', () => {
     await target.client().config('RESETSTAT');
   });
 
-  const config = (extra: Record<string, unknown>) => parseConfig({ source: { addresses: [source.address] }, target: { addresses: [target.address] }, ...extra });
+  const config = (extra: Record<string, unknown>) =>
+    parseConfig({ source: { addresses: [source.address] }, target: { addresses: [target.address] }, ...extra });
 
   it('copies keys above the threshold by type, in chunks, and verifies everything', async () => {
-    const summary = await runMigration({ config: config({ bigKeyThreshold: 256 * 1024, verify: 'full' }), migrationId: 'big', store: new MemoryCheckpointStore() });
+    const summary = await runMigration({
+      config: config({ bigKeyThreshold: 256 * 1024, verify: 'full' }),
+      migrationId: 'big',
+      store: new MemoryCheckpointStore(),
+    });
     assert.equal(summary.status, 'completed', summary.error?.message);
     assert.equal(summary.totals.bigKeys, 3, 'the three huge keys went by type');
     assert.equal(summary.verify?.passed, true);
@@ -45,7 +50,11 @@ describe('migrate: big keys and struct mode through the runner', () => {
   });
 
   it('mode = "struct" copies every key by type, without RESTORE', async () => {
-    const summary = await runMigration({ config: config({ mode: 'struct', verify: 'quick' }), migrationId: 'struct', store: new MemoryCheckpointStore() });
+    const summary = await runMigration({
+      config: config({ mode: 'struct', verify: 'quick' }),
+      migrationId: 'struct',
+      store: new MemoryCheckpointStore(),
+    });
     assert.equal(summary.status, 'completed', summary.error?.message);
     assert.equal(summary.verify?.passed, true);
     await assertSameData(source.client(), target.client());

@@ -39,7 +39,10 @@ describe('migrate: standalone → standalone', () => {
   it('copies scenario 1 with the redis-shake v3 file shape: every key identical, TTLs within 1 s', async () => {
     // Prepare: the scenario's file, pointed at the test servers, with the documented `password = ""` fix.
     const file = join(work, 'standalone-to-standalone.toml');
-    await writeFile(file, `type = "scan"\n[source]\naddress = "${source.address}"\npassword = "123456"\n\n[target]\ntype = "standalone"\naddress = "${target.address}"\npassword = ""\n`);
+    await writeFile(
+      file,
+      `type = "scan"\n[source]\naddress = "${source.address}"\npassword = "123456"\n\n[target]\ntype = "standalone"\naddress = "${target.address}"\npassword = ""\n`,
+    );
     // Act
     const result = await runCli(['migrate', file, '--state-dir', join(work, 'state'), '--progress', 'plain']);
     // Assess
@@ -51,20 +54,35 @@ describe('migrate: standalone → standalone', () => {
 
   it('reads a v4 config with ${ENV} substitution, so no password is written in the file', async () => {
     const file = join(work, 'v4.toml');
-    await writeFile(file, '[scan_reader]\naddress = "${SRC}"\npassword = "${SRC_PASSWORD}"\ncount = 200\n\n[redis_writer]\naddress = "${DST}"\n\n[advanced]\nrdb_restore_command_behavior = "panic"\n');
-    const result = await runCli(['migrate', file, '--state-dir', join(work, 'state-v4'), '--progress', 'none'], { SRC: source.address, SRC_PASSWORD: '123456', DST: target.address });
+    await writeFile(
+      file,
+      '[scan_reader]\naddress = "${SRC}"\npassword = "${SRC_PASSWORD}"\ncount = 200\n\n[redis_writer]\naddress = "${DST}"\n\n[advanced]\nrdb_restore_command_behavior = "panic"\n',
+    );
+    const result = await runCli(['migrate', file, '--state-dir', join(work, 'state-v4'), '--progress', 'none'], {
+      SRC: source.address,
+      SRC_PASSWORD: '123456',
+      DST: target.address,
+    });
     assert.equal(result.code, 0, result.stderr);
     await assertSameData(source.client(), target.client());
   });
 
   it('replace overwrites a key the target already has; skip keeps it', async () => {
     await target.client().set('str:1', 'target-version');
-    const skipped = await runMigration({ config: config({ onExistingKey: 'skip' }), migrationId: 'skip', store: new MemoryCheckpointStore() });
+    const skipped = await runMigration({
+      config: config({ onExistingKey: 'skip' }),
+      migrationId: 'skip',
+      store: new MemoryCheckpointStore(),
+    });
     assert.equal(skipped.status, 'completed');
     assert.equal(skipped.totals.skippedExisting, 1);
     assert.equal(await target.client().get('str:1'), 'target-version');
 
-    const replaced = await runMigration({ config: config({ onExistingKey: 'replace' }), migrationId: 'replace', store: new MemoryCheckpointStore() });
+    const replaced = await runMigration({
+      config: config({ onExistingKey: 'replace' }),
+      migrationId: 'replace',
+      store: new MemoryCheckpointStore(),
+    });
     assert.equal(replaced.status, 'completed');
     await assertSameData(source.client(), target.client());
   });
@@ -105,7 +123,11 @@ describe('migrate: standalone → standalone', () => {
   });
 
   it('SCAN MATCH and TYPE narrow what is copied', async () => {
-    const summary = await runMigration({ config: config({ scan: { count: 100, match: 'zset:*', type: 'zset' } }), migrationId: 'match', store: new MemoryCheckpointStore() });
+    const summary = await runMigration({
+      config: config({ scan: { count: 100, match: 'zset:*', type: 'zset' } }),
+      migrationId: 'match',
+      store: new MemoryCheckpointStore(),
+    });
     assert.equal(summary.status, 'completed');
     assert.equal(await target.client().dbsize(), summary.totals.copied);
     assert.ok(summary.totals.copied >= 50);
@@ -114,7 +136,19 @@ describe('migrate: standalone → standalone', () => {
   });
 
   it('a dry run reads and counts everything and writes nothing', async () => {
-    const result = await runCli(['migrate', '--source', `redis://:123456@${source.address}`, '--target', `redis://${target.address}`, '--dry-run', '--json', '--state-dir', join(work, 'state'), '--progress', 'none']);
+    const result = await runCli([
+      'migrate',
+      '--source',
+      `redis://:123456@${source.address}`,
+      '--target',
+      `redis://${target.address}`,
+      '--dry-run',
+      '--json',
+      '--state-dir',
+      join(work, 'state'),
+      '--progress',
+      'none',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout);
     assert.equal(summary.dryRun, true);
@@ -141,7 +175,11 @@ describe('migrate: standalone → standalone', () => {
     for (let i = 0; i < 300; i++) pipe.set(`r${i}`, i);
     await pipe.exec();
     const started = performance.now();
-    const summary = await runMigration({ config: config({ dbs: [8], rateLimit: 200, scan: { count: 50 } }), migrationId: 'rate', store: new MemoryCheckpointStore() });
+    const summary = await runMigration({
+      config: config({ dbs: [8], rateLimit: 200, scan: { count: 50 } }),
+      migrationId: 'rate',
+      store: new MemoryCheckpointStore(),
+    });
     const seconds = (performance.now() - started) / 1000;
     assert.equal(summary.totals.copied, 300);
     // 300 keys at 200/s with a 1 s burst cannot finish in under ~0.5 s.

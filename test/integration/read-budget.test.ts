@@ -15,7 +15,16 @@ import { type RedisServer, startRedis } from '../helpers/index.js';
 const VALUE_BYTES = 96 * 1024;
 const LARGE_VALUES = 48;
 const SMALL_VALUES = 300;
-const passAll = createKeyFilter({ allowKeyPrefix: [], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: [], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
+const passAll = createKeyFilter({
+  allowKeyPrefix: [],
+  blockKeyPrefix: [],
+  allowKeySuffix: [],
+  blockKeySuffix: [],
+  allowKeyRegex: [],
+  blockKeyRegex: [],
+  allowDb: [],
+  blockDb: [],
+});
 
 /** SCAN batches are counted in keys; these tests check the bytes a read may hold at once. */
 describe('Reads bounded in bytes (ByteBudget, RedisKeySource parts)', () => {
@@ -28,7 +37,8 @@ describe('Reads bounded in bytes (ByteBudget, RedisKeySource parts)', () => {
     return pipe;
   };
   /** A source over two connections, as the engine opens it; one SCAN of COUNT 1000 sees every key. */
-  const keySource = async (options: ReadOptions) => new RedisKeySource(await open(source), 'source', { count: 1000, adaptive: false, ...options }, undefined, await open(source));
+  const keySource = async (options: ReadOptions) =>
+    new RedisKeySource(await open(source), 'source', { count: 1000, adaptive: false, ...options }, undefined, await open(source));
 
   before(async () => {
     [source, target] = await Promise.all([startRedis(), startRedis()]);
@@ -92,8 +102,21 @@ describe('Reads bounded in bytes (ByteBudget, RedisKeySource parts)', () => {
     const limit = 512 * 1024;
     const cap = 128 * 1024;
     const budget = new ByteBudget(limit);
-    const reader = new RedisKeySource(await open(source), 'source', { count: 20, adaptive: false, bigKeyThreshold: 1024 * 1024, maxReadBytes: cap, budget }, undefined, await open(source));
-    const done = await copyUnit({ source: reader, sink: new RedisKeySink(await open(target), 'target'), filter: passAll, policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    const reader = new RedisKeySource(
+      await open(source),
+      'source',
+      { count: 20, adaptive: false, bigKeyThreshold: 1024 * 1024, maxReadBytes: cap, budget },
+      undefined,
+      await open(source),
+    );
+    const done = await copyUnit({
+      source: reader,
+      sink: new RedisKeySink(await open(target), 'target'),
+      filter: passAll,
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('u'),
+    });
     assert.equal(done.status, 'done');
     assert.equal(done.counters.copied, LARGE_VALUES + SMALL_VALUES);
     await assertSameData(source.client(), target.client());
@@ -105,7 +128,13 @@ describe('Reads bounded in bytes (ByteBudget, RedisKeySource parts)', () => {
 
   it('gives back the bytes of batches read ahead when the unit stops early', async () => {
     const budget = new ByteBudget(512 * 1024);
-    const reader = new RedisKeySource(await open(source), 'source', { count: 10, adaptive: false, bigKeyThreshold: 1024 * 1024, maxReadBytes: 128 * 1024, budget }, undefined, await open(source));
+    const reader = new RedisKeySource(
+      await open(source),
+      'source',
+      { count: 10, adaptive: false, bigKeyThreshold: 1024 * 1024, maxReadBytes: 128 * 1024, budget },
+      undefined,
+      await open(source),
+    );
     let batches = 0;
     const stopped = await copyUnit({
       source: reader,

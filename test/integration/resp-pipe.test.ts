@@ -20,7 +20,13 @@ describe('Class: RespPipe', () => {
   it('round-trips binary keys and values and returns error replies in place', async () => {
     const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw', db: 2 });
     const key = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x80]);
-    const replies = await pipe.send([['SET', key, Buffer.from([0xde, 0xad])], ['GET', key], ['INCR', key], ['EXISTS', 'missing'], ['GET', 'missing']]);
+    const replies = await pipe.send([
+      ['SET', key, Buffer.from([0xde, 0xad])],
+      ['GET', key],
+      ['INCR', key],
+      ['EXISTS', 'missing'],
+      ['GET', 'missing'],
+    ]);
     assert.deepEqual(replies[1], Buffer.from([0xde, 0xad]));
     assert.ok(replies[2] instanceof ReplyError, 'INCR on a non-number is an error reply, not a throw');
     assert.equal(replies[3], 0);
@@ -31,7 +37,9 @@ describe('Class: RespPipe', () => {
 
   it('keeps replies in order across many batches in flight', async () => {
     const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw' });
-    const batches = await Promise.all(Array.from({ length: 20 }, (_, b) => pipe.send(Array.from({ length: 500 }, (_, i) => ['ECHO', `${b}:${i}`]))));
+    const batches = await Promise.all(
+      Array.from({ length: 20 }, (_, b) => pipe.send(Array.from({ length: 500 }, (_, i) => ['ECHO', `${b}:${i}`]))),
+    );
     batches.forEach((replies, b) => {
       replies.forEach((r, i) => {
         assert.equal((r as Buffer).toString(), `${b}:${i}`);
@@ -60,6 +68,9 @@ describe('Class: RespPipe', () => {
     assert.deepEqual(await pipe.send([['PING']]), [Buffer.from('PONG')]);
     pipe.close();
     const wrong = await import('node:fs').then((fs) => fs.readFileSync(tls.wrongCaFile));
-    await assert.rejects(RespPipe.open({ host: tlsServer.host, port: tlsServer.port, tls: { ca: wrong } }), /self-signed|unable to verify|certificate/i);
+    await assert.rejects(
+      RespPipe.open({ host: tlsServer.host, port: tlsServer.port, tls: { ca: wrong } }),
+      /self-signed|unable to verify|certificate/i,
+    );
   });
 });

@@ -53,7 +53,9 @@ describe('struct mode: cluster target', () => {
       p.pexpire(k('hash'), 600_000);
     }
     await p.exec();
-    const keys = names.flatMap((name) => ['string', 'hash', 'set', 'zset', 'list', 'stream'].map((type) => Buffer.concat([name, Buffer.from(`:${type}`)])));
+    const keys = names.flatMap((name) =>
+      ['string', 'hash', 'set', 'zset', 'list', 'stream'].map((type) => Buffer.concat([name, Buffer.from(`:${type}`)])),
+    );
     // Act: small chunks force the multi-chunk path; the default the single-MULTI path.
     for (const [i, key] of keys.entries()) {
       const options = i % 2 === 0 ? { replace: true, chunkSize: 7, chunkBytes: 512 } : { replace: true };
@@ -73,6 +75,10 @@ describe('struct mode: cluster target', () => {
       if (type === 'stream') assert.deepEqual(await t.xrange(key, '-', '+'), await s.xrange(key, '-', '+'));
     }
     const counts = await Promise.all(cluster.masters.map((m) => m.client().dbsize()));
-    assert.equal(counts.reduce((a, b) => a + b, 0), keys.length, 'no temporary key is left on any master');
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      keys.length,
+      'no temporary key is left on any master',
+    );
   });
 });

@@ -27,12 +27,27 @@ interface WorkerReport {
   maxRss: number;
   copyMs: number;
   probeMethod: string;
-  results: { key: string; route: string; probed: number; status: string; chunks?: number; bytes: number; notCarried?: Record<string, number>; ms: number }[];
+  results: {
+    key: string;
+    route: string;
+    probed: number;
+    status: string;
+    chunks?: number;
+    bytes: number;
+    notCarried?: Record<string, number>;
+    ms: number;
+  }[];
 }
 
-function runWorker(input: Record<string, unknown>, onLine?: (line: string, kill: () => void) => void): Promise<{ report?: WorkerReport; code: number | null; signal: NodeJS.Signals | null }> {
+function runWorker(
+  input: Record<string, unknown>,
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ report?: WorkerReport; code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', worker], { env: { ...process.env, FERRY_WORKER: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', worker], {
+      env: { ...process.env, FERRY_WORKER: JSON.stringify(input) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     let report: WorkerReport | undefined;
     child.stdout.on('data', (d: Buffer) => {
@@ -53,7 +68,14 @@ function runWorker(input: Record<string, unknown>, onLine?: (line: string, kill:
 
 /** Lengths of the big keys on the target, by their type's own length command. */
 async function lengths(client: Redis): Promise<number[]> {
-  return Promise.all([client.hlen(BIG.hash), client.zcard(BIG.zset), client.llen(BIG.list), client.strlen(BIG.string), client.scard(BIG.set), client.xlen(BIG.stream)]);
+  return Promise.all([
+    client.hlen(BIG.hash),
+    client.zcard(BIG.zset),
+    client.llen(BIG.list),
+    client.strlen(BIG.string),
+    client.scard(BIG.set),
+    client.xlen(BIG.stream),
+  ]);
 }
 
 async function streamShape(client: Redis, key: string) {
@@ -65,10 +87,21 @@ async function streamShape(client: Redis, key: string) {
   for (const g of groups) {
     const name = String(g[1]);
     const consumers = ((await client.call('XINFO', 'CONSUMERS', key, name)) as unknown[][]).map((c) => [c[1], c[3]]);
-    const pending = ((await client.call('XPENDING', key, name, '-', '+', 100_000)) as unknown[][]).map(([id, consumer, , count]) => [id, consumer, count]);
+    const pending = ((await client.call('XPENDING', key, name, '-', '+', 100_000)) as unknown[][]).map(([id, consumer, , count]) => [
+      id,
+      consumer,
+      count,
+    ]);
     perGroup.push({ group: g, consumers, pending });
   }
-  return { length: m.get('length'), lastId: m.get('last-generated-id'), maxDeleted: m.get('max-deleted-entry-id'), entriesAdded: m.get('entries-added'), firstId: m.get('recorded-first-entry-id'), perGroup };
+  return {
+    length: m.get('length'),
+    lastId: m.get('last-generated-id'),
+    maxDeleted: m.get('max-deleted-entry-id'),
+    entriesAdded: m.get('entries-added'),
+    firstId: m.get('recorded-first-entry-id'),
+    perGroup,
+  };
 }
 
 describe('struct mode: big keys by type, in chunks', () => {
@@ -76,7 +109,10 @@ describe('struct mode: big keys by type, in chunks', () => {
   let target: RedisServer;
 
   before(async () => {
-    [source, target] = await Promise.all([startRedis({ aclUsers: [{ name: 'no-memory', password: 'pw', rules: '~* &* +@all -memory' }] }), startRedis()]);
+    [source, target] = await Promise.all([
+      startRedis({ aclUsers: [{ name: 'no-memory', password: 'pw', rules: '~* &* +@all -memory' }] }),
+      startRedis(),
+    ]);
     const s = source.client();
     await seedBigKeys(s, 50, 200_000);
     await s.pexpire(BIG.hash, 3_600_000);
@@ -102,7 +138,13 @@ describe('struct mode: big keys by type, in chunks', () => {
       }
     })();
     // Act
-    const { report, code } = await runWorker({ sourcePort: source.port, targetPort: target.port, thresholdBytes: THRESHOLD, chunkBytes: MB, mode: 'route' });
+    const { report, code } = await runWorker({
+      sourcePort: source.port,
+      targetPort: target.port,
+      thresholdBytes: THRESHOLD,
+      chunkBytes: MB,
+      mode: 'route',
+    });
     watching = false;
     await watcher;
     // Assess: routing by probed size, every key copied.
@@ -115,16 +157,22 @@ describe('struct mode: big keys by type, in chunks', () => {
     }
     const struct = report.results.filter((r) => r.route === 'struct');
     assert.equal(struct.length, 6);
-    assert.ok(struct.every((r) => (r.chunks ?? 0) > 5), 'each big key took several chunks');
+    assert.ok(
+      struct.every((r) => (r.chunks ?? 0) > 5),
+      'each big key took several chunks',
+    );
     // Memory: the bound, independent of the 50 MB key size.
     const growth = report.maxRss - report.baseline.rss;
     const line = struct.map((r) => `${r.key} ${(r.bytes / MB).toFixed(1)} MB in ${r.chunks} chunks ${r.ms.toFixed(0)} ms`).join('; ');
-    console.log(`worker RSS +${(growth / MB).toFixed(1)} MB over ${(report.baseline.rss / MB).toFixed(1)} MB idle; copy ${report.copyMs.toFixed(0)} ms: ${line}`);
+    console.log(
+      `worker RSS +${(growth / MB).toFixed(1)} MB over ${(report.baseline.rss / MB).toFixed(1)} MB idle; copy ${report.copyMs.toFixed(0)} ms: ${line}`,
+    );
     assert.ok(growth < RSS_BOUND, `worker RSS grew ${(growth / MB).toFixed(1)} MB`);
     // No reader saw half a key: each length is 0 (absent) or the final one.
     const final = await lengths(t);
     for (const sample of seen) {
-      for (const [i, n] of sample.entries()) assert.ok(n === 0 || n === final[i], `saw length ${n} of ${Object.values(BIG)[i]} (final ${final[i]})`);
+      for (const [i, n] of sample.entries())
+        assert.ok(n === 0 || n === final[i], `saw length ${n} of ${Object.values(BIG)[i]} (final ${final[i]})`);
     }
     // Identical: types, members, exact scores, ids, TTLs (and nothing else on the target, no temp keys).
     await assertSameData(source.client(), t);
@@ -136,7 +184,14 @@ describe('struct mode: big keys by type, in chunks', () => {
 
   it('the control: the same instrument sees a worker that DUMPs those keys whole go past the bound', async () => {
     await target.client().flushall();
-    const { report, code } = await runWorker({ sourcePort: source.port, targetPort: target.port, thresholdBytes: THRESHOLD, chunkBytes: MB, mode: 'dump', keys: [BIG.hash, BIG.zset, BIG.list] });
+    const { report, code } = await runWorker({
+      sourcePort: source.port,
+      targetPort: target.port,
+      thresholdBytes: THRESHOLD,
+      chunkBytes: MB,
+      mode: 'dump',
+      keys: [BIG.hash, BIG.zset, BIG.list],
+    });
     assert.equal(code, 0);
     const growth = report!.maxRss - report!.baseline.rss;
     console.log(`control (DUMP + RESTORE whole): worker RSS +${(growth / MB).toFixed(1)} MB`);
@@ -150,9 +205,20 @@ describe('struct mode: big keys by type, in chunks', () => {
     await t.set(BIG.hash, 'old value');
     // Act: SIGKILL after a few chunks have been written.
     let chunks = 0;
-    const { signal } = await runWorker({ sourcePort: source.port, targetPort: target.port, thresholdBytes: THRESHOLD, chunkBytes: MB, mode: 'route', keys: [BIG.hash], printChunks: true }, (line, kill) => {
-      if (line.startsWith('chunk') && ++chunks === 5) kill();
-    });
+    const { signal } = await runWorker(
+      {
+        sourcePort: source.port,
+        targetPort: target.port,
+        thresholdBytes: THRESHOLD,
+        chunkBytes: MB,
+        mode: 'route',
+        keys: [BIG.hash],
+        printChunks: true,
+      },
+      (line, kill) => {
+        if (line.startsWith('chunk') && ++chunks === 5) kill();
+      },
+    );
     // Assess
     assert.equal(signal, 'SIGKILL');
     assert.equal(await t.get(BIG.hash), 'old value');
@@ -179,7 +245,9 @@ describe('struct mode: big keys by type, in chunks', () => {
     // Prepare: a user without the MEMORY command (as on many managed services).
     const restricted = source.client({ username: 'no-memory', password: 'pw' });
     const probe = new SizeProbe(restricted);
-    const keys = [BIG.hash, BIG.zset, BIG.list, BIG.string, BIG.set, BIG.stream, 'small:string', 'small:hash', 'small:list', 'absent'].map((k) => Buffer.from(k));
+    const keys = [BIG.hash, BIG.zset, BIG.list, BIG.string, BIG.set, BIG.stream, 'small:string', 'small:hash', 'small:list', 'absent'].map(
+      (k) => Buffer.from(k),
+    );
     // Act
     const sizes = await probe.probe(keys);
     // Assess
@@ -224,7 +292,8 @@ describe('struct mode: statuses and stream details', () => {
     const key = Buffer.from([0xff, 0x00, 0x7b, 0x7d, 0x80]);
     await s.rpush(key, Buffer.from([0]), '', Buffer.from([0xc3, 0x28]));
     await s.set('empty', '');
-    for (const k of [key, Buffer.from('empty')]) assert.equal((await copyKeyByType(s, t, k, { replace: true, chunkSize: 1, chunkBytes: 1 })).status, 'copied');
+    for (const k of [key, Buffer.from('empty')])
+      assert.equal((await copyKeyByType(s, t, k, { replace: true, chunkSize: 1, chunkBytes: 1 })).status, 'copied');
     assert.deepEqual(await t.lrangeBuffer(key, 0, -1), await s.lrangeBuffer(key, 0, -1));
     assert.equal(await t.get('empty'), '');
   });
@@ -248,7 +317,11 @@ describe('struct mode: statuses and stream details', () => {
       assert.deepEqual(await t.xinfo('STREAM', key), await s.xinfo('STREAM', key));
     }
     const groups = (await t.xinfo('GROUPS', 'emptied')) as unknown[][];
-    assert.deepEqual(groups.map((g) => [g[1], g[5], g[7]]), [['g', 0, '5-1']], 'group, pending 0 (not carried), last-delivered-id');
+    assert.deepEqual(
+      groups.map((g) => [g[1], g[5], g[7]]),
+      [['g', 0, '5-1']],
+      'group, pending 0 (not carried), last-delivered-id',
+    );
   });
 
   it("leaves consumers and pending entries out with streamPending 'skip', and counts them", async () => {

@@ -14,12 +14,31 @@ import { comparingView, flushCluster } from './topology-support.js';
 
 const SOURCE_RULES = '-@all +scan +dump +pttl +info +ping +select';
 const TARGET_RULES = '-@all +restore +dbsize +info +ping +select';
-const MANAGED_BLOCKS = ['--rename-command', 'CONFIG', '', '--rename-command', 'CLIENT', '', '--rename-command', 'OBJECT', '', '--rename-command', 'CLUSTER', '', '--rename-command', 'MIGRATE', ''];
+const MANAGED_BLOCKS = [
+  '--rename-command',
+  'CONFIG',
+  '',
+  '--rename-command',
+  'CLIENT',
+  '',
+  '--rename-command',
+  'OBJECT',
+  '',
+  '--rename-command',
+  'CLUSTER',
+  '',
+  '--rename-command',
+  'MIGRATE',
+  '',
+];
 
 /** One `redis-ferry:` line on stderr, matching `pattern`, no stack trace, no secret. */
 function assertOneLine(result: CliResult, pattern: RegExp): void {
   assert.notEqual(result.code, 0, 'must exit non-zero');
-  const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('redis-ferry:'));
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('redis-ferry:'));
   assert.equal(lines.length, 1, `exactly one error line, got:\n${result.stderr}`);
   assert.match(lines[0]!, pattern);
   assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+\)?/, 'no stack trace');
@@ -38,8 +57,20 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
   before(async () => {
     tls = await makeTlsMaterial();
     [tlsSource, aclTarget, managedSource, managedTarget, serverless] = await Promise.all([
-      startRedis({ tls, aclUsers: [{ name: 'reader', password: 's3cret', rules: `~* ${SOURCE_RULES}` }, { name: 'nodump', password: 's3cret', rules: '~* +@all -dump' }] }),
-      startRedis({ aclUsers: [{ name: 'writer', password: 's3cret', rules: `~* ${TARGET_RULES}` }, { name: 'norestore', password: 's3cret', rules: '~* +@all -restore' }], extraArgs: ['--databases', '24'] }),
+      startRedis({
+        tls,
+        aclUsers: [
+          { name: 'reader', password: 's3cret', rules: `~* ${SOURCE_RULES}` },
+          { name: 'nodump', password: 's3cret', rules: '~* +@all -dump' },
+        ],
+      }),
+      startRedis({
+        aclUsers: [
+          { name: 'writer', password: 's3cret', rules: `~* ${TARGET_RULES}` },
+          { name: 'norestore', password: 's3cret', rules: '~* +@all -restore' },
+        ],
+        extraArgs: ['--databases', '24'],
+      }),
       startRedis({ password: 's3cret', extraArgs: [...MANAGED_BLOCKS, '--databases', '24'] }),
       startRedis({ password: 's3cret', extraArgs: MANAGED_BLOCKS }),
       // ElastiCache Serverless-like: one TLS endpoint in cluster mode (every slot on one node).
@@ -47,7 +78,20 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
     ]);
     work = await mkdtemp(join(tmpdir(), 'ferry-auth-tls-'));
     await Promise.all([seedMixedDataset(tlsSource.client()), seedMixedDataset(managedSource.client())]);
-    await serverless.masters[0]!.client().call('ACL', 'SETUSER', 'app', 'on', '>s3cret', '~*', '+@all', '-select', '-config', '-migrate', '-cluster|shards', '-cluster|nodes');
+    await serverless.masters[0]!.client().call(
+      'ACL',
+      'SETUSER',
+      'app',
+      'on',
+      '>s3cret',
+      '~*',
+      '+@all',
+      '-select',
+      '-config',
+      '-migrate',
+      '-cluster|shards',
+      '-cluster|nodes',
+    );
   });
   after(async () => {
     await Promise.all([tlsSource?.stop(), aclTarget?.stop(), managedSource?.stop(), managedTarget?.stop(), serverless?.stop()]);
@@ -72,22 +116,35 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
 
   it('TLS with the wrong CA fails with one clear certificate error', async () => {
     const result = await runCli(['migrate', '--source', tlsUrl(`?ca=${tls.wrongCaFile}`), '--target', aclTargetUrl(), ...state()], secrets);
-    assertOneLine(result, /TLS certificate of source 127\.0\.0\.1:\d+ could not be verified \([A-Z_]+\): set tls_ca_file .* tls_verify = false skips the check for self-signed test setups/);
+    assertOneLine(
+      result,
+      /TLS certificate of source 127\.0\.0\.1:\d+ could not be verified \([A-Z_]+\): set tls_ca_file .* tls_verify = false skips the check for self-signed test setups/,
+    );
   });
 
   it('a server name the certificate does not cover fails; the one it covers (SNI) works', async () => {
     await aclTarget.client().flushall();
-    const wrong = await runCli(['migrate', '--source', tlsUrl(`?ca=${tls.caFile}&servername=db.example.com`), '--target', aclTargetUrl(), ...state()], secrets);
+    const wrong = await runCli(
+      ['migrate', '--source', tlsUrl(`?ca=${tls.caFile}&servername=db.example.com`), '--target', aclTargetUrl(), ...state()],
+      secrets,
+    );
     assertOneLine(wrong, /TLS certificate of source .* \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
-    const right = await runCli(['migrate', '--source', tlsUrl(`?ca=${tls.caFile}&servername=localhost`), '--target', aclTargetUrl(), ...state()], secrets);
+    const right = await runCli(
+      ['migrate', '--source', tlsUrl(`?ca=${tls.caFile}&servername=localhost`), '--target', aclTargetUrl(), ...state()],
+      secrets,
+    );
     assert.equal(right.code, 0, right.stderr);
   });
 
   it('redis-shake tls = true verifies the certificate; tls_verify = false is the explicit opt-out for self-signed setups', async () => {
     await aclTarget.client().flushall();
-    const file = (extra: string) => `[scan_reader]\naddress = "${tlsSource.address}"\nusername = "reader"\npassword = "s3cret"\ntls = true\n${extra}\n[redis_writer]\naddress = "${aclTarget.address}"\nusername = "writer"\npassword = "s3cret"\n`;
+    const file = (extra: string) =>
+      `[scan_reader]\naddress = "${tlsSource.address}"\nusername = "reader"\npassword = "s3cret"\ntls = true\n${extra}\n[redis_writer]\naddress = "${aclTarget.address}"\nusername = "writer"\npassword = "s3cret"\n`;
     await writeFile(join(work, 'verify.toml'), file(''));
-    assertOneLine(await runCli(['migrate', join(work, 'verify.toml'), ...state()]), /TLS certificate of source 127\.0\.0\.1:\d+ could not be verified/);
+    assertOneLine(
+      await runCli(['migrate', join(work, 'verify.toml'), ...state()]),
+      /TLS certificate of source 127\.0\.0\.1:\d+ could not be verified/,
+    );
     await writeFile(join(work, 'no-verify.toml'), file('tls_verify = false\n'));
     const result = await runCli(['migrate', join(work, 'no-verify.toml'), ...state()]);
     assert.equal(result.code, 0, result.stderr);
@@ -95,29 +152,51 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
   });
 
   it('an ACL user without DUMP fails in one line naming the missing permission; so does a target user without RESTORE', async () => {
-    const source = await runCli(['migrate', '--source', tlsUrl(`?ca=${tls.caFile}`, 'nodump'), '--target', aclTargetUrl(), ...state()], secrets);
-    assertOneLine(source, /source 127\.0\.0\.1:\d+: ACL user "nodump" lacks the DUMP permission \(NOPERM [^)]*'dump'[^)]*\); grant it with ACL SETUSER nodump \+dump/);
-    const target = await runCli(['migrate', '--source', tlsUrl(`?ca=${tls.caFile}`), '--target', aclTargetUrl('norestore'), ...state()], secrets);
+    const source = await runCli(
+      ['migrate', '--source', tlsUrl(`?ca=${tls.caFile}`, 'nodump'), '--target', aclTargetUrl(), ...state()],
+      secrets,
+    );
+    assertOneLine(
+      source,
+      /source 127\.0\.0\.1:\d+: ACL user "nodump" lacks the DUMP permission \(NOPERM [^)]*'dump'[^)]*\); grant it with ACL SETUSER nodump \+dump/,
+    );
+    const target = await runCli(
+      ['migrate', '--source', tlsUrl(`?ca=${tls.caFile}`), '--target', aclTargetUrl('norestore'), ...state()],
+      secrets,
+    );
     assertOneLine(target, /target 127\.0\.0\.1:\d+: ACL user "norestore" lacks the RESTORE permission .*ACL SETUSER norestore \+restore/);
   });
 
   it('a Memorystore/ElastiCache-like server (CONFIG, CLIENT, OBJECT, CLUSTER, MIGRATE disabled) on both sides: works, and the notes say what was assumed', async () => {
     const events: RunEvent[] = [];
     const summary = await runMigration({
-      config: parseConfig({ source: { addresses: [managedSource.address], password: 's3cret' }, target: { addresses: [managedTarget.address], password: 's3cret' } }),
+      config: parseConfig({
+        source: { addresses: [managedSource.address], password: 's3cret' },
+        target: { addresses: [managedTarget.address], password: 's3cret' },
+      }),
       migrationId: 'managed',
       store: new MemoryCheckpointStore(),
       onEvent: (e) => events.push(e),
     });
     assert.equal(summary.status, 'completed', summary.error?.message);
     const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : []));
-    assert.ok(notes.some((n) => /target 127\.0\.0\.1:\d+: CONFIG GET databases refused \(ERR unknown command 'CONFIG'.*\); found 16 dbs by SELECT instead/.test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) =>
+        /target 127\.0\.0\.1:\d+: CONFIG GET databases refused \(ERR unknown command 'CONFIG'.*\); found 16 dbs by SELECT instead/.test(n),
+      ),
+      notes.join('\n'),
+    );
     await assertSameData(managedSource.client(), managedTarget.client());
   });
 
   it('an ElastiCache Serverless-like endpoint (TLS, cluster mode, no SELECT, CLUSTER SHARDS/NODES denied) as target and as source', async () => {
     await flushCluster(serverless);
-    const endpoint = { addresses: [serverless.seed.address], username: 'app', password: 's3cret', tls: { enabled: true, caFile: tls.caFile } };
+    const endpoint = {
+      addresses: [serverless.seed.address],
+      username: 'app',
+      password: 's3cret',
+      tls: { enabled: true, caFile: tls.caFile },
+    };
     const events: RunEvent[] = [];
     const into = await runMigration({
       config: parseConfig({ source: { addresses: [managedSource.address], password: 's3cret' }, target: endpoint }),
@@ -127,7 +206,10 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
     });
     assert.equal(into.status, 'completed', into.error?.message);
     const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : []));
-    assert.ok(notes.some((n) => /CLUSTER SHARDS \(NOPERM.*\) refused; read the cluster layout with CLUSTER SLOTS/.test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => /CLUSTER SHARDS \(NOPERM.*\) refused; read the cluster layout with CLUSTER SLOTS/.test(n)),
+      notes.join('\n'),
+    );
     await assertSameData(managedSource.client(), comparingView(serverless));
 
     await managedTarget.client().flushall();
@@ -137,7 +219,10 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
       store: new MemoryCheckpointStore(),
     });
     assert.equal(out.status, 'completed', out.error?.message);
-    assert.deepEqual(out.units.map((u) => u.unit.id), ['slots-0-16383/db0']);
+    assert.deepEqual(
+      out.units.map((u) => u.unit.id),
+      ['slots-0-16383/db0'],
+    );
     await assertSameData(comparingView(serverless), managedTarget.client());
   });
 
@@ -146,7 +231,18 @@ describe('topology: ACL users, TLS with a test CA, and managed-service restricti
     const client = (db: number) => managedSource.client({ db });
     for (let db = 1; db <= 19; db++) await seedStrings(client(db), 50, `db${db}:`);
     try {
-      const result = await runCli(['migrate', '--source', `redis://${managedSource.address}`, '--target', `redis://writer@${aclTarget.address}`, ...state(), '--json'], secrets);
+      const result = await runCli(
+        [
+          'migrate',
+          '--source',
+          `redis://${managedSource.address}`,
+          '--target',
+          `redis://writer@${aclTarget.address}`,
+          ...state(),
+          '--json',
+        ],
+        secrets,
+      );
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /CONFIG GET databases refused \(NOPERM[^)]*\); found 24 dbs by SELECT instead/);
       const summary = JSON.parse(result.stdout);

@@ -42,7 +42,11 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     await rm(work, { recursive: true, force: true });
   });
 
-  const endpoint = (cluster: RedisCluster, password: string, extra: Record<string, unknown> = {}) => ({ addresses: [cluster.replicas[0]!.address], password, ...extra });
+  const endpoint = (cluster: RedisCluster, password: string, extra: Record<string, unknown> = {}) => ({
+    addresses: [cluster.replicas[0]!.address],
+    password,
+    ...extra,
+  });
 
   it('scenario 2: standalone → cluster with the v3 file ([target] type = "cluster", any one node): every key identical', async () => {
     await flushCluster(dst);
@@ -68,7 +72,11 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /cluster 127\.0\.0\.1:\d+ → cluster .*3 unit\(s\)/);
     for (const range of ['0-5460', '5461-10921', '10922-16383']) {
-      assert.match(result.stderr, new RegExp(`unit slots-${range}/db0: shard ${range} @ 127\\.0\\.0\\.1:\\d+ \\([0-9a-f]{8}\\) master db0`), `plan line for ${range}`);
+      assert.match(
+        result.stderr,
+        new RegExp(`unit slots-${range}/db0: shard ${range} @ 127\\.0\\.0\\.1:\\d+ \\([0-9a-f]{8}\\) master db0`),
+        `plan line for ${range}`,
+      );
     }
     assert.match(result.stdout, /units\s+3\/3 done/);
     await assertSameData(comparingView(src), comparingView(dst));
@@ -76,7 +84,9 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
 
   it('the v4 scan.toml with [scan_reader] cluster = true works unchanged (addresses and secrets from the environment)', async () => {
     await flushCluster(dst);
-    const file = await scenarioFile(work, 'redis-shake-v4/scan.toml', {}, [[/^cluster = false(\s+# true if the source is a cluster)/m, 'cluster = true$1']]);
+    const file = await scenarioFile(work, 'redis-shake-v4/scan.toml', {}, [
+      [/^cluster = false(\s+# true if the source is a cluster)/m, 'cluster = true$1'],
+    ]);
     const result = await runCli(['migrate', file, '--state-dir', join(work, 'state'), '--progress', 'plain'], {
       SHAKE_SRC_ADDRESS: src.masters[1]!.address,
       SHAKE_SRC_PASSWORD: SRC_PASSWORD,
@@ -95,7 +105,12 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     let mostAtOnce = 0;
     const summary = await runMigration({
       // Rate-limited (over all units) so that each unit lasts long enough to overlap the others.
-      config: parseConfig({ source: endpoint(src, SRC_PASSWORD, { preferReplica: true }), target: endpoint(dst, DST_PASSWORD), scan: { count: 50 }, rateLimit: 1500 }),
+      config: parseConfig({
+        source: endpoint(src, SRC_PASSWORD, { preferReplica: true }),
+        target: endpoint(dst, DST_PASSWORD),
+        scan: { count: 50 },
+        rateLimit: 1500,
+      }),
       migrationId: 'replicas',
       store: new MemoryCheckpointStore(),
       onEvent: (e: RunEvent) => {
@@ -112,7 +127,10 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     // Identical to what the replicas serve. (Redis 7.0 replicas do not track a stream group's
     // entries-read counter, so its lag reads as unknown there: see docs/topologies.md.)
     const open = async () => JSON.stringify(await connectedClients());
-    await waitUntil(async () => (await open()) === JSON.stringify(baseline) || `${await open()} vs ${JSON.stringify(baseline)}`, { description: 'connections to be closed', timeoutMs: 5000 });
+    await waitUntil(async () => (await open()) === JSON.stringify(baseline) || `${await open()} vs ${JSON.stringify(baseline)}`, {
+      description: 'connections to be closed',
+      timeoutMs: 5000,
+    });
     await assertSameData(comparingView(src, { replicas: true }), comparingView(dst));
   });
 
@@ -120,18 +138,48 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     await flushCluster(dst);
     await standalone.client({ db: 2 }).set('in-db2', 'x');
     try {
-      const result = await runCli(['migrate', '--source', `redis://${standalone.address}`, '--target', `redis://${dst.seed.address}`, '--state-dir', join(work, 'state'), '--progress', 'none'], {
-        REDIS_FERRY_SOURCE_PASSWORD: STANDALONE_PASSWORD,
-        REDIS_FERRY_TARGET_PASSWORD: DST_PASSWORD,
-      });
+      const result = await runCli(
+        [
+          'migrate',
+          '--source',
+          `redis://${standalone.address}`,
+          '--target',
+          `redis://${dst.seed.address}`,
+          '--state-dir',
+          join(work, 'state'),
+          '--progress',
+          'none',
+        ],
+        {
+          REDIS_FERRY_SOURCE_PASSWORD: STANDALONE_PASSWORD,
+          REDIS_FERRY_TARGET_PASSWORD: DST_PASSWORD,
+        },
+      );
       assert.equal(result.code, 2, result.stderr);
-      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('redis-ferry:'));
+      const lines = result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('redis-ferry:'));
       assert.equal(lines.length, 1, result.stderr);
-      assert.match(lines[0]!, /target is a cluster, which has db 0 only, but source db\(s\) 2 hold keys: map them explicitly with db_map = \{ "2" = 0 \}.*--db-map 2:0/);
+      assert.match(
+        lines[0]!,
+        /target is a cluster, which has db 0 only, but source db\(s\) 2 hold keys: map them explicitly with db_map = \{ "2" = 0 \}.*--db-map 2:0/,
+      );
 
-      const mapped = parseConfig({ source: { addresses: [standalone.address], password: STANDALONE_PASSWORD }, target: endpoint(dst, DST_PASSWORD), dbMap: { '2': 0 }, dryRun: true });
+      const mapped = parseConfig({
+        source: { addresses: [standalone.address], password: STANDALONE_PASSWORD },
+        target: endpoint(dst, DST_PASSWORD),
+        dbMap: { '2': 0 },
+        dryRun: true,
+      });
       const planned = await planMigration(mapped, 'mapped', new MemoryCheckpointStore(), () => {});
-      assert.deepEqual(planned.plan.units.map((u) => [u.sourceDb, u.targetDb]), [[0, 0], [2, 0]]);
+      assert.deepEqual(
+        planned.plan.units.map((u) => [u.sourceDb, u.targetDb]),
+        [
+          [0, 0],
+          [2, 0],
+        ],
+      );
     } finally {
       await standalone.client({ db: 2 }).flushdb();
     }
@@ -142,12 +190,26 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
       await node.client().call('ACL', 'SETUSER', 'noshards', 'on', '>pw', '~*', '+@all', '-cluster|shards');
       await node.client().call('ACL', 'SETUSER', 'nocluster', 'on', '>pw', '~*', '+@all', '-cluster');
     }
-    const layout = await discoverSource(parseConfig({ source: { addresses: [src.seed.address], username: 'noshards', password: 'pw' }, target: { addresses: ['127.0.0.1:1'] } }).source);
+    const layout = await discoverSource(
+      parseConfig({
+        source: { addresses: [src.seed.address], username: 'noshards', password: 'pw' },
+        target: { addresses: ['127.0.0.1:1'] },
+      }).source,
+    );
     assert.equal(layout.shards.length, 3);
-    assert.ok(layout.notes.some((n) => /CLUSTER SHARDS \(NOPERM[^)]*\) refused; read the cluster layout with CLUSTER SLOTS/.test(n)), layout.notes.join('\n'));
+    assert.ok(
+      layout.notes.some((n) => /CLUSTER SHARDS \(NOPERM[^)]*\) refused; read the cluster layout with CLUSTER SLOTS/.test(n)),
+      layout.notes.join('\n'),
+    );
 
-    const denied = parseConfig({ source: { addresses: [src.seed.address], username: 'nocluster', password: 'pw' }, target: { addresses: ['127.0.0.1:1'] } }).source;
-    await assert.rejects(discoverSource(denied), /source 127\.0\.0\.1:\d+ is one node of a multi-node cluster \(MOVED \d+ [^)]+\), but .*Allow CLUSTER SLOTS/);
+    const denied = parseConfig({
+      source: { addresses: [src.seed.address], username: 'nocluster', password: 'pw' },
+      target: { addresses: ['127.0.0.1:1'] },
+    }).source;
+    await assert.rejects(
+      discoverSource(denied),
+      /source 127\.0\.0\.1:\d+ is one node of a multi-node cluster \(MOVED \d+ [^)]+\), but .*Allow CLUSTER SLOTS/,
+    );
   });
 
   it('target redirects: a stale slot map is corrected by MOVED, and ASK is followed during a slot migration', async () => {
@@ -193,7 +255,12 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     const events: RunEvent[] = [];
     const batches = new Map<string, number>();
     const run = runMigration({
-      config: parseConfig({ source: endpoint(src, SRC_PASSWORD), target: endpoint(dst, DST_PASSWORD), scan: { count: 200 }, rateLimit: 4000 }),
+      config: parseConfig({
+        source: endpoint(src, SRC_PASSWORD),
+        target: endpoint(dst, DST_PASSWORD),
+        scan: { count: 200 },
+        rateLimit: 4000,
+      }),
       migrationId: 'failover',
       store: new MemoryCheckpointStore(),
       onEvent: (e) => {
@@ -203,16 +270,29 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     });
     // Promote the replica of the shard whose unit has copied a few batches.
     const oldMaster = src.masters[0]!;
-    await waitUntil(async () => (batches.get(oldMaster.address) ?? 0) >= 3 || 'waiting for batches', { description: 'the first shard to copy some batches', timeoutMs: 20_000 });
+    await waitUntil(async () => (batches.get(oldMaster.address) ?? 0) >= 3 || 'waiting for batches', {
+      description: 'the first shard to copy some batches',
+      timeoutMs: 20_000,
+    });
     await src.failover(src.replicas[0]!);
     await dst.failover(dst.replicas[1]!);
     const summary = await run;
 
     const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'retry' ? [`retry: ${e.reason}`] : []));
     assert.equal(summary.status, 'completed', `${summary.error?.message}\n${notes.join('\n')}`);
-    assert.ok(notes.some((n) => /restarting its scan on shard 0-5460 @ .* master from cursor 0/.test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => /restarting its scan on shard 0-5460 @ .* master from cursor 0/.test(n)),
+      notes.join('\n'),
+    );
     // Noticed by the INFO check before a SCAN, or by MOVED on a DUMP already in flight.
-    assert.ok(notes.some((n) => new RegExp(`retry: source node ${oldMaster.address.replace(/\./g, '\\.')} (is now a replica|no longer serves slots 0-5460)`).test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) =>
+        new RegExp(`retry: source node ${oldMaster.address.replace(/\./g, '\\.')} (is now a replica|no longer serves slots 0-5460)`).test(
+          n,
+        ),
+      ),
+      notes.join('\n'),
+    );
     const unit = summary.units.find((u) => u.unit.sourceAddress === oldMaster.address)!;
     assert.ok(unit.checkpoint.rescanReason, 'the restart marker is set');
     assert.ok(unit.checkpoint.counters.recopied > 0, 'the restarted scan rewrote keys with REPLACE');
@@ -229,7 +309,12 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     const batches = new Map<string, number>();
     const victim = src.masters[1]!;
     const run = runMigration({
-      config: parseConfig({ source: { addresses: [src.masters[0]!.address], password: SRC_PASSWORD }, target: { addresses: [dst.masters[0]!.address], password: DST_PASSWORD }, scan: { count: 200 }, rateLimit: 4000 }),
+      config: parseConfig({
+        source: { addresses: [src.masters[0]!.address], password: SRC_PASSWORD },
+        target: { addresses: [dst.masters[0]!.address], password: DST_PASSWORD },
+        scan: { count: 200 },
+        rateLimit: 4000,
+      }),
       migrationId: 'killed',
       store: new MemoryCheckpointStore(),
       onEvent: (e) => {
@@ -237,7 +322,10 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
         if (e.type === 'progress') batches.set(e.unit.sourceAddress, e.checkpoint.counters.batches);
       },
     });
-    await waitUntil(async () => (batches.get(victim.address) ?? 0) >= 3 || 'waiting for batches', { description: 'the victim shard to copy some batches', timeoutMs: 20_000 });
+    await waitUntil(async () => (batches.get(victim.address) ?? 0) >= 3 || 'waiting for batches', {
+      description: 'the victim shard to copy some batches',
+      timeoutMs: 20_000,
+    });
     victim.kill();
     dst.masters[2]!.kill();
     const summary = await run;
@@ -256,6 +344,7 @@ async function dumpRecords(server: RedisServer, n: number): Promise<MigrationRec
   const out: MigrationRecord[] = [];
   for (const key of chosen) out.push({ key, payload: await server.client().dumpBuffer(key), pttlMs: 0, readAtMs: performance.now() });
   const counter = await server.client().dumpBuffer('counter:1');
-  for (let i = out.length; i < n; i++) out.push({ key: Buffer.from(`extra:${i}`), payload: counter, pttlMs: 0, readAtMs: performance.now() });
+  for (let i = out.length; i < n; i++)
+    out.push({ key: Buffer.from(`extra:${i}`), payload: counter, pttlMs: 0, readAtMs: performance.now() });
   return out;
 }

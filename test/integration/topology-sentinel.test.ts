@@ -20,7 +20,10 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
   let work: string;
 
   before(async () => {
-    [set, plain] = await Promise.all([startSentinelSet({ masterName: 'mymaster', replicas: 1, sentinels: 3, password: PASSWORD }), startRedis()]);
+    [set, plain] = await Promise.all([
+      startSentinelSet({ masterName: 'mymaster', replicas: 1, sentinels: 3, password: PASSWORD }),
+      startRedis(),
+    ]);
     work = await mkdtemp(join(tmpdir(), 'ferry-sentinel-'));
   });
   after(async () => {
@@ -36,15 +39,29 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
   const emptyAll = async () => {
     const master = await currentMaster();
     await Promise.all([master.client().flushall(), plain.client().flushall()]);
-    await waitUntil(async () => (await Promise.all(set.replicas.concat(set.master).map((s) => s.client().dbsize()))).every((n) => n === 0) || 'replicas catching up', { description: 'every node of the set to be empty' });
+    await waitUntil(
+      async () =>
+        (await Promise.all(set.replicas.concat(set.master).map((s) => s.client().dbsize()))).every((n) => n === 0) ||
+        'replicas catching up',
+      { description: 'every node of the set to be empty' },
+    );
   };
-  const sentinelEndpoint = (extra: Record<string, unknown> = {}) => ({ topology: 'sentinel', addresses: set.sentinelAddresses, masterName: 'mymaster', password: PASSWORD, ...extra });
+  const sentinelEndpoint = (extra: Record<string, unknown> = {}) => ({
+    topology: 'sentinel',
+    addresses: set.sentinelAddresses,
+    masterName: 'mymaster',
+    password: PASSWORD,
+    ...extra,
+  });
 
   it('scenario 4: sentinel source → standalone, found through the sentinels by master name (v4 file)', async () => {
     await emptyAll();
     await seedMixedDataset((await currentMaster()).client());
     const file = join(work, 'sentinel-source.toml');
-    await writeFile(file, `[scan_reader]\nsentinel = true\nmaster = "mymaster"\naddress = "${set.sentinelAddresses.join(',')}"\npassword = "\${SRC_PASSWORD}"\n\n[redis_writer]\naddress = "${plain.address}"\n`);
+    await writeFile(
+      file,
+      `[scan_reader]\nsentinel = true\nmaster = "mymaster"\naddress = "${set.sentinelAddresses.join(',')}"\npassword = "\${SRC_PASSWORD}"\n\n[redis_writer]\naddress = "${plain.address}"\n`,
+    );
     const result = await runCli(['migrate', file, '--state-dir', join(work, 'state'), '--progress', 'plain'], { SRC_PASSWORD: PASSWORD });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /sentinel 127\.0\.0\.1:\d+ → standalone/);
@@ -72,7 +89,10 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
     await emptyAll();
     await seedMixedDataset(plain.client());
     const file = join(work, 'sentinel-target.toml');
-    await writeFile(file, `[scan_reader]\naddress = "${plain.address}"\n\n[redis_writer]\nsentinel = true\nmaster = "mymaster"\naddress = "${set.sentinelAddresses.join(',')}"\npassword = "${PASSWORD}"\n`);
+    await writeFile(
+      file,
+      `[scan_reader]\naddress = "${plain.address}"\n\n[redis_writer]\nsentinel = true\nmaster = "mymaster"\naddress = "${set.sentinelAddresses.join(',')}"\npassword = "${PASSWORD}"\n`,
+    );
     const result = await runCli(['migrate', file, '--state-dir', join(work, 'state'), '--progress', 'plain']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /standalone 127\.0\.0\.1:\d+ → sentinel/);
@@ -80,11 +100,27 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
   });
 
   it('a master name the sentinels do not monitor fails in one line saying what to set', async () => {
-    const result = await runCli(['migrate', '--source', `redis://${plain.address}`, '--target', `redis-sentinel://${set.sentinelAddresses.join(',')}?master=nosuch`, '--state-dir', join(work, 'state'), '--progress', 'none']);
+    const result = await runCli([
+      'migrate',
+      '--source',
+      `redis://${plain.address}`,
+      '--target',
+      `redis-sentinel://${set.sentinelAddresses.join(',')}?master=nosuch`,
+      '--state-dir',
+      join(work, 'state'),
+      '--progress',
+      'none',
+    ]);
     assert.equal(result.code, 2, result.stderr);
-    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('redis-ferry:'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
-    assert.match(lines[0]!, /target sentinel\(s\) .* monitor no master named "nosuch": set master to the name in their "sentinel monitor <name> …" line/);
+    assert.match(
+      lines[0]!,
+      /target sentinel\(s\) .* monitor no master named "nosuch": set master to the name in their "sentinel monitor <name> …" line/,
+    );
   });
 
   it('a sentinel failover of the target during the run: writes follow the new master and every key arrives', async () => {
@@ -106,7 +142,10 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
     }).finally(() => (finished = true));
     await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches', timeoutMs: 20_000 });
     await set.sentinels[0]!.client().call('SENTINEL', 'FAILOVER', 'mymaster');
-    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', { description: 'the sentinels to promote the replica', timeoutMs: 20_000 });
+    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', {
+      description: 'the sentinels to promote the replica',
+      timeoutMs: 20_000,
+    });
     assert.equal(finished, false, 'the failover happened while the run was copying');
     const summary = await run;
 
@@ -124,7 +163,13 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
     const before = await currentMaster();
     await seedStrings(before.client(), 12_000, 'bulk:');
     await seedMixedDataset(before.client(), { prefix: 'fo:' });
-    await waitForReplicaSync(before.client(), set.replicas.concat(set.master).find((s) => s !== before)!.client());
+    await waitForReplicaSync(
+      before.client(),
+      set.replicas
+        .concat(set.master)
+        .find((s) => s !== before)!
+        .client(),
+    );
     const events: RunEvent[] = [];
     let batches = 0;
     const run = runMigration({
@@ -138,7 +183,10 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
     });
     await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches', timeoutMs: 20_000 });
     await set.sentinels[0]!.client().call('SENTINEL', 'FAILOVER', 'mymaster');
-    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', { description: 'the sentinels to promote the replica', timeoutMs: 20_000 });
+    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', {
+      description: 'the sentinels to promote the replica',
+      timeoutMs: 20_000,
+    });
     // Sentinel demotes a reachable old master at its next INFO poll (up to 10 s later); do it now,
     // as sentinel would, so the demotion surely lands while the unit is still scanning it.
     const after = await currentMaster();
@@ -147,13 +195,22 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
 
     const log = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'retry' ? [`retry: ${e.reason}`] : [])).join('\n');
     assert.equal(summary.status, 'completed', `${summary.error?.message}\n${log}`);
-    assert.match(log, /retry: source node 127\.0\.0\.1:\d+ is now a replica of 127\.0\.0\.1:\d+, no longer the master the unit was reading \(failover\)/);
-    assert.match(log, /unit db0 \(mymaster master .*\): the source node changed from .* to .*; restarting its scan on mymaster master .* from cursor 0/);
+    assert.match(
+      log,
+      /retry: source node 127\.0\.0\.1:\d+ is now a replica of 127\.0\.0\.1:\d+, no longer the master the unit was reading \(failover\)/,
+    );
+    assert.match(
+      log,
+      /unit db0 \(mymaster master .*\): the source node changed from .* to .*; restarting its scan on mymaster master .* from cursor 0/,
+    );
     await assertSameData((await currentMaster()).client(), plain.client());
   });
 });
 
 /** Waits until the demoted master has caught up with the new one (so either can be compared). */
 async function waitForReplicaSync(master: Redis, replica: Redis): Promise<void> {
-  await waitUntil(async () => (await master.dbsize()) === (await replica.dbsize()) || 'replica behind', { description: 'replica sync', timeoutMs: 20_000 });
+  await waitUntil(async () => (await master.dbsize()) === (await replica.dbsize()) || 'replica behind', {
+    description: 'replica sync',
+    timeoutMs: 20_000,
+  });
 }

@@ -20,7 +20,9 @@ export function seedingView(client: Cluster): Redis {
       {},
       {
         get(_, name) {
-          if (name === 'exec') return async () => (await Promise.allSettled(calls)).map((r) => (r.status === 'fulfilled' ? [null, r.value] : [r.reason, null]));
+          if (name === 'exec')
+            return async () =>
+              (await Promise.allSettled(calls)).map((r) => (r.status === 'fulfilled' ? [null, r.value] : [r.reason, null]));
           return (...args: unknown[]) => {
             calls.push((client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name as string]!(...args));
             return pipe;
@@ -71,9 +73,13 @@ export function comparingView(cluster: RedisCluster, options: { replicas?: boole
 export async function flushCluster(cluster: RedisCluster): Promise<void> {
   await Promise.all(cluster.masters.filter((m) => m.isRunning()).map((m) => m.client().flushall()));
   // Replicas apply the flush asynchronously; a replica-reading test must not see stale keys.
-  await Promise.all(cluster.replicas.filter((r) => r.isRunning()).map(async (r) => {
-    for (let i = 0; i < 100 && (await r.client().dbsize()) > 0; i++) await new Promise((res) => setTimeout(res, 20));
-  }));
+  await Promise.all(
+    cluster.replicas
+      .filter((r) => r.isRunning())
+      .map(async (r) => {
+        for (let i = 0; i < 100 && (await r.client().dbsize()) > 0; i++) await new Promise((res) => setTimeout(res, 20));
+      }),
+  );
 }
 
 /** Counts connected clients on each node (through one connection per node, opened once). */
@@ -86,7 +92,12 @@ export function clientCounter(nodes: RedisServer[]): () => Promise<number[]> {
  * A scenario file from test/fixtures/scenarios (copies of the shared redis-shake scenarios), unchanged but for the values of `address` and
  * `password` in the named sections (pointed at the test servers) and any extra replacements.
  */
-export async function scenarioFile(dir: string, name: string, values: Record<string, { address?: string; password?: string }>, replace: [RegExp, string][] = []): Promise<string> {
+export async function scenarioFile(
+  dir: string,
+  name: string,
+  values: Record<string, { address?: string; password?: string }>,
+  replace: [RegExp, string][] = [],
+): Promise<string> {
   let text = await readFile(join(SCENARIOS, name), 'utf8');
   let section = '';
   text = text

@@ -28,7 +28,8 @@ describe('redis-ferry verify', () => {
     t = target.client();
     await seedMixedDataset(s);
     // A key above the 16 MB big-key size: compared chunk by chunk, never DUMPed whole.
-    for (let start = 0; start < 70_000; start += 5000) await s.rpush('huge:list', ...Array.from({ length: 5000 }, (_, i) => filler(start + i, 256)));
+    for (let start = 0; start < 70_000; start += 5000)
+      await s.rpush('huge:list', ...Array.from({ length: 5000 }, (_, i) => filler(start + i, 256)));
     const migrated = await runCli(['migrate', ...urls(), ...state(), '--progress', 'none']);
     assert.equal(migrated.code, 0, migrated.stderr);
   });
@@ -88,7 +89,10 @@ describe('redis-ferry verify', () => {
   it('takes the same config file as migrate, filters included', async () => {
     // Prepare: a v4 file that copies only the "big:" keys; the planted differences outside are ignored.
     const file = join(work, 'shake.toml');
-    await writeFile(file, `[scan_reader]\naddress = "${source.address}"\npassword = "src"\n\n[redis_writer]\naddress = "${target.address}"\n\n[filter]\nallow_key_prefix = ["big:"]\n`);
+    await writeFile(
+      file,
+      `[scan_reader]\naddress = "${source.address}"\npassword = "src"\n\n[redis_writer]\naddress = "${target.address}"\n\n[filter]\nallow_key_prefix = ["big:"]\n`,
+    );
     // Act
     const result = await runCli(['verify', file, ...state(), '--json']);
     // Assess

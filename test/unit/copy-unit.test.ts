@@ -7,7 +7,16 @@ import { CheckpointConflictError } from '../../src/core/errors.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 import { FakeSink, FakeSource, keys } from './fakes.js';
 
-const passAll = createKeyFilter({ allowKeyPrefix: [], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: [], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
+const passAll = createKeyFilter({
+  allowKeyPrefix: [],
+  blockKeyPrefix: [],
+  allowKeySuffix: [],
+  blockKeySuffix: [],
+  allowKeyRegex: [],
+  blockKeyRegex: [],
+  allowDb: [],
+  blockDb: [],
+});
 
 describe('Function: copyUnit', () => {
   it('copies every page and checkpoints after each confirmed batch', async () => {
@@ -16,7 +25,15 @@ describe('Function: copyUnit', () => {
     const sink = new FakeSink();
     const seen: string[] = [];
     // Act
-    const final = await copyUnit({ source: new FakeSource(keys(95), 10), sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u'), onProgress: (cp) => seen.push(cp.cursor) });
+    const final = await copyUnit({
+      source: new FakeSource(keys(95), 10),
+      sink,
+      filter: passAll,
+      policy: 'fail',
+      store,
+      checkpoint: newCheckpoint('u'),
+      onProgress: (cp) => seen.push(cp.cursor),
+    });
     // Assess
     assert.equal(final.status, 'done');
     assert.equal(final.cursor, '0');
@@ -31,7 +48,10 @@ describe('Function: copyUnit', () => {
     const sink = new FakeSink();
     sink.failOnWrite = 5; // the 5th batch lands on the target, but the process "dies" before confirming it
     const source = new FakeSource(keys(100), 10);
-    await assert.rejects(copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }), /connection lost/);
+    await assert.rejects(
+      copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }),
+      /connection lost/,
+    );
     const stored = (await store.loadUnit('u'))!;
     assert.equal(stored.counters.copied, 40, 'only 4 batches were confirmed');
     assert.notEqual(stored.writeFrontier, null, 'the frontier covers the batch that was in flight');
@@ -45,7 +65,7 @@ describe('Function: copyUnit', () => {
     assert.equal(sink.data.size, 100);
   });
 
-  it('a clean stop inside an earlier attempt\'s rewrite window keeps that window for the next resume', async () => {
+  it("a clean stop inside an earlier attempt's rewrite window keeps that window for the next resume", async () => {
     const store = new MemoryCheckpointStore();
     const sink = new FakeSink();
     sink.failOnWrite = 3;
@@ -54,9 +74,18 @@ describe('Function: copyUnit', () => {
     sink.failOnWrite = undefined;
     // Act: a resume that stops after one batch, still inside the window, then one that finishes.
     const writesBefore = sink.modes.length;
-    const stopped = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: (await store.loadUnit('u'))!, shouldStop: () => sink.modes.length > writesBefore, writeAhead: 1 });
+    const stopped = await copyUnit({
+      source,
+      sink,
+      filter: passAll,
+      policy: 'fail',
+      store,
+      checkpoint: (await store.loadUnit('u'))!,
+      shouldStop: () => sink.modes.length > writesBefore,
+      writeAhead: 1,
+    });
     assert.equal(stopped.status, 'running');
-    assert.notEqual(stopped.writeFrontier, null, 'the earlier attempt\'s frontier is kept');
+    assert.notEqual(stopped.writeFrontier, null, "the earlier attempt's frontier is kept");
     const final = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: stopped });
     // Assess: no BUSYKEY on the failed attempt's own writes, and every key once.
     assert.equal(final.status, 'done');
@@ -66,7 +95,14 @@ describe('Function: copyUnit', () => {
   it('with skip, keys the target already holds are left alone and counted', async () => {
     const sink = new FakeSink();
     sink.data.set(Buffer.from('k3').toString('hex'), Buffer.from('theirs'));
-    const final = await copyUnit({ source: new FakeSource(keys(20), 10), sink, filter: passAll, policy: 'skip', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    const final = await copyUnit({
+      source: new FakeSource(keys(20), 10),
+      sink,
+      filter: passAll,
+      policy: 'skip',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('u'),
+    });
     assert.equal(final.counters.skippedExisting, 1);
     assert.equal(final.counters.copied, 19);
     assert.equal(sink.data.get(Buffer.from('k3').toString('hex'))?.toString(), 'theirs');
@@ -75,22 +111,52 @@ describe('Function: copyUnit', () => {
   it('stops after the batch in hand when asked, leaving a resumable checkpoint', async () => {
     const store = new MemoryCheckpointStore();
     const sink = new FakeSink();
-    const final = await copyUnit({ source: new FakeSource(keys(100), 10), sink, filter: passAll, policy: 'replace', store, checkpoint: newCheckpoint('u'), shouldStop: () => sink.modes.length >= 3 });
+    const final = await copyUnit({
+      source: new FakeSource(keys(100), 10),
+      sink,
+      filter: passAll,
+      policy: 'replace',
+      store,
+      checkpoint: newCheckpoint('u'),
+      shouldStop: () => sink.modes.length >= 3,
+    });
     assert.equal(final.status, 'running');
     assert.equal(final.counters.copied, 30);
     assert.equal(sink.data.size, 30, 'nothing written beyond the checkpoint');
   });
 
   it('a dry run reads and counts without a sink', async () => {
-    const final = await copyUnit({ source: new FakeSource(keys(25), 10), filter: passAll, policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    const final = await copyUnit({
+      source: new FakeSource(keys(25), 10),
+      filter: passAll,
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('u'),
+    });
     assert.equal(final.counters.copied, 25);
     assert.equal(final.status, 'done');
   });
 
   it('filters keys before reading them', async () => {
-    const filter = createKeyFilter({ allowKeyPrefix: ['a'], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: ['9'], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
+    const filter = createKeyFilter({
+      allowKeyPrefix: ['a'],
+      blockKeyPrefix: [],
+      allowKeySuffix: [],
+      blockKeySuffix: ['9'],
+      allowKeyRegex: [],
+      blockKeyRegex: [],
+      allowDb: [],
+      blockDb: [],
+    });
     const sink = new FakeSink();
-    const final = await copyUnit({ source: new FakeSource([...keys(10, 'a'), ...keys(10, 'b')], 7), sink, filter, policy: 'fail', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u') });
+    const final = await copyUnit({
+      source: new FakeSource([...keys(10, 'a'), ...keys(10, 'b')], 7),
+      sink,
+      filter,
+      policy: 'fail',
+      store: new MemoryCheckpointStore(),
+      checkpoint: newCheckpoint('u'),
+    });
     assert.equal(final.counters.copied, 9);
     assert.equal(final.counters.filtered, 11);
   });
@@ -99,11 +165,17 @@ describe('Function: copyUnit', () => {
     const store = new MemoryCheckpointStore();
     const stale = newCheckpoint('u');
     await store.saveUnit(stale); // another worker advanced the unit first
-    await assert.rejects(copyUnit({ source: new FakeSource(keys(10), 5), sink: new FakeSink(), filter: passAll, policy: 'fail', store, checkpoint: stale }), CheckpointConflictError);
+    await assert.rejects(
+      copyUnit({ source: new FakeSource(keys(10), 5), sink: new FakeSink(), filter: passAll, policy: 'fail', store, checkpoint: stale }),
+      CheckpointConflictError,
+    );
   });
 
   it('reads ahead no more than readAheadKeys keys (and at least one batch), however large the batches', async () => {
-    for (const [pageSize, expectedScans] of [[10, 2 + 3], [100, 2 + 1]] as const) {
+    for (const [pageSize, expectedScans] of [
+      [10, 2 + 3],
+      [100, 2 + 1],
+    ] as const) {
       // A target that holds every write until released: the reader runs ahead as far as it may.
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
@@ -114,7 +186,17 @@ describe('Function: copyUnit', () => {
         return write(records, mode);
       };
       const source = new FakeSource(keys(1000), pageSize);
-      const run = copyUnit({ source, sink, filter: passAll, policy: 'replace', store: new MemoryCheckpointStore(), checkpoint: newCheckpoint('u'), readAhead: 4, writeAhead: 2, readAheadKeys: 25 });
+      const run = copyUnit({
+        source,
+        sink,
+        filter: passAll,
+        policy: 'replace',
+        store: new MemoryCheckpointStore(),
+        checkpoint: newCheckpoint('u'),
+        readAhead: 4,
+        writeAhead: 2,
+        readAheadKeys: 25,
+      });
       await new Promise((resolve) => setTimeout(resolve, 20));
       // Two batches sent to the target, and behind them only as many as the key budget allows.
       assert.equal(source.scans.length, expectedScans, `page size ${pageSize}`);

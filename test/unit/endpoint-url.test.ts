@@ -12,7 +12,11 @@ describe('Function: parseEndpointUrl', () => {
   });
 
   it('rediss:// turns TLS on with verification, ?verify=false turns verification off', () => {
-    assert.deepEqual(parseEndpointUrl('--target', 'rediss://h:6380?ca=/ca.pem').endpoint.tls, { enabled: true, caFile: '/ca.pem', verify: true });
+    assert.deepEqual(parseEndpointUrl('--target', 'rediss://h:6380?ca=/ca.pem').endpoint.tls, {
+      enabled: true,
+      caFile: '/ca.pem',
+      verify: true,
+    });
     assert.equal((parseEndpointUrl('--target', 'rediss://h:6380?verify=false').endpoint.tls as { verify: boolean }).verify, false);
   });
 
@@ -26,7 +30,10 @@ describe('Function: parseEndpointUrl', () => {
 
   it('rejects unknown options and malformed URLs without echoing the password', () => {
     assert.throws(() => parseEndpointUrl('--source', 'redis://h:1?clustr=true'), /unknown URL option "clustr"/);
-    assert.throws(() => parseEndpointUrl('--source', 'http://:hunter2@h:1'), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(
+      () => parseEndpointUrl('--source', 'http://:hunter2@h:1'),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
   });
 
   it('redacts passwords', () => {

@@ -19,7 +19,10 @@ export function fakeCursor(page: number): string {
 export class FakeSource implements KeySource {
   readonly scans: string[] = [];
 
-  constructor(private readonly keys: Buffer[], private readonly pageSize: number) {}
+  constructor(
+    private readonly keys: Buffer[],
+    private readonly pageSize: number,
+  ) {}
 
   async scan(cursor: string): Promise<ScanPage> {
     this.scans.push(cursor);
@@ -56,7 +59,8 @@ export class FakeSink implements KeySink {
         written++;
       }
     }
-    if (this.modes.length === this.failOnWrite) throw Object.assign(new Error('connection lost after the write landed'), { retryable: true });
+    if (this.modes.length === this.failOnWrite)
+      throw Object.assign(new Error('connection lost after the write landed'), { retryable: true });
     return { written, bytes: written, existing, expired: 0 };
   }
 }

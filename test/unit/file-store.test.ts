@@ -30,7 +30,7 @@ describe('Class: FileCheckpointStore', () => {
     await assert.rejects(new FileCheckpointStore(dir, 'm2').saveUnit(first), CheckpointConflictError);
   });
 
-  it('lets one process at a time hold a migration, and takes over a dead holder\'s lock', async () => {
+  it("lets one process at a time hold a migration, and takes over a dead holder's lock", async () => {
     const store = new FileCheckpointStore(dir, 'm3');
     const unlock = await store.lock();
     await unlock();

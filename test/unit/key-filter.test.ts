@@ -3,7 +3,16 @@ import { describe, it } from 'node:test';
 import type { FilterConfig } from '../../src/core/config.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 
-const none: FilterConfig = { allowKeyPrefix: [], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: [], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] };
+const none: FilterConfig = {
+  allowKeyPrefix: [],
+  blockKeyPrefix: [],
+  allowKeySuffix: [],
+  blockKeySuffix: [],
+  allowKeyRegex: [],
+  blockKeyRegex: [],
+  allowDb: [],
+  blockDb: [],
+};
 const b = (s: string) => Buffer.from(s);
 
 describe('Function: createKeyFilter', () => {

@@ -7,10 +7,14 @@ describe('Class: RateLimiter', () => {
     // Prepare: a manual clock, and a sleep that advances it.
     let now = 0;
     const sleeps: number[] = [];
-    const limiter = new RateLimiter(100, () => now, async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    });
+    const limiter = new RateLimiter(
+      100,
+      () => now,
+      async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    );
     // Act
     await limiter.take(100);
     await limiter.take(50);

@@ -39,7 +39,11 @@ describe('Function: readConfigFile', () => {
   });
 
   it('reads the v4 scenario with ${ENV} substitution', () => {
-    const { config, dialect, warnings } = readConfigFile(join(scenarios, 'redis-shake-v4/scan.toml'), { SHAKE_SRC_ADDRESS: '10.1.1.1:6379', SHAKE_SRC_PASSWORD: 'p"w\\', SHAKE_DST_ADDRESS: '10.2.2.2:6379' });
+    const { config, dialect, warnings } = readConfigFile(join(scenarios, 'redis-shake-v4/scan.toml'), {
+      SHAKE_SRC_ADDRESS: '10.1.1.1:6379',
+      SHAKE_SRC_PASSWORD: 'p"w\\',
+      SHAKE_DST_ADDRESS: '10.2.2.2:6379',
+    });
     assert.equal(dialect, 'v4');
     assert.equal(config.source.password, 'p"w\\', 'secrets with quotes survive');
     assert.equal(config.scan.count, 1000);
@@ -48,13 +52,20 @@ describe('Function: readConfigFile', () => {
   });
 
   it('maps rdb_restore_command_behavior onto the conflict policy', () => {
-    for (const [value, policy] of [['rewrite', 'replace'], ['skip', 'skip'], ['panic', 'fail']]) {
-      const path = file(`b-${value}.toml`, `[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[advanced]\nrdb_restore_command_behavior = "${value}"\n`);
+    for (const [value, policy] of [
+      ['rewrite', 'replace'],
+      ['skip', 'skip'],
+      ['panic', 'fail'],
+    ]) {
+      const path = file(
+        `b-${value}.toml`,
+        `[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[advanced]\nrdb_restore_command_behavior = "${value}"\n`,
+      );
       assert.equal(readConfigFile(path).config.onExistingKey, policy);
     }
   });
 
-  it('the v3 guide\'s `password =` says which line and how to write no password', () => {
+  it("the v3 guide's `password =` says which line and how to write no password", () => {
     const [problem] = problems(() => readConfigFile(join(scenarios, 'redis-shake-v3/standalone-to-standalone.toml')));
     assert.match(problem!, /standalone-to-standalone\.toml:9: `password =` has no value; .*write password = ""/);
   });
@@ -62,22 +73,34 @@ describe('Function: readConfigFile', () => {
   it('names unknown keys and sections with a suggestion', () => {
     const path = file('typo.toml', '[scan_reader]\naddress = "a:1"\nprefer_replcia = true\n[redis_writter]\naddress = "b:2"\n');
     const list = problems(() => readConfigFile(path));
-    assert.ok(list.some((p) => /typo\.toml:3: unknown option \[scan_reader\] prefer_replcia; did you mean prefer_replica\?/.test(p)), list.join('\n'));
-    assert.ok(list.some((p) => /typo\.toml:4: unknown option \[redis_writter\]; did you mean redis_writer\?/.test(p)), list.join('\n'));
+    assert.ok(
+      list.some((p) => /typo\.toml:3: unknown option \[scan_reader\] prefer_replcia; did you mean prefer_replica\?/.test(p)),
+      list.join('\n'),
+    );
+    assert.ok(
+      list.some((p) => /typo\.toml:4: unknown option \[redis_writter\]; did you mean redis_writer\?/.test(p)),
+      list.join('\n'),
+    );
   });
 
   it('refuses options that a scan copy cannot honour instead of ignoring them', () => {
-    const path = file('unsupported.toml', '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[filter]\nblock_command = ["DEL"]\n');
+    const path = file(
+      'unsupported.toml',
+      '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[filter]\nblock_command = ["DEL"]\n',
+    );
     assert.match(problems(() => readConfigFile(path))[0]!, /unsupported\.toml:6: \[filter\] block_command: command filters do not apply/);
   });
 
-  it('warns when count is tiny, as in redis-shake\'s sample', () => {
+  it("warns when count is tiny, as in redis-shake's sample", () => {
     const path = file('count1.toml', '[scan_reader]\naddress = "a:1"\ncount = 1\n[redis_writer]\naddress = "b:2"\n');
     assert.match(readConfigFile(path).warnings[0]!, /count = 1/);
   });
 
   it('reads the redis-ferry extensions: TLS CA, db map, rate limit', () => {
-    const path = file('ext.toml', '[scan_reader]\naddress = "a:1"\ntls = true\ntls_ca_file = "/ca.pem"\n[redis_writer]\naddress = "b:2"\ncluster = true\ndb_map = { "1" = 0 }\n[advanced]\nrate_limit = 5000\n');
+    const path = file(
+      'ext.toml',
+      '[scan_reader]\naddress = "a:1"\ntls = true\ntls_ca_file = "/ca.pem"\n[redis_writer]\naddress = "b:2"\ncluster = true\ndb_map = { "1" = 0 }\n[advanced]\nrate_limit = 5000\n',
+    );
     const { config } = readConfigFile(path);
     assert.deepEqual(config.source.tls, { enabled: true, caFile: '/ca.pem', verify: true });
     assert.deepEqual(config.dbMap, { '1': 0 });

@@ -4,7 +4,10 @@ import { encodeCommands, encodeKeyCommands, encodeRestores } from '../../src/red
 
 describe('Function: encodeCommands', () => {
   it('encodes strings, numbers and raw bytes as RESP arrays of bulk strings', () => {
-    const out = encodeCommands([['SET', Buffer.from([0xff, 0x00, 0x0d, 0x0a]), ''], ['PEXPIRE', 'k', 1500]]);
+    const out = encodeCommands([
+      ['SET', Buffer.from([0xff, 0x00, 0x0d, 0x0a]), ''],
+      ['PEXPIRE', 'k', 1500],
+    ]);
     const expected = Buffer.concat([
       Buffer.from('*3\r\n$3\r\nSET\r\n$4\r\n'),
       Buffer.from([0xff, 0x00, 0x0d, 0x0a]),
@@ -25,13 +28,27 @@ describe('Function: encodeCommands', () => {
 
   it('encodes the repeated keywords and other strings alike', () => {
     const key = Buffer.from('k');
-    const out = encodeCommands([['RESTORE', key, 0, Buffer.alloc(0), 'REPLACE'], ['restore', 'pttl', 'PTTL']]);
-    assert.equal(out.toString(), '*5\r\n$7\r\nRESTORE\r\n$1\r\nk\r\n$1\r\n0\r\n$0\r\n\r\n$7\r\nREPLACE\r\n*3\r\n$7\r\nrestore\r\n$4\r\npttl\r\n$4\r\nPTTL\r\n');
+    const out = encodeCommands([
+      ['RESTORE', key, 0, Buffer.alloc(0), 'REPLACE'],
+      ['restore', 'pttl', 'PTTL'],
+    ]);
+    assert.equal(
+      out.toString(),
+      '*5\r\n$7\r\nRESTORE\r\n$1\r\nk\r\n$1\r\n0\r\n$0\r\n\r\n$7\r\nREPLACE\r\n*3\r\n$7\r\nrestore\r\n$4\r\npttl\r\n$4\r\nPTTL\r\n',
+    );
   });
 
   it('encodes per-key reads exactly as the generic encoder would', () => {
     const keys = [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0xff, 0x0d, 0x0a, 0x00]), Buffer.alloc(300, 7)];
-    assert.deepEqual(encodeKeyCommands([['DUMP'], ['PTTL']], keys), encodeCommands(keys.flatMap((k) => [['DUMP', k], ['PTTL', k]])));
+    assert.deepEqual(
+      encodeKeyCommands([['DUMP'], ['PTTL']], keys),
+      encodeCommands(
+        keys.flatMap((k) => [
+          ['DUMP', k],
+          ['PTTL', k],
+        ]),
+      ),
+    );
     assert.deepEqual(encodeKeyCommands([['MEMORY', 'USAGE']], keys), encodeCommands(keys.map((k) => ['MEMORY', 'USAGE', k])));
   });
 

@@ -7,8 +7,24 @@ import { createKeyFilter } from '../../src/core/key-filter.js';
 import { continueOn, restartAware } from '../../src/runner/unit-session.js';
 import { FakeSink, FakeSource, keys } from './fakes.js';
 
-const passAll = createKeyFilter({ allowKeyPrefix: [], blockKeyPrefix: [], allowKeySuffix: [], blockKeySuffix: [], allowKeyRegex: [], blockKeyRegex: [], allowDb: [], blockDb: [] });
-const unit: UnitDescriptor = { id: 'slots-0-5460/db0', label: 'shard 0-5460 db0', sourceDb: 0, targetDb: 0, sourceAddress: '10.0.0.1:6379', slots: [[0, 5460]] };
+const passAll = createKeyFilter({
+  allowKeyPrefix: [],
+  blockKeyPrefix: [],
+  allowKeySuffix: [],
+  blockKeySuffix: [],
+  allowKeyRegex: [],
+  blockKeyRegex: [],
+  allowDb: [],
+  blockDb: [],
+});
+const unit: UnitDescriptor = {
+  id: 'slots-0-5460/db0',
+  label: 'shard 0-5460 db0',
+  sourceDb: 0,
+  targetDb: 0,
+  sourceAddress: '10.0.0.1:6379',
+  slots: [[0, 5460]],
+};
 const nodeA = { address: '10.0.0.1:6379', identity: '10.0.0.1:6379 master run aaa', label: 'shard 0-5460 @ 10.0.0.1:6379 master' };
 const nodeB = { address: '10.0.0.2:6379', identity: '10.0.0.2:6379 master run bbb', label: 'shard 0-5460 @ 10.0.0.2:6379 master' };
 const stopAfter = (n: number) => {
@@ -21,12 +37,21 @@ describe('Function: continueOn (unit restart after a failover)', () => {
     const fresh = continueOn(newCheckpoint('u'), nodeA, unit, () => assert.fail('no note'));
     assert.equal(fresh.scanNode, nodeA.identity);
     const midway = { ...fresh, cursor: '1234', counters: { ...fresh.counters, batches: 3 } };
-    assert.deepEqual(continueOn(midway, nodeA, unit, () => assert.fail('no note')), midway);
+    assert.deepEqual(
+      continueOn(midway, nodeA, unit, () => assert.fail('no note')),
+      midway,
+    );
   });
 
   it('restarts from cursor 0 with the restart marker when another process now serves the unit, and says why', () => {
     const notes: string[] = [];
-    const midway: UnitCheckpoint = { ...newCheckpoint('u'), scanNode: nodeA.identity, cursor: '1234', writeFrontier: '5678', counters: { ...newCheckpoint('u').counters, batches: 3, copied: 300 } };
+    const midway: UnitCheckpoint = {
+      ...newCheckpoint('u'),
+      scanNode: nodeA.identity,
+      cursor: '1234',
+      writeFrontier: '5678',
+      counters: { ...newCheckpoint('u').counters, batches: 3, copied: 300 },
+    };
     const next = continueOn(midway, nodeB, unit, (m) => notes.push(m));
     assert.equal(next.cursor, '0');
     assert.equal(next.writeFrontier, '0', 'a frontier at the end of the walk: every batch is a rewrite');
@@ -34,7 +59,10 @@ describe('Function: continueOn (unit restart after a failover)', () => {
     assert.match(next.rescanReason ?? '', /from 10\.0\.0\.1:6379 master run aaa to 10\.0\.0\.2:6379 master run bbb/);
     assert.equal(next.counters.copied, 300, 'counters keep counting');
     assert.equal(notes.length, 1);
-    assert.match(notes[0]!, /^unit slots-0-5460\/db0 \(shard 0-5460 db0\): the source node changed .*; restarting its scan on shard 0-5460 @ 10\.0\.0\.2:6379 master from cursor 0/);
+    assert.match(
+      notes[0]!,
+      /^unit slots-0-5460\/db0 \(shard 0-5460 db0\): the source node changed .*; restarting its scan on shard 0-5460 @ 10\.0\.0\.2:6379 master from cursor 0/,
+    );
   });
 
   it('does not restart a unit that has not written anything yet, nor one from before node tracking', () => {
@@ -49,12 +77,28 @@ describe('Function: continueOn (unit restart after a failover)', () => {
     const store = new MemoryCheckpointStore();
     const sink = new FakeSink();
     const source = new FakeSource(keys(100), 10);
-    let cp = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: continueOn(newCheckpoint('u'), nodeA, unit, () => {}), ...stopAfter(5) });
+    let cp = await copyUnit({
+      source,
+      sink,
+      filter: passAll,
+      policy: 'fail',
+      store,
+      checkpoint: continueOn(newCheckpoint('u'), nodeA, unit, () => {}),
+      ...stopAfter(5),
+    });
     assert.ok(sink.data.size >= 50 && sink.data.size < 100, `${sink.data.size} keys copied before the failover`);
 
     // Act: node B serves the unit now; the restarted scan is stopped cleanly once, then resumed.
     cp = continueOn(cp, nodeB, unit, () => {});
-    cp = await copyUnit({ source, sink: restartAware(sink, cp, 'fail'), filter: passAll, policy: 'fail', store, checkpoint: cp, ...stopAfter(cp.counters.batches + 2) });
+    cp = await copyUnit({
+      source,
+      sink: restartAware(sink, cp, 'fail'),
+      filter: passAll,
+      policy: 'fail',
+      store,
+      checkpoint: cp,
+      ...stopAfter(cp.counters.batches + 2),
+    });
     assert.notEqual(cp.cursor, '0', 'stopped midway through the restarted scan');
     assert.equal(cp.writeFrontier, '0', 'a clean stop inside the restart window keeps it (the whole walk)');
     assert.ok(cp.rescanReason, 'the marker stays too');

@@ -34,7 +34,17 @@ describe('Function: formatVerifyResult', () => {
     totals.checked = 100;
     totals.differences.ttl = mismatches;
     totals.examples.ttl = mismatches > 0 ? ['"session:1"'] : [];
-    return { migrationId: 'm-1', level: 'quick', startedAt: '', durationMs: 1200, units: [], totals, mismatches, maxMismatches, passed: mismatches <= maxMismatches };
+    return {
+      migrationId: 'm-1',
+      level: 'quick',
+      startedAt: '',
+      durationMs: 1200,
+      units: [],
+      totals,
+      mismatches,
+      maxMismatches,
+      passed: mismatches <= maxMismatches,
+    };
   };
 
   it('says all identical when nothing differs', () => {

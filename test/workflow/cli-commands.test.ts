@@ -22,7 +22,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function configFile(name: string, sourcePassword: string): string {
   const path = join(dir, name);
-  writeFileSync(path, `[scan_reader]\naddress = "10.0.0.5:6379"\npassword = "${sourcePassword}"\n\n[redis_writer]\naddress = "10.0.1.7:6379"\npassword = "\${TARGET_SECRET_ARN}"\n`);
+  writeFileSync(
+    path,
+    `[scan_reader]\naddress = "10.0.0.5:6379"\npassword = "${sourcePassword}"\n\n[redis_writer]\naddress = "10.0.1.7:6379"\npassword = "\${TARGET_SECRET_ARN}"\n`,
+  );
   return path;
 }
 
@@ -71,7 +74,10 @@ describe('Command: start', () => {
 
   it('refuses a plaintext password before calling AWS', async () => {
     const sfn = fakeSfn(() => assert.fail('nothing may be started'));
-    await assert.rejects(startCommand(configFile('plain.toml', 'hunter2'), { stateMachine: SM }, { sfn }), (e: ConfigError) => /source password/.test(e.message) && !e.message.includes('hunter2'));
+    await assert.rejects(
+      startCommand(configFile('plain.toml', 'hunter2'), { stateMachine: SM }, { sfn }),
+      (e: ConfigError) => /source password/.test(e.message) && !e.message.includes('hunter2'),
+    );
     await assert.rejects(startCommand(configFile('ok2.toml', SRC), { stateMachine: 'not-an-arn' }, { sfn }), /--state-machine/);
     assert.equal(sfn.sent.length, 0);
   });
@@ -79,11 +85,18 @@ describe('Command: start', () => {
   it('explains an execution that already ran, and --restart starts a new one under a new name', async () => {
     const sfn = fakeSfn((command) => {
       if (command instanceof DescribeExecutionCommand) return { status: 'FAILED' };
-      if ((command as StartExecutionCommand).input.name === 'orders') throw Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists' });
+      if ((command as StartExecutionCommand).input.name === 'orders')
+        throw Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists' });
       return { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:RedisFerryWorkflow:new' };
     });
-    await assert.rejects(startCommand(configFile('again.toml', SRC), { stateMachine: SM, id: 'orders' }, { sfn, out: () => {} }), (e: MigrationError) => /already ran .*FAILED.*--restart.*redrive-execution/.test(e.message));
-    assert.equal(await startCommand(configFile('again.toml', SRC), { stateMachine: SM, id: 'orders', restart: true }, { sfn, out: () => {} }), 0);
+    await assert.rejects(
+      startCommand(configFile('again.toml', SRC), { stateMachine: SM, id: 'orders' }, { sfn, out: () => {} }),
+      (e: MigrationError) => /already ran .*FAILED.*--restart.*redrive-execution/.test(e.message),
+    );
+    assert.equal(
+      await startCommand(configFile('again.toml', SRC), { stateMachine: SM, id: 'orders', restart: true }, { sfn, out: () => {} }),
+      0,
+    );
     const last = sfn.sent[sfn.sent.length - 1] as StartExecutionCommand;
     assert.match(last.input.name!, /^orders\.restart-\d{8}T\d{6}Z$/);
   });
@@ -95,7 +108,11 @@ describe('Command: status', () => {
     dynamo = await startLocalDynamo();
     await dynamo.createTable('checkpoints');
     const state = new DynamoMigrationState(dynamo.client, 'checkpoints', 'orders');
-    await state.claim('orders', { ttlMs: 60_000, round: 1, start: { config: { source: { passwordSecretArn: SRC } }, identity: 'm-x', dryRun: false } });
+    await state.claim('orders', {
+      ttlMs: 60_000,
+      round: 1,
+      start: { config: { source: { passwordSecretArn: SRC } }, identity: 'm-x', dryRun: false },
+    });
     const store = new DynamoCheckpointStore(dynamo.client, 'checkpoints', 'orders', { owner: 'orders/req-1', runId: 'orders' });
     await store.savePlan({
       migrationId: 'orders',
@@ -107,13 +124,18 @@ describe('Command: status', () => {
     });
     const counters = { ...newCheckpoint('db0').counters, scanned: 1500, copied: 1500, bytes: 2048, batches: 2 };
     await store.saveUnit({ ...newCheckpoint('db0'), status: 'done', counters });
-    const running = await store.saveUnit({ ...newCheckpoint('db1'), status: 'running', cursor: '1234', counters: { ...counters, copied: 700, scanned: 700 } });
+    const running = await store.saveUnit({
+      ...newCheckpoint('db1'),
+      status: 'running',
+      cursor: '1234',
+      counters: { ...counters, copied: 700, scanned: 700 },
+    });
     await store.recordUnitFailure('db1', { error: 'TargetKeyExistsError', message: 'target already has key k' });
     void running;
   });
   after(() => dynamo?.stop());
 
-  it('shows the migration and each unit\'s progress', async () => {
+  it("shows the migration and each unit's progress", async () => {
     const lines: string[] = [];
     assert.equal(await statusCommand('orders', { table: 'checkpoints' }, { dynamo: dynamo.client, out: (l) => lines.push(l) }), 0);
     const text = lines.join('\n');
@@ -132,7 +154,10 @@ describe('Command: status', () => {
     assert.equal(json.units.length, 2);
     assert.equal(json.totals.copied, 2200);
     assert.equal(json.migration.config, undefined);
-    await assert.rejects(statusCommand('nope', { table: 'checkpoints' }, { dynamo: dynamo.client }), /no migration nope in table checkpoints/);
+    await assert.rejects(
+      statusCommand('nope', { table: 'checkpoints' }, { dynamo: dynamo.client }),
+      /no migration nope in table checkpoints/,
+    );
     await assert.rejects(statusCommand('orders', { table: 'missing' }, { dynamo: dynamo.client }), /table missing does not exist/);
   });
 });

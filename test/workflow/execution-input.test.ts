@@ -34,7 +34,13 @@ describe('Function: parseCloudConfig', () => {
       () => parseCloudConfig(raw),
       (error: ConfigError) => {
         const text = error.problems.join('\n');
-        for (const needle of ['config.source.password', 'config.target.passwordSecretArn', 'config.source.tls.caFile', 'config.target.addresses[0]']) assert.ok(text.includes(needle), `${needle} in\n${text}`);
+        for (const needle of [
+          'config.source.password',
+          'config.target.passwordSecretArn',
+          'config.source.tls.caFile',
+          'config.target.addresses[0]',
+        ])
+          assert.ok(text.includes(needle), `${needle} in\n${text}`);
         assert.ok(!text.includes('hunter2'));
         return true;
       },
@@ -45,17 +51,26 @@ describe('Function: parseCloudConfig', () => {
 describe('Function: parseExecutionInput', () => {
   it('tells a start from a later round, and checks both', () => {
     assert.equal(parseExecutionInput({ config: cloudConfig() }).kind, 'start');
-    assert.equal(parseExecutionInput({ migrationId: 'm-1', runId: 'm-1', round: 2, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:x' }).kind, 'continue');
+    assert.equal(
+      parseExecutionInput({ migrationId: 'm-1', runId: 'm-1', round: 2, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:x' }).kind,
+      'continue',
+    );
     assert.throws(() => parseExecutionInput({ migrationId: 'bad id', config: {} }), /input.migrationId/);
     assert.throws(() => parseExecutionInput({ config: cloudConfig(), surprise: 1 }), /unknown field\(s\) surprise/);
-    assert.throws(() => parseExecutionInput({ migrationId: 'm', scheduledTime: '2025-01-01T00:00:00Z', config: {} }), /either migrationId or scheduledTime/);
+    assert.throws(
+      () => parseExecutionInput({ migrationId: 'm', scheduledTime: '2025-01-01T00:00:00Z', config: {} }),
+      /either migrationId or scheduledTime/,
+    );
     assert.throws(() => parseExecutionInput({ runId: 'r', round: 0, migrationId: 'm' }), /input.round/);
   });
 
   it('derives the migration id: given, from the schedule time, else from the config', () => {
     const cloud = parseCloudConfig(cloudConfig());
     assert.equal(resolveMigrationId({ kind: 'start', migrationId: 'orders', config: {} }, cloud), 'orders');
-    assert.equal(resolveMigrationId({ kind: 'start', scheduledTime: '2025-03-01T03:00:00Z', migrationIdPrefix: 'nightly', config: {} }, cloud), 'nightly-20250301T030000Z');
+    assert.equal(
+      resolveMigrationId({ kind: 'start', scheduledTime: '2025-03-01T03:00:00Z', migrationIdPrefix: 'nightly', config: {} }, cloud),
+      'nightly-20250301T030000Z',
+    );
     assert.match(resolveMigrationId({ kind: 'start', config: {} }, cloud), /^m-[0-9a-f]{12}$/);
     assert.throws(() => scheduledMigrationId('x', 'yesterday'), /not a timestamp/);
   });
@@ -63,7 +78,10 @@ describe('Function: parseExecutionInput', () => {
 
 describe('Function: toExecutionInput', () => {
   it('turns password ARNs of a loaded config into secret refs', () => {
-    const config = parseConfig({ source: { addresses: ['10.0.0.5:6379'], password: SRC }, target: { addresses: ['10.0.1.7:6379'], password: TGT, sentinelPassword: SRC } });
+    const config = parseConfig({
+      source: { addresses: ['10.0.0.5:6379'], password: SRC },
+      target: { addresses: ['10.0.1.7:6379'], password: TGT, sentinelPassword: SRC },
+    });
     const input = toExecutionInput(config, 'orders');
     assert.equal(input.migrationId, 'orders');
     const json = JSON.stringify(input);
@@ -75,7 +93,10 @@ describe('Function: toExecutionInput', () => {
     const config = parseConfig({ source: { addresses: ['10.0.0.5:6379'], password: 'hunter2' }, target: { addresses: ['10.0.1.7:6379'] } });
     assert.throws(
       () => toExecutionInput(config),
-      (error: ConfigError) => error.problems.length === 1 && /source password: .*Secrets Manager secret ARN/.test(error.problems[0]!) && !error.message.includes('hunter2'),
+      (error: ConfigError) =>
+        error.problems.length === 1 &&
+        /source password: .*Secrets Manager secret ARN/.test(error.problems[0]!) &&
+        !error.message.includes('hunter2'),
     );
   });
 });
@@ -85,13 +106,18 @@ describe('Function: secrets', () => {
     assert.deepEqual(parseSecretValue(SRC, 'pw'), { password: 'pw' });
     assert.deepEqual(parseSecretValue(SRC, '{"password":"pw","username":"ferry"}'), { password: 'pw', username: 'ferry' });
     assert.deepEqual(parseSecretValue(SRC, '{not json'), { password: '{not json' });
-    assert.throws(() => parseSecretValue(SRC, '{"pass":"pw"}'), (e: ConfigError) => /without a string "password"/.test(e.message) && !e.message.includes('pw"'));
+    assert.throws(
+      () => parseSecretValue(SRC, '{"pass":"pw"}'),
+      (e: ConfigError) => /without a string "password"/.test(e.message) && !e.message.includes('pw"'),
+    );
     assert.throws(() => parseSecretValue(SRC, undefined), /binary secrets/);
   });
 
   it('fills passwords in, and a username only where the config names none', async () => {
     const cloud = parseCloudConfig(cloudConfig());
-    const filled = await applySecrets(cloud.input, cloud.refs, async (arn) => (arn === SRC ? { password: 'a', username: 'from-secret' } : { password: 'b', username: 'ignored' }));
+    const filled = await applySecrets(cloud.input, cloud.refs, async (arn) =>
+      arn === SRC ? { password: 'a', username: 'from-secret' } : { password: 'b', username: 'ignored' },
+    );
     const config = parseConfig(filled);
     assert.equal(config.source.password, 'a');
     assert.equal(config.source.username, 'from-secret');
@@ -105,7 +131,12 @@ describe('Function: execution names', () => {
     assert.equal(startExecutionName('orders'), 'orders');
     assert.equal(startExecutionName('orders', 'restart-1'), 'orders.restart-1');
     const long = 'x'.repeat(80);
-    const names = [roundExecutionName('orders', 1), roundExecutionName('orders', 2), roundExecutionName(long, 12345), roundExecutionName(`${long.slice(0, 79)}y`, 12345)];
+    const names = [
+      roundExecutionName('orders', 1),
+      roundExecutionName('orders', 2),
+      roundExecutionName(long, 12345),
+      roundExecutionName(`${long.slice(0, 79)}y`, 12345),
+    ];
     assert.equal(new Set(names).size, names.length);
     for (const name of names) assert.ok(name.length <= MAX_EXECUTION_NAME && /^[A-Za-z0-9_.-]+$/.test(name), name);
     assert.match(names[0]!, /^orders-[0-9a-f]{8}-r1$/);
@@ -123,9 +154,19 @@ describe('Function: task errors', () => {
   });
 
   it('reads a Lambda error cause, unwrapping RetryableMigrationError', () => {
-    const lambdaCause = JSON.stringify({ errorType: 'RetryableMigrationError', errorMessage: 'SourceUnavailableError: source x: refused', trace: [] });
-    assert.deepEqual(describeTaskError({ Error: 'RetryableMigrationError', Cause: lambdaCause }), { error: 'SourceUnavailableError', message: 'source x: refused (still failing after retries)' });
-    assert.deepEqual(describeTaskError({ Error: 'TargetKeyExistsError', Cause: 'plain text' }), { error: 'TargetKeyExistsError', message: 'plain text' });
+    const lambdaCause = JSON.stringify({
+      errorType: 'RetryableMigrationError',
+      errorMessage: 'SourceUnavailableError: source x: refused',
+      trace: [],
+    });
+    assert.deepEqual(describeTaskError({ Error: 'RetryableMigrationError', Cause: lambdaCause }), {
+      error: 'SourceUnavailableError',
+      message: 'source x: refused (still failing after retries)',
+    });
+    assert.deepEqual(describeTaskError({ Error: 'TargetKeyExistsError', Cause: 'plain text' }), {
+      error: 'TargetKeyExistsError',
+      message: 'plain text',
+    });
     assert.deepEqual(describeTaskError(undefined), { error: 'Error', message: 'Error' });
   });
 });

@@ -42,7 +42,12 @@ const lambdaError = (name: string, message: string) => Object.assign(new Error(m
 const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
 
 before(async () => {
-  [source, target, dynamo, secrets] = await Promise.all([startRedis({ password: SOURCE_PASSWORD }), startCluster({ masters: 3 }), startLocalDynamo(), startFakeSecrets()]);
+  [source, target, dynamo, secrets] = await Promise.all([
+    startRedis({ password: SOURCE_PASSWORD }),
+    startCluster({ masters: 3 }),
+    startLocalDynamo(),
+    startFakeSecrets(),
+  ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
 
   // db 0 only: a cluster target has no other db to write into.
@@ -52,13 +57,17 @@ before(async () => {
   keyCount += 1000;
 
   // A 2 ms slice budget and 4 slices per unit per execution: many copy invocations and several rounds.
-  deployment = await deployLocally({
-    secretArns: [SOURCE_SECRET],
-    maxConcurrency: 2,
-    copyTimeBudget: Duration.millis(2),
-    maxSlicesPerUnitExecution: 4,
-    tableRemovalPolicy: RemovalPolicy.DESTROY,
-  }, dynamo, secrets);
+  deployment = await deployLocally(
+    {
+      secretArns: [SOURCE_SECRET],
+      maxConcurrency: 2,
+      copyTimeBudget: Duration.millis(2),
+      maxSlicesPerUnitExecution: 4,
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+    },
+    dynamo,
+    secrets,
+  );
   ({ workflow, tableName, logs } = deployment);
 });
 
@@ -105,7 +114,13 @@ describe('State machine, run locally: standalone → cluster', () => {
     const retried = chain.flatMap((e) => e.events).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.copy);
     assert.ok(retried.length >= 2, `both faults were retried (retries: ${retried.length})`);
 
-    const summary = last.output as { status: string; units: number; rounds: number; totals: { copied: number }; verify?: { level: string; checked: number; mismatches: number; passed: boolean } };
+    const summary = last.output as {
+      status: string;
+      units: number;
+      rounds: number;
+      totals: { copied: number };
+      verify?: { level: string; checked: number; mismatches: number; passed: boolean };
+    };
     assert.equal(summary.status, 'completed');
     assert.equal(summary.units, 1, 'one unit: the standalone source db 0');
     assert.equal(summary.rounds, chain.length);
@@ -122,13 +137,19 @@ describe('State machine, run locally: standalone → cluster', () => {
     assert.equal(compared, keyCount);
     // Each master holds its share: the keys were routed by slot, not all written to one node.
     const perMaster = await Promise.all(target.masters.map((m) => m.client().dbsize()));
-    assert.ok(perMaster.every((n) => n > 0), `keys per master: ${perMaster.join(', ')}`);
+    assert.ok(
+      perMaster.every((n) => n > 0),
+      `keys per master: ${perMaster.join(', ')}`,
+    );
 
     const record = await new DynamoMigrationState(dynamo.client, tableName, MIGRATION_ID).load();
     assert.equal(record?.status, 'finished');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
     const units = await new DynamoCheckpointStore(dynamo.client, tableName, MIGRATION_ID, { owner: 'test', runId: 'test' }).listUnits();
-    assert.deepEqual(units.map((u) => u.checkpoint.status), ['done']);
+    assert.deepEqual(
+      units.map((u) => u.checkpoint.status),
+      ['done'],
+    );
   });
 
   it('keeps the source password out of the execution history and the logs', () => {

@@ -100,7 +100,12 @@ async function failOnConflict(migrationId: string): Promise<Buffer> {
 }
 
 before(async () => {
-  [source, target, dynamo, secrets] = await Promise.all([startRedis({ password: SOURCE_PASSWORD }), startRedis({ password: TARGET_PASSWORD }), startLocalDynamo(), startFakeSecrets()]);
+  [source, target, dynamo, secrets] = await Promise.all([
+    startRedis({ password: SOURCE_PASSWORD }),
+    startRedis({ password: TARGET_PASSWORD }),
+    startLocalDynamo(),
+    startFakeSecrets(),
+  ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
   secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
 
@@ -111,13 +116,17 @@ before(async () => {
   keyCount += 700;
 
   // Small slices and a small slice budget: many copy invocations and several rounds.
-  deployment = await deployLocally({
-    secretArns: [SOURCE_SECRET, TARGET_SECRET],
-    maxConcurrency: 2,
-    copyTimeBudget: Duration.millis(2),
-    maxSlicesPerUnitExecution: 4,
-    tableRemovalPolicy: RemovalPolicy.DESTROY,
-  }, dynamo, secrets);
+  deployment = await deployLocally(
+    {
+      secretArns: [SOURCE_SECRET, TARGET_SECRET],
+      maxConcurrency: 2,
+      copyTimeBudget: Duration.millis(2),
+      maxSlicesPerUnitExecution: 4,
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+    },
+    dynamo,
+    secrets,
+  );
   ({ workflow, tableName, logs } = deployment);
 });
 
@@ -149,7 +158,11 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
           (error: Error) => error.name,
         );
         void zombie.finally(() => (settled = true));
-        await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, { description: 'the zombie to save a batch', timeoutMs: 10_000, intervalMs: 2 });
+        await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, {
+          description: 'the zombie to save a batch',
+          timeoutMs: 10_000,
+          intervalMs: 2,
+        });
         throw lambdaError('Lambda.SdkClientException', 'simulated: lost contact with the invocation');
       }
       return call();
@@ -162,8 +175,17 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     const last = final(chain);
     assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
     assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
-    assert.deepEqual(chain.slice(1).map((e) => (e.input as { round: number }).round), chain.slice(1).map((_, i) => i + 1));
-    const summary = last.output as { status: string; units: number; rounds: number; totals: { copied: number; recopied: number }; verify?: { level: string; checked: number; mismatches: number; passed: boolean } };
+    assert.deepEqual(
+      chain.slice(1).map((e) => (e.input as { round: number }).round),
+      chain.slice(1).map((_, i) => i + 1),
+    );
+    const summary = last.output as {
+      status: string;
+      units: number;
+      rounds: number;
+      totals: { copied: number; recopied: number };
+      verify?: { level: string; checked: number; mismatches: number; passed: boolean };
+    };
     assert.equal(summary.status, 'completed');
     // The verify phase (quick by default) ran after the copy, in its own slices, and found nothing.
     assert.equal(summary.verify?.level, 'quick');
@@ -188,7 +210,10 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.equal(record?.status, 'finished');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
     const units = await store('e2e-main').listUnits();
-    assert.deepEqual(units.map((u) => u.checkpoint.status), ['done', 'done']);
+    assert.deepEqual(
+      units.map((u) => u.checkpoint.status),
+      ['done', 'done'],
+    );
   });
 
   it('keeps passwords out of the execution history and the logs, reading each secret once per container', () => {
@@ -219,18 +244,15 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await assertCopied();
   });
 
-  it(
-    'completes a restart whose slices stop inside the failed attempt\'s rewrite window',
-    // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
-    // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
-    async () => {
-      const conflictKey = await failOnConflict('e2e-conflict-short');
-      await target.client({ db: 0 }).del(conflictKey);
-      const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
-      assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
-      await assertCopied();
-    },
-  );
+  it("completes a restart whose slices stop inside the failed attempt's rewrite window", // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
+  // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
+  async () => {
+    const conflictKey = await failOnConflict('e2e-conflict-short');
+    await target.client({ db: 0 }).del(conflictKey);
+    const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
+    assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
+    await assertCopied();
+  });
 
   it('fails the execution naming the keys that differ after the copy, and a restart verifies again without copying', async () => {
     await flushTarget();
@@ -284,7 +306,10 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     const dropper = createServer((socket) => socket.once('data', () => socket.destroy()));
     await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
     const { port } = dropper.address() as AddressInfo;
-    const input = { migrationId: 'e2e-unreachable', config: { ...config(), source: { addresses: [`127.0.0.1:${port}`], passwordSecretArn: SOURCE_SECRET } } };
+    const input = {
+      migrationId: 'e2e-unreachable',
+      config: { ...config(), source: { addresses: [`127.0.0.1:${port}`], passwordSecretArn: SOURCE_SECRET } },
+    };
     const chain = await workflow.start(input, 'e2e-unreachable').finally(() => dropper.close());
     const failed = final(chain);
     assert.equal(failed.status, 'FAILED');

@@ -30,8 +30,16 @@ export async function startFakeSecrets(): Promise<FakeSecrets> {
       const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
       requests.push(String(SecretId));
       const value = SecretId === undefined ? undefined : secrets.get(SecretId);
-      if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-      return reply(200, { ARN: SecretId, Name: SecretId!.split(':').pop(), SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000 });
+      if (value === undefined)
+        return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+      return reply(200, {
+        ARN: SecretId,
+        Name: SecretId!.split(':').pop(),
+        SecretString: value,
+        VersionId: 'v1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_700_000_000,
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

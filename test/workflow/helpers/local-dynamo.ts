@@ -38,13 +38,24 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   return {
     endpoint,
     client,
     async createTable(name, keys = CHECKPOINT_TABLE_KEYS) {
       // dynalite has no UpdateTimeToLive: the TTL attribute is just an attribute here.
-      await client.send(new CreateTableCommand({ TableName: name, KeySchema: keys.keySchema, AttributeDefinitions: keys.attributes, BillingMode: 'PAY_PER_REQUEST' }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: keys.keySchema,
+          AttributeDefinitions: keys.attributes,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
     },
     async stop() {
       client.destroy();

@@ -87,7 +87,11 @@ export class LocalWorkflow {
       },
     };
     for (const [state, functionId] of this.machine.lambdaStates) {
-      overrides[state] = async (params) => ({ StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await this.invoke(state, functionId, (params as { Payload: Record<string, unknown> }).Payload) });
+      overrides[state] = async (params) => ({
+        StatusCode: 200,
+        ExecutedVersion: '$LATEST',
+        Payload: await this.invoke(state, functionId, (params as { Payload: Record<string, unknown> }).Payload),
+      });
     }
     const machine = new StateMachine(this.machine.definition);
     const execution = machine.run(input as JsonInput, {
@@ -111,7 +115,13 @@ export class LocalWorkflow {
     } catch (error) {
       await collecting;
       const cause = (error as ExecutionError).cause as Error | undefined;
-      return { name, input, status: 'FAILED', error: { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? String(error) }, events };
+      return {
+        name,
+        input,
+        status: 'FAILED',
+        error: { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? String(error) },
+        events,
+      };
     }
   }
 

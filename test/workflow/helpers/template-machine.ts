@@ -41,7 +41,12 @@ export function resolveIntrinsics(value: unknown, template: CfnTemplate): unknow
   }
   if ('Ref' in obj) {
     const ref = obj.Ref as string;
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     if (pseudo[ref]) return pseudo[ref];
     if (template.Resources[ref]) return ref;
     throw new Error(`cannot resolve Ref ${ref}`);
@@ -95,5 +100,12 @@ export function loadTemplateMachine(template: CfnTemplate, outdir: string): Temp
     }
   };
   walk(definition.States as unknown as Record<string, Record<string, unknown>>);
-  return { definition, stateMachineName, stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachineName}`, lambdaStates, taskStates, functions };
+  return {
+    definition,
+    stateMachineName,
+    stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachineName}`,
+    lambdaStates,
+    taskStates,
+    functions,
+  };
 }
