@@ -7,6 +7,7 @@ import { runMigration } from '../runner/run-migration.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
 import { redactUrl } from './endpoint-url.js';
 import { createProgressReporter, type ProgressMode } from './progress-reporter.js';
+import { followControl } from './follow-control.js';
 import { formatSummary } from './summary.js';
 import { EXIT_MISMATCHES } from './verify-command.js';
 import { formatVerifyResult } from '../verify/report.js';
@@ -51,7 +52,9 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
   }
 
   let stopRequested = false;
+  const follow = config.follow.enabled ? followControl(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId, reporter) : undefined;
   const onSignal = () => {
+    if (follow?.requestFromSignal()) return;
     if (stopRequested) {
       reporter.stop();
       process.stderr.write('\nStopped without waiting; the last checkpoint stands.\n');
@@ -69,6 +72,7 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       migrationId,
       store,
       shouldStop: () => stopRequested,
+      ...(follow ? { follow: follow.control } : {}),
       onEvent: (event) => {
         if (event.type === 'plan') {
           reporter.log(
@@ -78,6 +82,10 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
           if (event.plan.units.length === 0) reporter.log('  nothing to copy: the source has no keys in the selected dbs');
         } else if (event.type === 'note') {
           reporter.log(`note: ${event.message}`);
+        } else if (event.type === 'following') {
+          reporter.log(
+            `Copy done; following the source's writes. Cut over with Ctrl-C or: redis-ferry cutover ${migrationId}${flags.stateDir && flags.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${flags.stateDir}` : ''}`,
+          );
         } else if (event.type === 'verifying') {
           reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
         } else if (event.type === 'retry') {

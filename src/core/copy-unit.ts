@@ -1,6 +1,7 @@
 import type { ConflictPolicy } from './config.js';
 import {
   type BigKeyCopier,
+  type BulkWriteObserver,
   type CheckpointStore,
   type KeySink,
   type KeySource,
@@ -40,6 +41,7 @@ export interface CopyUnitOptions {
   onProgress?: (checkpoint: UnitCheckpoint) => void;
   /** Copies the keys the source reported as too big to DUMP whole (by type, in chunks). */
   copyBigKey?: BigKeyCopier;
+  observer?: BulkWriteObserver;
 }
 
 interface Batch {
@@ -50,6 +52,8 @@ interface Batch {
   filtered: number;
   /** DUMP + PTTL of the kept keys, in flight while later SCANs run. */
   read: Promise<ReadResult>;
+  kept: Buffer[];
+  mark: number;
 }
 
 const EMPTY_READ: Promise<ReadResult> = Promise.resolve({ records: [], gone: 0 });
@@ -138,9 +142,18 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         const page = await source.scan(cursor);
         if (limiter && page.keys.length > 0) await limiter.take(page.keys.length);
         const kept = filter.passesAll ? page.keys : page.keys.filter((k) => filter.allowsKey(k));
+        const mark = options.observer?.readIssued() ?? 0;
         const read = kept.length > 0 ? source.read(kept) : EMPTY_READ;
         read.catch(() => {}); // observed by the writer; avoid an unhandled rejection meanwhile
-        queue.push({ from: cursor, to: page.cursor, scanned: page.keys.length, filtered: page.keys.length - kept.length, read });
+        queue.push({
+          from: cursor,
+          to: page.cursor,
+          scanned: page.keys.length,
+          filtered: page.keys.length - kept.length,
+          read,
+          kept,
+          mark,
+        });
         cursor = page.cursor;
         notify();
       } while (cursor !== '0');
@@ -240,6 +253,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
       const head = inFlight.shift();
       if (!head) break;
       const delta = await head.outcome;
+      options.observer?.writeConfirmed(head.batch.kept, head.batch.mark);
       for (const k of Object.keys(delta) as (keyof UnitCounters)[]) counters[k] += delta[k];
       if (saveError !== undefined) throw saveError;
       finished = head.batch.to === '0';

@@ -18,6 +18,7 @@ import { nodeClients } from '../verify/connections.js';
 import type { MigrationVerifyResult } from '../verify/report.js';
 import { verifyMigration } from '../verify/verify-migration.js';
 import { planMigration } from './plan-migration.js';
+import { type FollowControl, followUntilCutover, startFollowing } from './follow/follow-run.js';
 import { runUnitSession } from './unit-session.js';
 
 export type RunEvent =
@@ -25,7 +26,9 @@ export type RunEvent =
   | { type: 'progress'; unit: UnitDescriptor; checkpoint: UnitCheckpoint }
   | { type: 'retry'; unit: UnitDescriptor; attempt: number; delayMs: number; reason: string }
   | { type: 'note'; message: string }
-  | { type: 'verifying'; level: 'quick' | 'full' };
+  | { type: 'verifying'; level: 'quick' | 'full' }
+  | { type: 'following'; units: number }
+  | { type: 'cutover' };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
@@ -71,6 +74,8 @@ export interface RunMigrationOptions {
    */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Live migration (config.follow.enabled): when to cut over, and what to show meanwhile. */
+  follow?: FollowControl;
 }
 
 /**
@@ -92,7 +97,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   emit({ type: 'plan', plan, resumed, source, target });
   const atStart = await Promise.all(plan.units.map((u) => store.loadUnit(u.id)));
   const before = atStart.map((c) => c?.counters ?? { ...ZERO_COUNTERS });
-  const alreadyComplete = resumed && atStart.every((c) => c?.status === 'done');
+  const following = config.follow.enabled;
+  const alreadyComplete = !following && resumed && atStart.every((c) => c?.status === 'done');
 
   const filter = createKeyFilter(config.filter);
   const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit) : undefined;
@@ -100,99 +106,125 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const readBudget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
   let failure: MigrationError | undefined;
   const shouldStop = () => failure !== undefined || (options.shouldStop?.() ?? false);
-
-  const runUnit = async (unit: UnitDescriptor): Promise<UnitCheckpoint> => {
-    // Attempts count failures in a row without progress: a unit that keeps copying between
-    // failovers is never given up on, one stuck on the same error is after `maxAttempts`.
-    let failures = 0;
-    for (;;) {
-      const checkpoint = (await store.loadUnit(unit.id)) ?? newCheckpoint(unit.id);
-      if (checkpoint.status === 'done' || shouldStop()) return checkpoint;
-      try {
-        return await runUnitSession({
-          config,
-          unit,
-          store,
-          checkpoint,
-          filter,
-          limiter,
-          readBudget,
-          shouldStop,
-          onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
-          note: (message) => emit({ type: 'note', message }),
-        });
-      } catch (error) {
-        const retryable = error instanceof MigrationError && error.retryable;
-        const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
-        failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
-        if (!retryable || failures >= maxAttempts || shouldStop()) throw error;
-        const delayMs = Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
-        emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
-        await pause(delayMs);
-      }
-    }
-  };
-  // A backoff can be long (a failover); a stop request (Ctrl-C) must not wait for it.
-  const pause = async (ms: number) => {
-    if (options.sleep) return options.sleep(ms);
-    const until = performance.now() + ms;
-    while (!shouldStop() && performance.now() < until) await sleep(Math.min(250, until - performance.now()));
-  };
-
-  const outcomes = new Map<string, UnitCheckpoint>();
-  const queue = [...plan.units];
-  const workers = Math.min(queue.length, config.concurrency > 0 ? config.concurrency : queue.length);
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let unit = queue.shift(); unit; unit = queue.shift()) {
+  const note = (message: string) => emit({ type: 'note', message });
+  // Subscribed before any copy starts: every write from here on is seen (docs/follow.md).
+  const follow = following
+    ? await startFollowing({ config, store, units: plan.units, atStart, filter, budget: readBudget, note })
+    : undefined;
+  try {
+    const runUnit = async (unit: UnitDescriptor): Promise<UnitCheckpoint> => {
+      // Attempts count failures in a row without progress: a unit that keeps copying between
+      // failovers is never given up on, one stuck on the same error is after `maxAttempts`.
+      let failures = 0;
+      for (;;) {
+        const checkpoint = (await store.loadUnit(unit.id)) ?? newCheckpoint(unit.id);
+        if (checkpoint.status === 'done' || shouldStop()) return checkpoint;
         try {
-          outcomes.set(unit.id, await runUnit(unit));
+          return await runUnitSession({
+            config,
+            unit,
+            store,
+            checkpoint,
+            filter,
+            limiter,
+            readBudget,
+            shouldStop,
+            onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
+            note,
+            ...(follow ? { policy: 'replace' as const, observer: follow.follower(unit.id).tracker } : {}),
+          }).then((done) => {
+            const follower = follow?.follower(unit.id);
+            if (follower && done.status === 'done') follower.copyFinished(follower.tracker.bulkPassEnded());
+            return done;
+          });
         } catch (error) {
-          failure ??=
-            error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
-          outcomes.set(unit.id, (await store.loadUnit(unit.id).catch(() => undefined)) ?? newCheckpoint(unit.id));
+          const follower = follow?.follower(unit.id);
+          if (follower?.tracker.bulkPassEnded()) follower.openGap('a bulk batch was sent but never confirmed');
+          const retryable = error instanceof MigrationError && error.retryable;
+          const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
+          failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
+          if (!retryable || failures >= maxAttempts || shouldStop()) throw error;
+          const delayMs = Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+          emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
+          await pause(delayMs);
         }
       }
-    }),
-  );
+    };
+    // A backoff can be long (a failover); a stop request (Ctrl-C) must not wait for it.
+    const pause = async (ms: number) => {
+      if (options.sleep) return options.sleep(ms);
+      const until = performance.now() + ms;
+      while (!shouldStop() && performance.now() < until) await sleep(Math.min(250, until - performance.now()));
+    };
 
-  const units = plan.units.map((unit) => ({ unit, checkpoint: outcomes.get(unit.id) ?? newCheckpoint(unit.id) }));
-  const allDone = units.every((u) => u.checkpoint.status === 'done');
-  let verify: MigrationVerifyResult | undefined;
-  let verifyError: string | undefined;
-  const copyDurationMs = performance.now() - started;
-  if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
-    emit({ type: 'verifying', level: config.verify });
-    verify = await verifyMigration({
-      config,
+    const outcomes = new Map<string, UnitCheckpoint>();
+    const queue = [...plan.units];
+    const workers = Math.min(queue.length, config.concurrency > 0 ? config.concurrency : queue.length);
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let unit = queue.shift(); unit; unit = queue.shift()) {
+          try {
+            outcomes.set(unit.id, await runUnit(unit));
+          } catch (error) {
+            failure ??=
+              error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
+            outcomes.set(unit.id, (await store.loadUnit(unit.id).catch(() => undefined)) ?? newCheckpoint(unit.id));
+          }
+        }
+      }),
+    );
+
+    const units = plan.units.map((unit) => ({ unit, checkpoint: outcomes.get(unit.id) ?? newCheckpoint(unit.id) }));
+    let allDone = units.every((u) => u.checkpoint.status === 'done');
+    if (follow && allDone && !failure) {
+      emit({ type: 'following', units: units.length });
+      const verdict = await followUntilCutover(follow, config, options.follow ?? { cutoverRequested: () => false }, shouldStop).catch(
+        (error: unknown) => {
+          failure ??= error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
+          return undefined;
+        },
+      );
+      if (!verdict) allDone = false;
+    }
+    await follow?.close();
+    let verify: MigrationVerifyResult | undefined;
+    let verifyError: string | undefined;
+    const copyDurationMs = performance.now() - started;
+    if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
+      emit({ type: 'verifying', level: config.verify });
+      verify = await verifyMigration({
+        config,
+        migrationId: options.migrationId,
+        level: config.verify,
+        maxMismatches: config.maxMismatches,
+        bigKeyBytes: config.bigKeyThreshold || undefined,
+        units: plan.units,
+        open: nodeClients(config, target.kind),
+        shouldStop,
+      }).catch((error: unknown) => {
+        // The copy is complete; a check that cannot run (a user without TYPE/PTTL, say) is reported,
+        // not turned into a failed migration.
+        verifyError = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        return undefined;
+      });
+    }
+    return {
+      ...(verify ? { verify } : {}),
+      ...(verifyError ? { verifyError } : {}),
       migrationId: options.migrationId,
-      level: config.verify,
-      maxMismatches: config.maxMismatches,
-      bigKeyBytes: config.bigKeyThreshold || undefined,
-      units: plan.units,
-      open: nodeClients(config, target.kind),
-      shouldStop,
-    }).catch((error: unknown) => {
-      // The copy is complete; a check that cannot run (a user without TYPE/PTTL, say) is reported,
-      // not turned into a failed migration.
-      verifyError = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      return undefined;
-    });
+      status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
+      dryRun: config.dryRun,
+      units,
+      totals: sumCounters(units.map((u) => u.checkpoint.counters)),
+      thisRun: subtractCounters(sumCounters(units.map((u) => u.checkpoint.counters)), sumCounters(before)),
+      alreadyComplete,
+      durationMs: performance.now() - started,
+      copyDurationMs,
+      ...(failure ? { error: failure } : {}),
+    };
+  } finally {
+    await follow?.close();
   }
-  return {
-    ...(verify ? { verify } : {}),
-    ...(verifyError ? { verifyError } : {}),
-    migrationId: options.migrationId,
-    status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
-    dryRun: config.dryRun,
-    units,
-    totals: sumCounters(units.map((u) => u.checkpoint.counters)),
-    thisRun: subtractCounters(sumCounters(units.map((u) => u.checkpoint.counters)), sumCounters(before)),
-    alreadyComplete,
-    durationMs: performance.now() - started,
-    copyDurationMs,
-    ...(failure ? { error: failure } : {}),
-  };
 }
 
 function subtractCounters(a: UnitCounters, b: UnitCounters): UnitCounters {

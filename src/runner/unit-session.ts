@@ -1,13 +1,12 @@
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
-import type { BigKeyCopier, CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
+import type { BulkWriteObserver, CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
-import { openTargetDb } from '../redis/target-access.js';
-import { copyKeyByType, StructFallbackSink } from '../struct/index.js';
-import { openStructClients, type StructClients } from './struct-clients.js';
+import type { OpenedSource } from '../redis/source-access.js';
+import type { StructFallbackSink } from '../struct/index.js';
+import { openUnitIo } from './unit-io.js';
 
 export interface UnitSessionOptions {
   config: MigrationConfig;
@@ -23,6 +22,10 @@ export interface UnitSessionOptions {
   note?: (message: string) => void;
   /** Bounds the payload bytes held at once; share one between the sessions a process runs together. */
   readBudget?: ByteBudget;
+  /** Overrides config.onExistingKey (the live follower writes every key with REPLACE). */
+  policy?: ConflictPolicy;
+  /** Told which keys each batch read and wrote (the live follower's guard; see BulkWriteObserver). */
+  observer?: BulkWriteObserver;
 }
 
 /**
@@ -33,48 +36,32 @@ export interface UnitSessionOptions {
 export async function runUnitSession(options: UnitSessionOptions): Promise<UnitCheckpoint> {
   const { config, unit } = options;
   const note = options.note ?? (() => {});
-  const previous = options.checkpoint.scanNode?.split(' ')[0];
-  const struct = config.mode === 'struct';
-  const budget = options.readBudget ?? new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
-  const readOptions = { ...config.scan, bigKeyThreshold: struct ? 0 : config.bigKeyThreshold, skipDump: struct, note, budget };
-  const opened = await openUnitSource(config.source, unit, readOptions, previous, note);
-  let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
-  let clients: StructClients | undefined;
+  const io = await openUnitIo({
+    config,
+    unit,
+    budget: options.readBudget ?? new ByteBudget(DEFAULT_READ_BUDGET_BYTES),
+    previous: options.checkpoint.scanNode?.split(' ')[0],
+    note,
+  });
   try {
-    const checkpoint = continueOn(options.checkpoint, opened.node, unit, note);
-    target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb, note);
-    let sink: KeySink | undefined;
-    let fallback: StructFallbackSink | undefined;
-    let copyBigKey: BigKeyCopier | undefined;
-    if (target) {
-      clients = await openStructClients(config, unit, opened.node, target.destination);
-      const { source, target: to } = clients;
-      fallback = new StructFallbackSink(target.sink, source, to, {
-        mode: struct ? 'struct' : 'auto',
-        onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; copying by type for the rest of the unit`),
-      });
-      sink = restartAware(fallback, checkpoint, config.onExistingKey);
-      copyBigKey = async (key, replace) => {
-        const result = await copyKeyByType(source, to, key, { replace });
-        return { status: result.status, bytes: result.bytes };
-      };
-    }
+    const checkpoint = continueOn(options.checkpoint, io.node, unit, note);
     const done = await copyUnit({
-      source: opened.source,
-      sink,
+      source: io.source,
+      sink: io.sink ? restartAware(io.sink, checkpoint, config.onExistingKey) : undefined,
       filter: options.filter,
-      policy: config.onExistingKey,
+      policy: options.policy ?? config.onExistingKey,
       store: options.store,
       checkpoint,
       limiter: options.limiter,
       shouldStop: options.shouldStop,
       onProgress: options.onProgress,
-      copyBigKey,
+      copyBigKey: io.copyBigKey,
+      observer: options.observer,
     });
-    if (fallback) reportStructStats(unit, fallback, note);
+    if (io.fallback) reportStructStats(unit, io.fallback, note);
     return done;
   } finally {
-    await Promise.all([opened.close(), target?.close(), clients?.close()]);
+    await io.close();
   }
 }
 

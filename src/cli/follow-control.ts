@@ -1,0 +1,49 @@
+import { existsSync, rmSync } from 'node:fs';
+import type { FollowControl } from '../runner/follow/follow-run.js';
+import { cutoverRequestPath } from './cutover-command.js';
+import { formatFollowStats } from './follow-format.js';
+import type { ProgressReporter } from './progress-reporter.js';
+
+/**
+ * How a local follow run learns it should cut over: Ctrl-C once, or `redis-ferry cutover <id>`
+ * from another terminal (a file in the migration's state dir). A second Ctrl-C stops instead.
+ */
+export function followControl(stateDir: string, migrationId: string, reporter: ProgressReporter) {
+  const requestFile = cutoverRequestPath(stateDir, migrationId);
+  rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
+  let requested = false;
+  let checkedAt = 0;
+  let shownAt = 0;
+  const control: FollowControl = {
+    cutoverRequested: () => {
+      if (!requested && performance.now() - checkedAt > 500) {
+        checkedAt = performance.now();
+        if (existsSync(requestFile)) {
+          requested = true;
+          reporter.log('Cutover requested: draining, then waiting for a quiet period…');
+        }
+      }
+      return requested;
+    },
+    onStats: (stats) => {
+      if (performance.now() - shownAt < 5000) return;
+      shownAt = performance.now();
+      for (const line of formatFollowStats(stats)) reporter.log(line);
+    },
+    onCaughtUp: (verdict) => {
+      rmSync(requestFile, { force: true });
+      for (const line of formatFollowStats(verdict.units)) reporter.log(line);
+      reporter.log(`caught up as of ${verdict.caughtUpAt.toISOString()}: safe to switch`);
+    },
+  };
+  return {
+    control,
+    /** Ctrl-C: the first one asks for the cutover; returns false once it already has (then it stops). */
+    requestFromSignal(): boolean {
+      if (requested) return false;
+      requested = true;
+      reporter.log('Cutover: draining, then waiting for a quiet period (Ctrl-C again stops; the run resumes later)…');
+      return true;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { startLiveWriter } from '../fixtures/live-writer.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { assertSameData } from '../helpers/compare-data.js';
+import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
+
+describe('migrate --follow: standalone → standalone under a concurrent writer', () => {
+  let source: RedisServer;
+  let target: RedisServer;
+  let work: string;
+
+  before(async () => {
+    [source, target] = await Promise.all([startRedis(), startRedis()]);
+    work = await mkdtemp(join(tmpdir(), 'ferry-follow-'));
+  });
+  after(async () => {
+    await Promise.all([source?.stop(), target?.stop()]);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  for (let rep = 1; rep <= 5; rep++) {
+    it(`ends identical after cutover, no extra keys (repetition ${rep})`, async () => {
+      // Prepare: a fresh pair, notifications off (the run turns them on and back off).
+      const [src, dst] = [source.client(), target.client()];
+      await Promise.all([src.flushall(), dst.flushall()]);
+      await src.config('SET', 'notify-keyspace-events', '');
+      await seedMixedDataset(src);
+      await seedStrings(src, 3000, 'bulk:');
+      const writer = startLiveWriter(src, { seed: rep });
+      await writer.reached(200);
+      const id = `follow-${rep}`;
+
+      // Act: copy while writing, keep following, stop writing, cut over from another command.
+      const run = spawnCli([
+        'migrate',
+        '--source',
+        `redis://${source.address}`,
+        '--target',
+        `redis://${target.address}`,
+        '--follow',
+        '--follow-config-set',
+        '--quiet-period',
+        '500ms',
+        '--count',
+        '50',
+        '--id',
+        id,
+        '--state-dir',
+        work,
+        '--progress',
+        'plain',
+      ]);
+      let out = '';
+      run.child.stdout!.on('data', (d) => (out += d));
+      run.child.stderr!.on('data', (d) => (out += d));
+      await waitUntil(async () => /following the source's writes/.test(out) || out.slice(-300), {
+        timeoutMs: 120_000,
+        description: 'the copy to finish',
+      });
+      await writer.reached(4000); // the writer keeps going well past the copy
+      const counts = await writer.stop();
+      const cutover = await runCli(['cutover', id, '--state-dir', work]);
+      assert.equal(cutover.code, 0, cutover.stderr);
+      const result = await run.done;
+
+      // Assess
+      assert.equal(result.code, 0, `exit ${result.code}\n${out}`);
+      assert.match(out, /caught up as of .*: safe to switch/);
+      assert.ok(Object.keys(counts).length >= 10, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
+      await assertSameData(src, dst);
+      const [, flags] = (await src.config('GET', 'notify-keyspace-events')) as string[];
+      assert.equal(flags, '', 'notify-keyspace-events is put back as it was');
+    });
+  }
+});
