@@ -14,6 +14,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
   let requested = false;
   let checkedAt = 0;
   let shownAt = 0;
+  let lastEvents = new Map<string, number>();
   const control: FollowControl = {
     cutoverRequested: () => {
       if (!requested && performance.now() - checkedAt > 500) {
@@ -26,9 +27,16 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       return requested;
     },
     onStats: (stats) => {
-      if (performance.now() - shownAt < 5000) return;
-      shownAt = performance.now();
-      for (const line of formatFollowStats(stats)) reporter.log(line);
+      const now = performance.now();
+      if (now - shownAt < 5000) return;
+      const rates = new Map<string, number>();
+      for (const { unit, stats: s } of stats) {
+        const before = lastEvents.get(unit.id);
+        if (before !== undefined) rates.set(unit.id, ((s.events - before) * 1000) / (now - shownAt));
+      }
+      lastEvents = new Map(stats.map((s) => [s.unit.id, s.stats.events]));
+      shownAt = now;
+      for (const line of formatFollowStats(stats, rates)) reporter.log(line);
     },
     onCaughtUp: (verdict) => {
       rmSync(requestFile, { force: true });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { SourceUnavailableError } from '../core/errors.js';
+import { FollowSetupError } from '../core/errors.js';
 
 /**
  * The classes of keyspace events the follower needs: `E` (keyevent channels, whose message is the
@@ -41,8 +41,8 @@ export async function enableNotifyFlags(client: Redis, address: string, check: N
   try {
     await client.config('SET', 'notify-keyspace-events', `${check.current}${check.missing}`);
   } catch (error) {
-    throw new SourceUnavailableError(
-      `source ${address} refused CONFIG SET notify-keyspace-events (${String((error as Error).message).split('\n')[0]}); ${managedHint()}`,
+    throw new FollowSetupError(
+      `follow mode: source ${address} refused CONFIG SET notify-keyspace-events (${String((error as Error).message).split('\n')[0]}); ${managedHint()}`,
       { cause: error },
     );
   }
@@ -50,7 +50,7 @@ export async function enableNotifyFlags(client: Redis, address: string, check: N
 }
 
 /** One line that says what to set where, for the error when events cannot be had. */
-export function notifyFlagsError(address: string, check: NotifyCheck): SourceUnavailableError {
+export function notifyFlagsError(address: string, check: NotifyCheck): FollowSetupError {
   const what =
     check.kind === 'refused'
       ? `CONFIG GET notify-keyspace-events was refused (${check.reason}), so the keyspace events cannot be checked`
@@ -59,7 +59,7 @@ export function notifyFlagsError(address: string, check: NotifyCheck): SourceUna
     check.kind === 'refused'
       ? managedHint()
       : `run with --follow-config-set to set it for the run (restored afterwards), or CONFIG SET notify-keyspace-events ${REQUIRED_NOTIFY_FLAGS}; ${managedHint()}`;
-  return new SourceUnavailableError(`follow mode: source ${address}: ${what}; ${fix}`);
+  return new FollowSetupError(`follow mode: source ${address}: ${what}; ${fix}`);
 }
 
 function managedHint(): string {

@@ -15,12 +15,44 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
   let work: string;
 
   before(async () => {
-    [source, target] = await Promise.all([startRedis(), startRedis()]);
+    [source, target] = await Promise.all([
+      startRedis({ aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }] }),
+      startRedis(),
+    ]);
     work = await mkdtemp(join(tmpdir(), 'ferry-follow-'));
   });
   after(async () => {
     await Promise.all([source?.stop(), target?.stop()]);
     await rm(work, { recursive: true, force: true });
+  });
+
+  const follow = (sourceUrl: string, ...extra: string[]) =>
+    runCli(['migrate', '--source', sourceUrl, '--target', `redis://${target.address}`, '--follow', '--state-dir', work, ...extra]);
+
+  it('refuses in one line naming the missing flags when notifications are off, writing nothing', async () => {
+    const [src, dst] = [source.client(), target.client()];
+    await Promise.all([src.flushall(), dst.flushall()]);
+    await src.config('SET', 'notify-keyspace-events', 'Kx');
+    await src.set('a', '1');
+    const result = await follow(`redis://${source.address}`);
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /notify-keyspace-events is "(Kx|xK)", lacking "Eg\$lshzet"/);
+    assert.match(lines[0]!, /--follow-config-set/);
+    assert.equal(await dst.dbsize(), 0);
+    await src.config('SET', 'notify-keyspace-events', '');
+  });
+
+  it('names the parameter group when CONFIG is refused, as on a managed service', async () => {
+    const [src, dst] = [source.client(), target.client()];
+    await Promise.all([src.flushall(), dst.flushall()]);
+    await src.set('a', '1');
+    const result = await follow(`redis://managed:secret-pw@${source.address}`, '--follow-config-set');
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /CONFIG GET notify-keyspace-events was refused .*parameter group/);
+    assert.doesNotMatch(result.stderr, /secret-pw/);
+    assert.equal(await dst.dbsize(), 0);
   });
 
   for (let rep = 1; rep <= 5; rep++) {
