@@ -1,4 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FollowControl } from '../runner/follow/follow-run.js';
 import { cutoverRequestPath } from './cutover-command.js';
 import { formatFollowStats } from './follow-format.js';
@@ -10,6 +12,7 @@ import type { ProgressReporter } from './progress-reporter.js';
  */
 export function followControl(stateDir: string, migrationId: string, reporter: ProgressReporter) {
   const requestFile = cutoverRequestPath(stateDir, migrationId);
+  const restoreFile = join(stateDir, migrationId, 'notify-keyspace-events.json');
   rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
   let requested = false;
   let checkedAt = 0;
@@ -37,6 +40,19 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       lastEvents = new Map(stats.map((s) => [s.unit.id, s.stats.events]));
       shownAt = now;
       for (const line of formatFollowStats(stats, rates)) reporter.log(line);
+    },
+    restoreStore: {
+      load: async () => {
+        try {
+          return JSON.parse(await readFile(restoreFile, 'utf8')) as Record<string, string>;
+        } catch {
+          return {};
+        }
+      },
+      save: async (values) => {
+        if (Object.keys(values).length === 0) await rm(restoreFile, { force: true });
+        else await writeFile(restoreFile, `${JSON.stringify(values)}\n`);
+      },
     },
     onCaughtUp: (verdict) => {
       rmSync(requestFile, { force: true });

@@ -109,7 +109,16 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const note = (message: string) => emit({ type: 'note', message });
   // Subscribed before any copy starts: every write from here on is seen (docs/follow.md).
   const follow = following
-    ? await startFollowing({ config, store, units: plan.units, atStart, filter, budget: readBudget, note })
+    ? await startFollowing({
+        config,
+        store,
+        units: plan.units,
+        atStart,
+        filter,
+        budget: readBudget,
+        note,
+        ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
+      })
     : undefined;
   try {
     const runUnit = async (unit: UnitDescriptor): Promise<UnitCheckpoint> => {

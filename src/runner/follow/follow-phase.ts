@@ -19,6 +19,14 @@ export interface FollowPhaseOptions {
   reconcile: (unit: UnitDescriptor, observer: BulkWriteObserver) => Promise<void>;
   note: (message: string) => void;
   watchIntervalMs?: number;
+  /** Keeps the values to put back across a killed run, so the next run restores them. */
+  restoreStore?: NotifyRestoreStore;
+}
+
+/** notify-keyspace-events values to put back when following ends, by node address. */
+export interface NotifyRestoreStore {
+  load(): Promise<Record<string, string>>;
+  save(values: Record<string, string>): Promise<void>;
 }
 
 export interface CutoverVerdict {
@@ -38,6 +46,7 @@ export class FollowPhase {
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly startedAt = new Date();
   private closing: Promise<void> | undefined;
+  private earlier: Record<string, string> = {};
 
   constructor(private readonly options: FollowPhaseOptions) {
     const selected = followSelection(options.config, options.filter);
@@ -60,6 +69,8 @@ export class FollowPhase {
 
   /** Subscribes every unit; resolves once every subscription is confirmed (before any copy starts). */
   async start(): Promise<void> {
+    // Values an earlier, killed run set and never put back: this run puts them back at its end.
+    this.earlier = (await this.options.restoreStore?.load()) ?? {};
     await Promise.all([...this.followers.values()].map((f) => f.start()));
   }
 
@@ -92,6 +103,7 @@ export class FollowPhase {
     this.closing ??= (async () => {
       await Promise.all([...this.followers.values()].map((f) => f.stop()));
       await Promise.all([...this.restore].map(([address, value]) => this.restoreNode(address, value)));
+      if (this.restore.size > 0) await this.options.restoreStore?.save({});
     })();
     return this.closing;
   }
@@ -109,10 +121,13 @@ export class FollowPhase {
     if (!done) {
       done = (async () => {
         const check = await readNotifyConfig(client);
+        const earlier = this.earlier[address];
+        if (earlier !== undefined) this.restore.set(address, earlier);
         if (check.kind === 'ok') return;
         if (!this.options.configSet || check.kind === 'refused') throw notifyFlagsError(address, check);
-        const old = await enableNotifyFlags(client, address, check);
-        if (old !== undefined) this.restore.set(address, old);
+        this.restore.set(address, earlier ?? check.current);
+        await this.options.restoreStore?.save(Object.fromEntries(this.restore));
+        await enableNotifyFlags(client, address, check);
         this.options.note(`source ${address}: notify-keyspace-events set to "${check.current}${check.missing}" for the run`);
       })();
       this.prepared.set(address, done);

@@ -2,7 +2,7 @@ import type { ByteBudget } from '../../core/byte-budget.js';
 import type { MigrationConfig } from '../../core/config.js';
 import type { CheckpointStore, UnitCheckpoint, UnitDescriptor } from '../../core/contracts.js';
 import type { KeyFilter } from '../../core/key-filter.js';
-import { type CutoverVerdict, FollowPhase } from './follow-phase.js';
+import { type CutoverVerdict, FollowPhase, type NotifyRestoreStore } from './follow-phase.js';
 import { reconcileUnit } from './reconcile-unit.js';
 import type { FollowStats } from './unit-follower.js';
 
@@ -13,6 +13,8 @@ export interface FollowControl {
   onStats?: (stats: { unit: UnitDescriptor; stats: FollowStats }[]) => void;
   /** Called once every unit caught up: the target equals the source as of `verdict.caughtUpAt`. */
   onCaughtUp?: (verdict: CutoverVerdict) => void;
+  /** Where notify-keyspace-events values to put back are kept across a killed run. */
+  restoreStore?: NotifyRestoreStore;
 }
 
 export interface FollowRunOptions {
@@ -24,6 +26,7 @@ export interface FollowRunOptions {
   filter: KeyFilter;
   budget: ByteBudget;
   note: (message: string) => void;
+  restoreStore?: NotifyRestoreStore;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function startFollowing(options: FollowRunOptions): Promise<FollowP
     configSet: config.follow.configSet,
     reconcile: (unit, observer) => reconcileUnit({ ...options, unit, observer }),
     note: options.note,
+    ...(options.restoreStore ? { restoreStore: options.restoreStore } : {}),
   });
   try {
     await phase.start();
