@@ -66,6 +66,8 @@ interface Stages {
  * saves run in order off the critical path, while the next batch is written, and never claim a batch
  * the target has not confirmed. A batch read in parts (ReadResult.rest) is written part by part, and
  * every read's bytes go back to the budget once written, or once the unit stops without writing it.
+ * An `observer` (BulkWriteObserver, for live follow mode) learns when each batch's read was issued
+ * and when the target confirmed its writes.
  *
  * A crash therefore loses at most the batches written since the last completed save. With the
  * `fail` policy, plain RESTORE would trip over those re-copied keys (BUSYKEY), so no batch is
