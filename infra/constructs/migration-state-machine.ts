@@ -1,9 +1,9 @@
 import {
   Duration,
-  Names,
-  type RemovalPolicy,
   type aws_lambda as lambda,
   aws_logs as logs,
+  Names,
+  type RemovalPolicy,
   aws_stepfunctions as sfn,
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';

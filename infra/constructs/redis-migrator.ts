@@ -1,10 +1,10 @@
 import {
   Duration,
-  RemovalPolicy,
   type aws_dynamodb as dynamodb,
   type aws_ec2 as ec2,
   type aws_iam as iam,
   aws_logs as logs,
+  RemovalPolicy,
   type aws_secretsmanager as secretsmanager,
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
