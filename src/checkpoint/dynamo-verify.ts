@@ -1,7 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CheckpointConflictError } from '../core/errors.js';
-import type { VerifyLevel } from '../verify/compare-key.js';
-import { emptyReport, type VerifyReport } from '../verify/report.js';
+import { emptyReport, type VerifyLevel, type VerifyReport } from '../core/verify-report.js';
 import {
   Expr,
   forEachLimited,

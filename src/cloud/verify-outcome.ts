@@ -1,6 +1,13 @@
 import type { MigrationConfig } from '../core/config.js';
-import { KEY_DIFFERENCES, type KeyDifference, type VerifyLevel } from '../verify/compare-key.js';
-import { type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from '../verify/report.js';
+import {
+  KEY_DIFFERENCES,
+  type KeyDifference,
+  type MigrationVerifyResult,
+  mergeReports,
+  totalDifferences,
+  type VerifyLevel,
+  type VerifyReport,
+} from '../core/verify-report.js';
 
 /**
  * The verify phase's outcome in the cloud, from the units' stored reports: the merged result kept

@@ -12,10 +12,10 @@ import {
 import { MigrationError } from '../core/errors.js';
 import { createKeyFilter } from '../core/key-filter.js';
 import { RateLimiter } from '../core/rate-limiter.js';
+import type { MigrationVerifyResult } from '../core/verify-report.js';
 import type { SourceLayout } from '../redis/source-access.js';
 import type { TargetLayout } from '../redis/target-access.js';
 import { nodeClients } from '../verify/connections.js';
-import type { MigrationVerifyResult } from '../verify/report.js';
 import { verifyMigration } from '../verify/verify-migration.js';
 import { planMigration } from './plan-migration.js';
 import { runUnitSession } from './unit-session.js';
