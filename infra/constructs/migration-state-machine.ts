@@ -8,7 +8,7 @@ import {
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { VERIFICATION_FAILED } from '../../src/cloud/verify-outcome.js';
+import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
 import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
 
 export interface MigratorFunctions {

@@ -9,7 +9,7 @@ import {
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV } from '../../src/cloud/lambda-settings.js';
+import { LAMBDA_ENV } from '../../src/cloud/deploy-names.js';
 import { CheckpointTable } from './checkpoint-table.js';
 import { MigrationSchedule, type MigrationScheduleOptions } from './migration-schedule.js';
 import { MigrationStateMachine } from './migration-state-machine.js';

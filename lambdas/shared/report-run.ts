@@ -1,9 +1,9 @@
 import { DynamoMigrationState, type MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore, type StoredUnit } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
+import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
 import {
   migrationVerifyResult,
-  VERIFICATION_FAILED,
   type VerifySummary,
   verificationFailureCause,
   verifiesAfterCopy,

@@ -12,9 +12,9 @@ import {
   queryPrefix,
   s,
   str,
-  TTL_ATTRIBUTE,
   translateDynamoError,
 } from './dynamo-items.js';
+import { TTL_ATTRIBUTE } from './table-keys.js';
 
 /**
  * Verification progress of one unit, beside its copy checkpoint:

@@ -15,9 +15,6 @@ import {
  * execution. No AWS SDK here.
  */
 
-/** The error name of an execution that failed its verification (the Fail state's Error). */
-export const VERIFICATION_FAILED = 'VerificationFailed';
-
 /** Whether a migration has a verify phase: verify is not `none`, and it writes (not a dry run). */
 export function verifiesAfterCopy(config: MigrationConfig): config is MigrationConfig & { verify: VerifyLevel } {
   return !config.dryRun && config.verify !== 'none';
