@@ -9,10 +9,9 @@ import {
   verifiesAfterCopy,
   verifySummary,
 } from '../../src/cloud/verify-outcome.js';
-import type { UnitCounters } from '../../src/core/contracts.js';
+import { sumCounters, type UnitCounters } from '../../src/core/contracts.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
 import type { MigrationVerifyResult } from '../../src/core/verify-report.js';
-import { sumCounters } from '../../src/runner/run-migration.js';
 import { openMigration, requireStrings, type TaskDeps } from './task-deps.js';
 
 export interface ReportEvent {

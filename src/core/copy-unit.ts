@@ -1,5 +1,6 @@
 import type { ConflictPolicy } from './config.js';
 import {
+  addCounters,
   type BigKeyCopier,
   type CheckpointStore,
   type KeySink,
@@ -240,7 +241,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
       const head = inFlight.shift();
       if (!head) break;
       const delta = await head.outcome;
-      for (const k of Object.keys(delta) as (keyof UnitCounters)[]) counters[k] += delta[k];
+      addCounters(counters, delta);
       if (saveError !== undefined) throw saveError;
       finished = head.batch.to === '0';
       position = head.batch.to;
