@@ -110,7 +110,7 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   }
 }
 
-/** What `verify --json` prints (src/verify/report.ts), as far as the bench reads it. */
+/** What `verify --json` prints (src/core/verify-report.ts), as far as the bench reads it. */
 interface VerifyResult {
   durationMs: number;
   passed: boolean;

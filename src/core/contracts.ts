@@ -150,6 +150,26 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   batches: 0,
 });
 
+const COUNTER_NAMES = Object.keys(ZERO_COUNTERS) as (keyof UnitCounters)[];
+
+/** Adds `delta` into `into`, field by field, and returns `into`. */
+export function addCounters(into: UnitCounters, delta: Readonly<UnitCounters>): UnitCounters {
+  for (const k of COUNTER_NAMES) into[k] += delta[k];
+  return into;
+}
+
+/** The sum of several units' (or runs') counters. */
+export function sumCounters(list: readonly Readonly<UnitCounters>[]): UnitCounters {
+  return list.reduce<UnitCounters>((total, counters) => addCounters(total, counters), { ...ZERO_COUNTERS });
+}
+
+/** `a` minus `b`, field by field: what was counted since `b`. */
+export function subtractCounters(a: Readonly<UnitCounters>, b: Readonly<UnitCounters>): UnitCounters {
+  const out = { ...a };
+  for (const k of COUNTER_NAMES) out[k] -= b[k];
+  return out;
+}
+
 export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
 
 export interface UnitCheckpoint {

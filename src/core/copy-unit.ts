@@ -1,5 +1,6 @@
 import type { ConflictPolicy } from './config.js';
 import {
+  addCounters,
   type BigKeyCopier,
   type BulkWriteObserver,
   type CheckpointStore,
@@ -131,7 +132,7 @@ async function copyBatches(stages: Stages): Promise<{ finished: boolean; positio
     }
     const head = await writer.confirm();
     if (!head) return { finished: false, position };
-    for (const k of Object.keys(head.delta) as (keyof UnitCounters)[]) counters[k] += head.delta[k];
+    addCounters(counters, head.delta);
     checkpoints.throwIfFailed();
     const finished = head.batch.to === '0';
     position = head.batch.to;
