@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { readLambdaSettings } from '../src/cloud/lambda-settings.js';
 import { type ReportEvent, type ReportResult, reportRun } from './shared/report-run.js';

@@ -1,7 +1,8 @@
 // Bundles the CLI into dist/redis-ferry.mjs (dependencies stay external: npm installs them) and
 // type-checks the whole project. The Lambda bundles are built by CDK's NodejsFunction instead.
-import { build } from 'esbuild';
+
 import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 
 execFileSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
 await build({

@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { totalDifferences, verifyDb } from '../src/verify/verify-db.js';
+import { totalDifferences } from '../src/core/verify-report.js';
+import { verifyDb } from '../src/verify/verify-db.js';
 import { seedMixedDataset, seedStrings } from '../test/fixtures/mixed-dataset.js';
 import { startRedis, stopAll } from '../test/helpers/index.js';
 

@@ -1,5 +1,5 @@
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
 import { type CloudConfig, parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';

@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
-import { Expr, guarded, type Item, migrationKey, n, num, s, str, TTL_ATTRIBUTE } from './dynamo-items.js';
+import { Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
+import { TTL_ATTRIBUTE } from './table-keys.js';
 
 export type MigrationStatus = 'running' | 'finished' | 'failed';
 

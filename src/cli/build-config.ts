@@ -1,6 +1,6 @@
+import { readConfigFile } from '../config/read-config-file.js';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { readConfigFile } from '../config/read-config-file.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 
 /** Flags that shape the copy; each overrides the config file's value when given. */

@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, MigrationError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
+import { ConfigError, MigrationError } from '../core/errors.js';
 import { cutoverCommand } from './cutover-command.js';
 import { migrateCommand } from './migrate-command.js';
-import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
-import { version } from './version.js';
 import { registerStartCommand } from './start-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
+import { version } from './version.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);

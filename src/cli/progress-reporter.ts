@@ -1,7 +1,7 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { UnitCheckpoint } from '../core/contracts.js';
+import { sumCounters, type UnitCheckpoint } from '../core/contracts.js';
 import { scanProgress } from '../core/scan-position.js';
-import { type RunEvent, sumCounters } from '../runner/run-migration.js';
+import type { RunEvent } from '../runner/run-migration.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';

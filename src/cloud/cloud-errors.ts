@@ -1,4 +1,5 @@
 import { MigrationError } from '../core/errors.js';
+import { RETRYABLE_TASK_ERROR } from './deploy-names.js';
 
 /**
  * What a Lambda throws for an engine error that may succeed when tried again (connection lost,
@@ -9,7 +10,7 @@ import { MigrationError } from '../core/errors.js';
 export class RetryableMigrationError extends MigrationError {
   constructor(original: Error) {
     super(`${original.name}: ${original.message}`, { cause: original, retryable: true });
-    this.name = 'RetryableMigrationError';
+    this.name = RETRYABLE_TASK_ERROR;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The seams of the engine: where keys come from, where they go, and where progress is kept.
  * Adapters for Redis (src/redis) and for checkpoint storage (src/checkpoint, and DynamoDB in the
- * cloud) implement these; the copy loop in copy-unit.ts only ever talks to these interfaces.
+ * cloud) implement these; the copy loop (copy-unit.ts and its stages in copy/) only ever talks to these interfaces.
  */
 
 /** One key as read from the source: its DUMP payload and its remaining time to live. */
@@ -40,6 +40,32 @@ export type BigKeyCopier = (
   key: Buffer,
   replace: boolean,
 ) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
+
+/**
+ * Sees which keys a bulk pass wrote and when it read them, so a live follower can keep its copy newest.
+ *
+ * Why: a bulk pass RESTOREs values it read some time before. A follower that copies key K after an
+ * event on K must never be overwritten by a bulk RESTORE of K read before that event. So the follower
+ * stamps its events on the clock its marks come from, and once a batch is confirmed it re-copies every
+ * key of the batch whose last event is newer than the batch's mark: that event may predate the bulk
+ * write while postdating its read.
+ *
+ * How copyUnit calls it: `readIssued` once per batch, in SCAN order, just before the batch's read is
+ * issued, so the mark is never later than any read of the batch (the later parts of a batch read in
+ * parts, see ReadResult.rest, and its big keys, copied by type, are read after it). A batch whose keys
+ * were all filtered out issues no read and is reported all the same, with no keys. `writeConfirmed`
+ * follows once every write of the batch has resolved (in a dry run, once all its parts were read);
+ * with several batches in flight, not necessarily in SCAN order. A batch never written in full (the
+ * unit stopped or failed first) is never confirmed: a resume reads it again, with a new mark. Both run
+ * on the copy's path: keep them cheap, and do not throw (an error fails the unit).
+ */
+export interface BulkWriteObserver {
+  /** Called just before a batch's read (DUMP) is issued to the source; returns an opaque mark. */
+  readIssued(): number;
+  /** Called after the target confirmed the batch's writes (all its parts and big keys), with every key the batch
+   *  read (the kept keys, written or not) and the mark returned when its read was issued. */
+  writeConfirmed(keys: Buffer[], mark: number): void;
+}
 
 /** A source positioned on one unit (one server or shard, one logical db). */
 export interface KeySource {
@@ -124,6 +150,26 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   batches: 0,
 });
 
+const COUNTER_NAMES = Object.keys(ZERO_COUNTERS) as (keyof UnitCounters)[];
+
+/** Adds `delta` into `into`, field by field, and returns `into`. */
+export function addCounters(into: UnitCounters, delta: Readonly<UnitCounters>): UnitCounters {
+  for (const k of COUNTER_NAMES) into[k] += delta[k];
+  return into;
+}
+
+/** The sum of several units' (or runs') counters. */
+export function sumCounters(list: readonly Readonly<UnitCounters>[]): UnitCounters {
+  return list.reduce<UnitCounters>((total, counters) => addCounters(total, counters), { ...ZERO_COUNTERS });
+}
+
+/** `a` minus `b`, field by field: what was counted since `b`. */
+export function subtractCounters(a: Readonly<UnitCounters>, b: Readonly<UnitCounters>): UnitCounters {
+  const out = { ...a };
+  for (const k of COUNTER_NAMES) out[k] -= b[k];
+  return out;
+}
+
 export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
 
 export interface UnitCheckpoint {
@@ -132,7 +178,7 @@ export interface UnitCheckpoint {
   /** Next SCAN cursor. A string: cursors are unsigned 64-bit and exceed 2^53. */
   cursor: string;
   /**
-   * Cursor up to which RESTOREs may have been sent beyond `cursor` (see copy-unit.ts). A resumed
+   * Cursor up to which RESTOREs may have been sent beyond `cursor` (see copy/write-frontier.ts). A resumed
    * unit rewrites those batches with REPLACE: the keys there are this migration's own writes.
    */
   writeFrontier: string | null;

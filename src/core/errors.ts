@@ -98,6 +98,20 @@ export class PayloadTooLargeError extends MigrationError {
   }
 }
 
+/**
+ * The source reported a key too big to DUMP whole, and the copy loop was given no copier to move it by
+ * type (CopyUnitOptions.copyBigKey): a wiring fault, never a property of the data.
+ */
+export class BigKeyCopierMissingError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BigKeyCopierMissingError';
+    this.key = key;
+  }
+}
+
 /** The run was asked to stop (Ctrl-C, deadline); the unit checkpointed what the target confirmed. */
 export class MigrationInterruptedError extends MigrationError {
   constructor(message = 'migration interrupted') {

@@ -4,9 +4,9 @@ import { type ClusterRouter, redirectAddress } from './cluster-router.js';
 import { remainingTtl, restoreError, unacknowledged } from './key-sink.js';
 import { keySlot } from './key-slot.js';
 import { isTransientRefusal, parseRedirect, replyText } from './redis-errors.js';
+import type { RespPipe } from './resp-pipe.js';
 import { ReplyError } from './resp-pipe.js';
 import { type RestoreItem, sendRestores } from './restore-pipeline.js';
-import type { RespPipe } from './resp-pipe.js';
 
 interface Pending {
   record: MigrationRecord;

@@ -1,8 +1,8 @@
-import type { EndpointConfig } from '../core/config.js';
 import type { Redis } from 'ioredis';
+import type { EndpointConfig } from '../core/config.js';
+import { SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { type ProbeResult, tryCommand } from './command-probe.js';
 import { connectFirst, formatAddress, parseAddress, quit } from './connect.js';
-import { SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { formatRanges, keySlot, mergeRanges, SLOT_COUNT, type SlotRange, slotCount } from './key-slot.js';
 import { replyText, type Side } from './redis-errors.js';
 

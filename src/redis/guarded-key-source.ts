@@ -1,7 +1,7 @@
 import type { KeySource, ReadResult, ScanPage } from '../core/contracts.js';
 import { MigrationError, SourceUnavailableError } from '../core/errors.js';
-import { parseInfo, nodeState } from './info.js';
-import { keySlot, type SlotRange, SLOT_COUNT, slotCount, slotSet, formatRanges } from './key-slot.js';
+import { nodeState, parseInfo } from './info.js';
+import { formatRanges, keySlot, SLOT_COUNT, type SlotRange, slotCount, slotSet } from './key-slot.js';
 import { isConnectionLoss, replyText } from './redis-errors.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
 

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
 import { connectNode } from './connect.js';
 

@@ -5,6 +5,7 @@ import RedisParser from 'redis-parser';
 // CommonJS package: named imports do not resolve under ESM.
 const { ReplyError } = redisErrors;
 type ReplyError = InstanceType<typeof ReplyError>;
+
 import redisErrors from 'redis-errors';
 import { type CommandArgs, encodeCommands } from './resp-encode.js';
 
@@ -131,5 +132,5 @@ export class RespPipe {
   }
 }
 
-export { ReplyError };
 export type { ReplyError as RespReplyError };
+export { ReplyError };

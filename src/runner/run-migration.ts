@@ -1,34 +1,30 @@
-import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import {
   type CheckpointStore,
   type MigrationPlan,
-  newCheckpoint,
+  subtractCounters,
+  sumCounters,
   type UnitCheckpoint,
   type UnitCounters,
   type UnitDescriptor,
   ZERO_COUNTERS,
 } from '../core/contracts.js';
-import { MigrationError } from '../core/errors.js';
-import { createKeyFilter } from '../core/key-filter.js';
-import { RateLimiter } from '../core/rate-limiter.js';
+import type { MigrationError } from '../core/errors.js';
+import type { MigrationVerifyResult, VerifyLevel } from '../core/verify-report.js';
 import type { SourceLayout } from '../redis/source-access.js';
 import type { TargetLayout } from '../redis/target-access.js';
 import { nodeClients } from '../verify/connections.js';
-import type { MigrationVerifyResult } from '../verify/report.js';
 import { verifyMigration } from '../verify/verify-migration.js';
+import { type CopiedUnits, copyUnits } from './copy-units.js';
+import { type FollowControl, followAfterCopy, startFollowing } from './follow/follow-run.js';
 import { planMigration } from './plan-migration.js';
-import { type FollowControl, followUntilCutover, startFollowing } from './follow/follow-run.js';
-import { runUnitSession } from './unit-session.js';
+import type { CopyEvent } from './unit-retries.js';
 
 export type RunEvent =
   | { type: 'plan'; plan: MigrationPlan; resumed: boolean; source: SourceLayout; target: TargetLayout }
-  | { type: 'progress'; unit: UnitDescriptor; checkpoint: UnitCheckpoint }
-  | { type: 'retry'; unit: UnitDescriptor; attempt: number; delayMs: number; reason: string }
-  | { type: 'note'; message: string }
-  | { type: 'verifying'; level: 'quick' | 'full' }
-  | { type: 'following'; units: number }
-  | { type: 'cutover' };
+  | CopyEvent
+  | { type: 'verifying'; level: VerifyLevel }
+  | { type: 'following'; units: number };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
@@ -81,169 +77,106 @@ export interface RunMigrationOptions {
 /**
  * The local runner: discovers both sides, plans (or reloads the stored plan and resumes), checks
  * the target before the first write, then copies every unit concurrently up to the configured
- * limit. A unit failing with a retryable error resumes from its checkpoint after a backoff; any
- * other failure stops the other units after their current batch.
+ * limit (copy-units.ts), and verifies the copy when the config asks for it. A unit failing with a
+ * retryable error resumes from its checkpoint after a backoff; any other failure stops the other
+ * units after their current batch.
  */
 export async function runMigration(options: RunMigrationOptions): Promise<MigrationSummary> {
-  const { config, store } = options;
+  const { config, store, migrationId } = options;
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxAttempts = options.maxAttempts ?? 8;
 
-  const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) =>
-    emit({ type: 'note', message }),
-  );
+  const { plan, resumed, source, target } = await planMigration(config, migrationId, store, (message) => emit({ type: 'note', message }));
   emit({ type: 'plan', plan, resumed, source, target });
   const atStart = await Promise.all(plan.units.map((u) => store.loadUnit(u.id)));
-  const before = atStart.map((c) => c?.counters ?? { ...ZERO_COUNTERS });
-  const following = config.follow.enabled;
-  const alreadyComplete = !following && resumed && atStart.every((c) => c?.status === 'done');
-
-  const filter = createKeyFilter(config.filter);
-  const limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit) : undefined;
-  // One bound on payload bytes in memory for every unit this process copies at once.
-  const readBudget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
-  let failure: MigrationError | undefined;
-  const shouldStop = () => failure !== undefined || (options.shouldStop?.() ?? false);
-  const note = (message: string) => emit({ type: 'note', message });
+  // A follow run always follows, even when every unit's copy was done by an earlier run.
+  const alreadyComplete = !config.follow.enabled && resumed && atStart.every((c) => c?.status === 'done');
   // Subscribed before any copy starts: every write from here on is seen (docs/follow.md).
-  const follow = following
-    ? await startFollowing({
-        config,
-        store,
-        units: plan.units,
-        atStart,
-        filter,
-        budget: readBudget,
-        note,
-        ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
-      })
-    : undefined;
+  const follow = config.follow.enabled ? await startFollowing({ ...options, units: plan.units, atStart, emit }) : undefined;
   try {
-    const runUnit = async (unit: UnitDescriptor): Promise<UnitCheckpoint> => {
-      // Attempts count failures in a row without progress: a unit that keeps copying between
-      // failovers is never given up on, one stuck on the same error is after `maxAttempts`.
-      let failures = 0;
-      for (;;) {
-        const checkpoint = (await store.loadUnit(unit.id)) ?? newCheckpoint(unit.id);
-        if (checkpoint.status === 'done' || shouldStop()) return checkpoint;
-        try {
-          return await runUnitSession({
-            config,
-            unit,
-            store,
-            checkpoint,
-            filter,
-            limiter,
-            readBudget,
-            shouldStop,
-            onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
-            note,
-            ...(follow ? { policy: 'replace' as const, observer: follow.follower(unit.id).tracker } : {}),
-          }).then((done) => {
-            const follower = follow?.follower(unit.id);
-            if (follower && done.status === 'done') follower.copyFinished(follower.tracker.bulkPassEnded());
-            return done;
-          });
-        } catch (error) {
-          const follower = follow?.follower(unit.id);
-          if (follower?.tracker.bulkPassEnded()) follower.openGap('a bulk batch was sent but never confirmed');
-          const retryable = error instanceof MigrationError && error.retryable;
-          const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
-          failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
-          if (!retryable || failures >= maxAttempts || shouldStop()) throw error;
-          const delayMs = Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
-          emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
-          await pause(delayMs);
-        }
-      }
-    };
-    // A backoff can be long (a failover); a stop request (Ctrl-C) must not wait for it.
-    const pause = async (ms: number) => {
-      if (options.sleep) return options.sleep(ms);
-      const until = performance.now() + ms;
-      while (!shouldStop() && performance.now() < until) await sleep(Math.min(250, until - performance.now()));
-    };
-
-    const outcomes = new Map<string, UnitCheckpoint>();
-    const queue = [...plan.units];
-    const workers = Math.min(queue.length, config.concurrency > 0 ? config.concurrency : queue.length);
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let unit = queue.shift(); unit; unit = queue.shift()) {
-          try {
-            outcomes.set(unit.id, await runUnit(unit));
-          } catch (error) {
-            failure ??=
-              error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
-            outcomes.set(unit.id, (await store.loadUnit(unit.id).catch(() => undefined)) ?? newCheckpoint(unit.id));
-          }
-        }
-      }),
-    );
-
-    const units = plan.units.map((unit) => ({ unit, checkpoint: outcomes.get(unit.id) ?? newCheckpoint(unit.id) }));
-    let allDone = units.every((u) => u.checkpoint.status === 'done');
-    if (follow && allDone && !failure) {
-      emit({ type: 'following', units: units.length });
-      const verdict = await followUntilCutover(follow, config, options.follow ?? { cutoverRequested: () => false }, shouldStop).catch(
-        (error: unknown) => {
-          failure ??= error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
-          return undefined;
-        },
-      );
-      if (!verdict) allDone = false;
-    }
-    await follow?.close();
-    let verify: MigrationVerifyResult | undefined;
-    let verifyError: string | undefined;
-    const copyDurationMs = performance.now() - started;
-    if (allDone && !failure && !config.dryRun && config.verify !== 'none' && !alreadyComplete && !shouldStop()) {
-      emit({ type: 'verifying', level: config.verify });
-      verify = await verifyMigration({
-        config,
-        migrationId: options.migrationId,
-        level: config.verify,
-        maxMismatches: config.maxMismatches,
-        bigKeyBytes: config.bigKeyThreshold || undefined,
-        units: plan.units,
-        open: nodeClients(config, target.kind),
-        shouldStop,
-      }).catch((error: unknown) => {
-        // The copy is complete; a check that cannot run (a user without TYPE/PTTL, say) is reported,
-        // not turned into a failed migration.
-        verifyError = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-        return undefined;
-      });
-    }
-    return {
-      ...(verify ? { verify } : {}),
-      ...(verifyError ? { verifyError } : {}),
-      migrationId: options.migrationId,
-      status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
-      dryRun: config.dryRun,
-      units,
-      totals: sumCounters(units.map((u) => u.checkpoint.counters)),
-      thisRun: subtractCounters(sumCounters(units.map((u) => u.checkpoint.counters)), sumCounters(before)),
-      alreadyComplete,
-      durationMs: performance.now() - started,
-      copyDurationMs,
-      ...(failure ? { error: failure } : {}),
-    };
+    const copied = await copyUnits({
+      config,
+      store,
+      units: plan.units,
+      shouldStop: options.shouldStop,
+      maxAttempts: options.maxAttempts ?? 8,
+      sleep: options.sleep,
+      emit,
+      ...(follow ? { follow: follow.copyHooks() } : {}),
+    });
+    const following = follow ? await followAfterCopy(follow, copied, options, emit) : copied;
+    return await finish(options, { plan, target, atStart, alreadyComplete, started, ...following });
   } finally {
     await follow?.close();
   }
 }
 
-function subtractCounters(a: UnitCounters, b: UnitCounters): UnitCounters {
-  const out = { ...a };
-  for (const k of Object.keys(out) as (keyof UnitCounters)[]) out[k] -= b[k];
-  return out;
+/** Verifies a complete copy (unless the config says not to) and sums up the run. */
+async function finish(
+  options: RunMigrationOptions,
+  run: CopiedUnits & {
+    plan: MigrationPlan;
+    target: TargetLayout;
+    atStart: (UnitCheckpoint | undefined)[];
+    alreadyComplete: boolean;
+    started: number;
+    /** When the copy ended, before following (performance.now()). */
+    copyEndedAt?: number;
+  },
+): Promise<MigrationSummary> {
+  const { config, migrationId } = options;
+  const { plan, target, atStart, alreadyComplete, started, checkpoints, failure } = run;
+  const emit = options.onEvent ?? (() => {});
+  const units = plan.units.map((unit, i) => ({ unit, checkpoint: checkpoints[i]! }));
+  const allDone = units.every((u) => u.checkpoint.status === 'done') && !run.interrupted;
+  const copyDurationMs = (run.copyEndedAt ?? performance.now()) - started;
+  const verified =
+    config.verify !== 'none' && allDone && !failure && !config.dryRun && !alreadyComplete && !(options.shouldStop?.() ?? false)
+      ? await verifyCopy(options, config.verify, plan.units, target, emit)
+      : {};
+  const totals = sumCounters(checkpoints.map((c) => c.counters));
+  return {
+    ...verified,
+    migrationId,
+    status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
+    dryRun: config.dryRun,
+    units,
+    totals,
+    thisRun: subtractCounters(totals, sumCounters(atStart.map((c) => c?.counters ?? ZERO_COUNTERS))),
+    alreadyComplete,
+    durationMs: performance.now() - started,
+    copyDurationMs,
+    ...(failure ? { error: failure } : {}),
+  };
 }
 
-export function sumCounters(list: UnitCounters[]): UnitCounters {
-  const total = { ...ZERO_COUNTERS };
-  for (const c of list) for (const k of Object.keys(total) as (keyof UnitCounters)[]) total[k] += c[k];
-  return total;
+/**
+ * The check after a complete copy. The copy is done whatever it finds; a check that cannot run
+ * (a user without TYPE/PTTL, say) is reported as `verifyError`, not turned into a failed migration.
+ */
+async function verifyCopy(
+  options: RunMigrationOptions,
+  level: VerifyLevel,
+  units: UnitDescriptor[],
+  target: TargetLayout,
+  emit: (event: RunEvent) => void,
+): Promise<Pick<MigrationSummary, 'verify' | 'verifyError'>> {
+  const { config } = options;
+  emit({ type: 'verifying', level });
+  const open = nodeClients(config, target.kind);
+  try {
+    const verify = await verifyMigration({
+      config,
+      migrationId: options.migrationId,
+      level,
+      maxMismatches: config.maxMismatches,
+      bigKeyBytes: config.bigKeyThreshold || undefined,
+      units,
+      open,
+      shouldStop: () => options.shouldStop?.() ?? false,
+    });
+    return { verify };
+  } catch (error) {
+    return { verifyError: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+  }
 }

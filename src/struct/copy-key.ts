@@ -2,7 +2,7 @@ import { MigrationInterruptedError, SourceUnavailableError, TargetUnavailableErr
 import { formatKey } from '../core/key-format.js';
 import type { Command, RedisClient, StructCopyOptions, StructCopyResult, StructCopyStatus, TypeReader, WriteStep } from './contracts.js';
 import { TempKeyLostError, wrapStructError } from './errors.js';
-import { scanReader, listReader } from './read-collection.js';
+import { listReader, scanReader } from './read-collection.js';
 import { streamReader } from './read-stream.js';
 import { stringReader } from './read-string.js';
 import { type ReaderContext, readerContext, TypeChangedError } from './reader-context.js';

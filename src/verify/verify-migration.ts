@@ -1,12 +1,15 @@
 import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { createKeyFilter } from '../core/key-filter.js';
-import { discoverSource } from '../redis/source-access.js';
-import { discoverTarget } from '../redis/target-access.js';
-import { planUnits } from '../runner/plan-units.js';
-import type { VerifyLevel } from './compare-key.js';
-import { nodeClients, type OpenVerifyClients } from './connections.js';
-import { emptyReport, type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from './report.js';
+import {
+  emptyReport,
+  type MigrationVerifyResult,
+  mergeReports,
+  totalDifferences,
+  type VerifyLevel,
+  type VerifyReport,
+} from '../core/verify-report.js';
+import type { OpenVerifyClients } from './connections.js';
 import { verifyScan } from './verify-db.js';
 
 export interface VerifyMigrationOptions {
@@ -21,10 +24,10 @@ export interface VerifyMigrationOptions {
   maxMismatches?: number;
   /** Keys above this size are compared chunk by chunk, never DUMPed. @default 16 MiB */
   bigKeyBytes?: number;
-  /** The units to verify, e.g. the migration's stored plan; planned from discovery when absent. */
-  units?: UnitDescriptor[];
-  /** How a unit's clients are opened (topology seam); standalone/sentinel nodes by default. */
-  open?: OpenVerifyClients;
+  /** The units to verify: the migration's plan (see src/runner/verify-scope.ts for `verify` on its own). */
+  units: UnitDescriptor[];
+  /** How a unit's clients are opened (topology seam), e.g. nodeClients(config, target.kind). */
+  open: OpenVerifyClients;
   shouldStop?: () => boolean;
   /** After each unit. */
   onUnit?: (unit: UnitDescriptor, report: VerifyReport) => void;
@@ -36,17 +39,10 @@ export interface VerifyMigrationOptions {
  * the runner after a copy; the state machine can call verifyScan per unit with a deadline instead.
  */
 export async function verifyMigration(options: VerifyMigrationOptions): Promise<MigrationVerifyResult> {
-  const { config, level } = options;
+  const { config, level, units, open } = options;
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const maxExamples = options.maxExamples ?? 5;
-  let units = options.units;
-  let open = options.open;
-  if (!units || !open) {
-    const [source, target] = await Promise.all([discoverSource(config.source), discoverTarget(config.target)]);
-    units ??= planUnits(config, source, target);
-    open ??= nodeClients(config, target.kind);
-  }
   const filter = createKeyFilter(config.filter);
   const results: MigrationVerifyResult['units'] = [];
   for (const unit of units) {

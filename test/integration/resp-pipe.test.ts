@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ReplyError, RespPipe } from '../../src/redis/resp-pipe.js';
-import { type RedisServer, startRedis, type TlsMaterial, makeTlsMaterial } from '../helpers/index.js';
+import { makeTlsMaterial, type RedisServer, startRedis, type TlsMaterial } from '../helpers/index.js';
 
 describe('Class: RespPipe', () => {
   let server: RedisServer;

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisCluster, RedisServer } from '../helpers/index.js';
 import { parseInfo } from '../helpers/index.js';

@@ -3,17 +3,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis, stopAll } from '../helpers/index.js';
 import { comparingView } from '../integration/topology-support.js';
 import type { CapturedConsole } from './helpers/capture-console.js';
 import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
+import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
 import type { ExecutionRecord, LocalWorkflow } from './helpers/local-workflow.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from

@@ -78,6 +78,23 @@ export class FollowPhase {
     return this.followers.get(unitId)!;
   }
 
+  /** The follower's part in each copy session: REPLACE writes, batches reported to the guard. */
+  copyHooks() {
+    return {
+      session: (unit: UnitDescriptor) => ({ policy: 'replace' as const, observer: this.follower(unit.id).tracker }),
+      ended: (unit: UnitDescriptor, done: boolean) => {
+        const follower = this.follower(unit.id);
+        const unconfirmed = follower.tracker.bulkPassEnded();
+        if (done) follower.copyFinished(unconfirmed);
+        else if (unconfirmed) follower.openGap('a bulk batch was sent but never confirmed');
+      },
+    };
+  }
+
+  throwIfFailed(): void {
+    for (const follower of this.followers.values()) follower.throwIfFailed();
+  }
+
   stats(): { unit: UnitDescriptor; stats: FollowStats }[] {
     return this.options.units.map((unit) => ({ unit, stats: this.follower(unit.id).stats() }));
   }

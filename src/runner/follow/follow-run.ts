@@ -1,7 +1,9 @@
-import type { ByteBudget } from '../../core/byte-budget.js';
+import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../../core/byte-budget.js';
 import type { MigrationConfig } from '../../core/config.js';
 import type { CheckpointStore, UnitCheckpoint, UnitDescriptor } from '../../core/contracts.js';
-import type { KeyFilter } from '../../core/key-filter.js';
+import { MigrationError } from '../../core/errors.js';
+import { createKeyFilter } from '../../core/key-filter.js';
+import type { CopiedUnits } from '../copy-units.js';
 import { type CutoverVerdict, FollowPhase, type NotifyRestoreStore } from './follow-phase.js';
 import { reconcileUnit } from './reconcile-unit.js';
 import type { FollowStats } from './unit-follower.js';
@@ -17,16 +19,14 @@ export interface FollowControl {
   restoreStore?: NotifyRestoreStore;
 }
 
-export interface FollowRunOptions {
+export interface StartFollowingOptions {
   config: MigrationConfig;
   store: CheckpointStore;
   units: UnitDescriptor[];
   /** The checkpoints as they stood when the run started: units with progress were copied while no one followed. */
   atStart: (UnitCheckpoint | undefined)[];
-  filter: KeyFilter;
-  budget: ByteBudget;
-  note: (message: string) => void;
-  restoreStore?: NotifyRestoreStore;
+  emit: (event: { type: 'note'; message: string }) => void;
+  follow?: FollowControl;
 }
 
 /**
@@ -34,17 +34,21 @@ export interface FollowRunOptions {
  * earlier run was not followed while that run was down: it starts with a gap, which a reconcile
  * heals once its copy is done.
  */
-export async function startFollowing(options: FollowRunOptions): Promise<FollowPhase> {
-  const { config, units } = options;
+export async function startFollowing(options: StartFollowingOptions): Promise<FollowPhase> {
+  const { config, store, units } = options;
+  const note = (message: string) => options.emit({ type: 'note', message });
+  const filter = createKeyFilter(config.filter);
+  // The follower's reads have a budget of their own: a stalled copy must not stall the follower.
+  const budget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
   const phase = new FollowPhase({
     config,
     units,
-    filter: options.filter,
-    budget: options.budget,
+    filter,
+    budget,
     configSet: config.follow.configSet,
-    reconcile: (unit, observer) => reconcileUnit({ ...options, unit, observer }),
-    note: options.note,
-    ...(options.restoreStore ? { restoreStore: options.restoreStore } : {}),
+    reconcile: (unit, observer) => reconcileUnit({ config, store, unit, filter, budget, observer, note }),
+    note,
+    ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
   });
   try {
     await phase.start();
@@ -61,8 +65,31 @@ export async function startFollowing(options: FollowRunOptions): Promise<FollowP
   return phase;
 }
 
+/**
+ * After a complete copy: follows until the cutover is asked for, then waits until every unit has
+ * caught up. A stop (second Ctrl-C) before that leaves the run interrupted, resumable.
+ */
+export async function followAfterCopy(
+  phase: FollowPhase,
+  copied: CopiedUnits,
+  options: { config: MigrationConfig; shouldStop?: () => boolean; follow?: FollowControl },
+  emit: (event: { type: 'following'; units: number }) => void,
+): Promise<CopiedUnits & { copyEndedAt?: number }> {
+  if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return copied;
+  const copyDone = performance.now();
+  emit({ type: 'following', units: copied.checkpoints.length });
+  const shouldStop = () => options.shouldStop?.() ?? false;
+  try {
+    const verdict = await followUntilCutover(phase, options.config, options.follow ?? { cutoverRequested: () => false }, shouldStop);
+    return { ...copied, ...(verdict ? {} : { interrupted: true }), copyEndedAt: copyDone };
+  } catch (error) {
+    const failure = error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
+    return { ...copied, failure };
+  }
+}
+
 /** Follows until the cutover is asked for (or stop), then waits until caught up. Undefined when stopped. */
-export async function followUntilCutover(
+async function followUntilCutover(
   phase: FollowPhase,
   config: MigrationConfig,
   control: FollowControl,
@@ -72,7 +99,7 @@ export async function followUntilCutover(
   const idle = () => idleMs !== undefined && phase.stats().every((s) => s.stats.quietMs >= idleMs);
   let lastStats = 0;
   while (!shouldStop() && !control.cutoverRequested() && !idle()) {
-    for (const unit of phase.stats()) phase.follower(unit.unit.id).throwIfFailed();
+    phase.throwIfFailed();
     if (performance.now() - lastStats >= 1000) {
       control.onStats?.(phase.stats());
       lastStats = performance.now();

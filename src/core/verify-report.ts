@@ -1,5 +1,12 @@
-import { formatCount, formatDuration } from '../cli/format.js';
-import { KEY_DIFFERENCES, type KeyDifference, type VerifyLevel } from './compare-key.js';
+/**
+ * What a verification found, per unit and per migration, in the form every side shares: the
+ * verifier (src/verify) fills it, the stores keep it (file, DynamoDB), the cloud summarizes it and
+ * the CLI prints it (src/cli/verify-summary.ts). Plain data and arithmetic, nothing else.
+ */
+
+export type VerifyLevel = 'quick' | 'full';
+export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value';
+export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value'];
 
 /** What one verification found, for one unit or summed over a migration. */
 export interface VerifyReport {
@@ -53,30 +60,4 @@ export interface MigrationVerifyResult {
   /** The threshold: more mismatches than this fail the verification. */
   maxMismatches: number;
   passed: boolean;
-}
-
-const LABELS: Record<KeyDifference, string> = { missing: 'missing', type: 'other type', ttl: 'TTL differs', value: 'value differs' };
-
-export function formatVerifyResult(result: MigrationVerifyResult): string {
-  const t = result.totals;
-  const verdict = result.passed
-    ? result.mismatches === 0
-      ? 'all identical'
-      : `passed (${formatCount(result.mismatches)} ≤ ${formatCount(result.maxMismatches)} allowed)`
-    : `FAILED: ${formatCount(result.mismatches)} mismatch(es), ${formatCount(result.maxMismatches)} allowed`;
-  const lines = [
-    `Verify (${result.level}) ${result.migrationId}: ${formatCount(t.checked)} keys checked in ${formatDuration(result.durationMs)}: ${verdict}`,
-  ];
-  for (const kind of KEY_DIFFERENCES) {
-    if (t.differences[kind] === 0) continue;
-    lines.push(`  ${LABELS[kind].padEnd(13)} ${formatCount(t.differences[kind]).padStart(8)}  e.g. ${t.examples[kind].join(', ')}`);
-  }
-  if (t.skipped > 0) lines.push(`  skipped ${formatCount(t.skipped)} key(s) deleted or expiring on the source while checked`);
-  if (result.units.length > 1) {
-    for (const u of result.units)
-      lines.push(
-        `  unit ${u.label} → db${u.targetDb}: ${formatCount(u.report.checked)} checked, ${formatCount(totalDifferences(u.report))} mismatch(es)`,
-      );
-  }
-  return lines.join('\n');
 }
