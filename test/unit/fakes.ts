@@ -1,14 +1,5 @@
 import type { KeySink, KeySource, MigrationRecord, ReadResult, ScanPage, WriteMode, WriteResult } from '../../src/core/contracts.js';
-
-function reverseBits64(value: bigint): bigint {
-  let v = value;
-  let out = 0n;
-  for (let i = 0; i < 64; i++) {
-    out = (out << 1n) | (v & 1n);
-    v >>= 1n;
-  }
-  return out;
-}
+import { reverseBits64 } from '../../src/core/scan-position.js';
 
 /** A cursor whose scan position is page × 2^40, so fake cursors order like real ones. */
 export function fakeCursor(page: number): string {
