@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { findOnPath, missingRedisServer } from './redis-binaries.js';
 
 /**
  * Lifecycle of the redis-server / sentinel processes the harness launches:
@@ -123,7 +124,12 @@ function spawnIn(dir: string, port: number, args: string[], opts: LaunchOptions)
     });
   });
   if (child.pid === undefined) {
-    throw new Error(`could not spawn redis-server: ${spawnError?.message ?? 'no pid'}`);
+    // The 'error' event (ENOENT) comes later; no pid at all almost always means no redis-server.
+    throw new Error(
+      findOnPath('redis-server')
+        ? `could not spawn redis-server: ${spawnError?.message ?? 'no pid'}`
+        : missingRedisServer('the test harness'),
+    );
   }
   const running = () => child.exitCode === null && child.signalCode === null && !spawnError;
   let stopping: Promise<void> | undefined;
