@@ -1,20 +1,20 @@
 import './helpers/polyfills.js';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Redis } from 'ioredis';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
 import type { CapturedConsole } from './helpers/capture-console.js';
 import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
+import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
 import type { ExecutionRecord, InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -160,7 +160,6 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         void zombie.finally(() => (settled = true));
         await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, {
           description: 'the zombie to save a batch',
-          timeoutMs: 10_000,
           intervalMs: 2,
         });
         throw lambdaError('Lambda.SdkClientException', 'simulated: lost contact with the invocation');
@@ -244,9 +243,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await assertCopied();
   });
 
-  it("completes a restart whose slices stop inside the failed attempt's rewrite window", // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
-  // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
-  async () => {
+  it("completes a restart whose slices stop inside the failed attempt's rewrite window", async () => { // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY). // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
     const conflictKey = await failOnConflict('e2e-conflict-short');
     await target.client({ db: 0 }).del(conflictKey);
     const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
