@@ -40,7 +40,8 @@ export function redisServerProblem(purpose: string, path = process.env.PATH ?? '
   const printed = spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   const version = /\bv=(\d+)\.\d+\S*/.exec(printed);
   if (version && Number(version[1]) < 7) {
-    return `${purpose} needs Redis 7.0 or later, and ${server} is ${version[0].slice(2)}: upgrade it (macOS: brew upgrade redis; Debian/Ubuntu: the packages.redis.io repository)`;
+    const upgrade = 'upgrade it (macOS: brew upgrade redis; Debian/Ubuntu: the packages.redis.io repository)';
+    return `${purpose} needs Redis 7.0 or later, and ${server} is ${version[0].slice(2)}: ${upgrade}`;
   }
   return undefined;
 }
