@@ -67,11 +67,12 @@ export async function copyFunctions(
     return;
   }
   for (const step of writes) await writeTarget(config.target, step, found);
-  note(
-    writes.length === 0
-      ? `functions: the target already has the source's ${what}${config.onExistingKey === 'skip' ? ' (or keeps its own)' : ''}`
-      : `functions: copied ${what} from source ${found.address} to ${where} (${describeStep(writes[0]!.step)})`,
-  );
+  if (writes.length > 0) {
+    note(`functions: copied ${what} from source ${found.address} to ${where} (${describeStep(writes[0]!.step)})`);
+    return;
+  }
+  const kept = config.onExistingKey === 'skip' ? 'there already (same code, or kept under the skip policy)' : 'there with the same code';
+  note(`functions: nothing to copy, the source's ${what} ${found.libraries.length === 1 ? 'is' : 'are'} ${kept}`);
 }
 
 /**
