@@ -9,6 +9,8 @@ export interface CopyFlags {
   target?: string;
   rateLimit?: number;
   dryRun?: boolean;
+  /** false with --no-functions */
+  functions?: boolean;
   onExisting?: 'fail' | 'replace' | 'skip';
   count?: number;
   match?: string;
@@ -45,6 +47,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     const out = { ...input, scan: { ...input.scan } } as MigrationConfigInput & { scan: Record<string, unknown> };
     if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
     if (flags.dryRun) out.dryRun = true;
+    if (flags.functions === false) out.functions = false;
     if (flags.onExisting) out.onExistingKey = flags.onExisting;
     if (flags.count !== undefined) out.scan.count = flags.count;
     if (flags.match) out.scan.match = flags.match;

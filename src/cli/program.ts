@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where checkpoints are kept', DEFAULT_STATE_DIR)
     .option('--rate-limit <keys/s>', 'cap on keys read from the source per second (0 = none)', positiveNumber)
     .option('--dry-run', 'read and count everything, write nothing')
+    .option('--no-functions', "leave the source's Redis 7 functions out (copied first with FUNCTION DUMP/RESTORE by default)")
     .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
     .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
     .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')

@@ -94,6 +94,7 @@ export const advancedSection = z.strictObject({
   max_mismatches: z.number().int().min(0).optional(), // redis-ferry: differences tolerated by verify
   follow: z.boolean().optional(), // redis-ferry: follow the source's writes until cutover (as ksn = true)
   follow_config_set: z.boolean().optional(), // redis-ferry: set notify-keyspace-events for the run
+  functions: z.boolean().optional(), // redis-ferry: copy Redis 7 functions first (default true)
 });
 
 const moduleSection = z.strictObject({ target_mbbloom_version: z.number().optional() });

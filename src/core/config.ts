@@ -88,6 +88,8 @@ const migrationSchema = z
     rateLimit: z.number().min(0).default(0),
     /** Read and count everything, write nothing. */
     dryRun: z.boolean().default(false),
+    /** Copy the source's Redis 7 functions (FUNCTION DUMP/RESTORE) before the keys. */
+    functions: z.boolean().default(true),
     /**
      * Units copied at once by one process; 0 means all of them. The default, 4: the units share
      * one JavaScript thread, which 4 units already keep busy (about 4 µs of client CPU per key),

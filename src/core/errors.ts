@@ -119,3 +119,14 @@ export class MigrationInterruptedError extends MigrationError {
     this.name = 'MigrationInterruptedError';
   }
 }
+
+/**
+ * The source's Redis 7 functions cannot go to the target: it is older than 7.0, refuses FUNCTION,
+ * or holds a library of the same name with other code under the `fail` policy.
+ */
+export class RedisFunctionsError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RedisFunctionsError';
+  }
+}

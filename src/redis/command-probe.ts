@@ -23,8 +23,13 @@ export function isRefusal(text: string): boolean {
 
 /** Runs one command; a refusal is returned as a value, anything else (network…) is thrown. */
 export async function tryCommand<T>(client: Redis, command: string, args: (string | number)[]): Promise<ProbeResult<T>> {
+  return tryReply(async () => (await client.call(command, ...args)) as T);
+}
+
+/** tryCommand for any call (binary replies, say): a refusal is returned, anything else thrown. */
+export async function tryReply<T>(run: () => Promise<T>): Promise<ProbeResult<T>> {
   try {
-    return { refused: false, value: (await client.call(command, ...args)) as T };
+    return { refused: false, value: await run() };
   } catch (error) {
     const reason = replyText(error);
     if (isRefusal(reason)) return { refused: true, reason };

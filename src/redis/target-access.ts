@@ -20,6 +20,8 @@ export interface TargetLayout {
   redisVersion: string;
   /** Highest db number the target accepts (databases - 1); a cluster has db 0 only. */
   maxDb: number;
+  /** The node(s) writes go to: the server, the master the sentinels name, or every cluster master. */
+  masters: string[];
   notes: string[];
 }
 
@@ -42,7 +44,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     const view = await resolveSentinel('target', endpoint);
     notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
     const { version, maxDb } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
-    return { kind: 'sentinel', redisVersion: version, maxDb, notes };
+    return { kind: 'sentinel', redisVersion: version, maxDb, masters: [view.master], notes };
   }
   const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
   let state: ReturnType<typeof nodeState>;
@@ -58,7 +60,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
     const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
-    return { kind: 'standalone', redisVersion: version, maxDb, notes };
+    return { kind: 'standalone', redisVersion: version, maxDb, masters: [address], notes };
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
@@ -81,7 +83,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   notes.push(
     `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
   );
-  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, notes };
+  const masters = topology.shards.map((s) => s.master.address);
+  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, masters, notes };
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */

@@ -2,6 +2,7 @@ import type { MigrationConfig } from '../core/config.js';
 import type { CheckpointStore, MigrationPlan } from '../core/contracts.js';
 import { discoverSource, type SourceLayout } from '../redis/source-access.js';
 import { discoverTarget, type TargetLayout } from '../redis/target-access.js';
+import { copyFunctions } from './copy-functions.js';
 import { planUnits } from './plan-units.js';
 import { preflightTarget } from './preflight.js';
 
@@ -15,8 +16,9 @@ export interface PlannedMigration {
 
 /**
  * Discovers both sides, then reuses the stored plan (resume) or makes a new one. A new plan is
- * saved only after the target passed preflight, so a refused migration leaves no state behind.
- * Used by the local runner and by the `plan` Lambda alike.
+ * saved only after the target passed preflight and took the source's functions, so a refused
+ * migration leaves no state behind. Used by the local runner and by the `plan` Lambda alike, so
+ * both copy the functions before the units start.
  */
 export async function planMigration(
   config: MigrationConfig,
@@ -32,6 +34,8 @@ export async function planMigration(
   if (stored) return { plan: stored, resumed: true, source, target };
   const units = planUnits(config, source, target);
   await preflightTarget(config, units, note);
+  // Once per migration, before any key: a resumed plan (above) had its functions copied.
+  await copyFunctions(config, source, target, note);
   const plan: MigrationPlan = { migrationId, units, createdAt: new Date().toISOString() };
   await store.savePlan(plan);
   return { plan, resumed: false, source, target };

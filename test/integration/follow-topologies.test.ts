@@ -7,7 +7,15 @@ import { startLiveWriter } from '../fixtures/live-writer.js';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
-import { type RedisCluster, type RedisServer, type SentinelSet, startCluster, startRedis, startSentinelSet, waitUntil } from '../helpers/index.js';
+import {
+  type RedisCluster,
+  type RedisServer,
+  type SentinelSet,
+  startCluster,
+  startRedis,
+  startSentinelSet,
+  waitUntil,
+} from '../helpers/index.js';
 import { comparingView, flushCluster } from './topology-support.js';
 
 describe('migrate --follow: cluster source (3 masters) and sentinel source with a failover mid-follow', () => {
@@ -74,7 +82,9 @@ describe('migrate --follow: cluster source (3 masters) and sentinel source with 
     await writer.stop();
     const result = await run.cutover();
     assert.equal(result.code, 0, run.output());
-    await waitUntil(async () => (await promoted.client().dbsize()) === (await writes.dbsize()), { description: 'the client on the new master' });
+    await waitUntil(async () => (await promoted.client().dbsize()) === (await writes.dbsize()), {
+      description: 'the client on the new master',
+    });
     await assertSameData(promoted.client(), target.client());
   });
 });

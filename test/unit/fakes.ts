@@ -10,6 +10,7 @@ import type {
   WriteResult,
 } from '../../src/core/contracts.js';
 import { createKeyFilter, type KeyFilter } from '../../src/core/key-filter.js';
+import { reverseBits64 } from '../../src/core/scan-position.js';
 
 /** A key filter with only the given rules. */
 export function keyFilter(rules: Partial<FilterConfig>): KeyFilter {
@@ -28,16 +29,6 @@ export function keyFilter(rules: Partial<FilterConfig>): KeyFilter {
 
 /** A filter that keeps every key. */
 export const passAll = keyFilter({});
-
-function reverseBits64(value: bigint): bigint {
-  let v = value;
-  let out = 0n;
-  for (let i = 0; i < 64; i++) {
-    out = (out << 1n) | (v & 1n);
-    v >>= 1n;
-  }
-  return out;
-}
 
 /** A cursor whose scan position is page × 2^40, so fake cursors order like real ones. */
 export function fakeCursor(page: number): string {
