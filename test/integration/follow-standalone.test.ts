@@ -63,7 +63,8 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       await src.config('SET', 'notify-keyspace-events', '');
       await seedMixedDataset(src);
       await seedStrings(src, 3000, 'bulk:');
-      const writer = startLiveWriter(src, { seed: rep });
+      await source.client({ db: 1 }).set('db1-seed', 'x'); // db 1 is a unit too: the writer MOVEs keys there
+      const writer = startLiveWriter(src, { seed: rep, moveToDb: 1 });
       await writer.reached(200);
       const id = `follow-${rep}`;
 
@@ -103,8 +104,9 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       // Assess
       assert.equal(result.code, 0, `exit ${result.code}\n${out}`);
       assert.match(out, /caught up as of .*: safe to switch/);
-      assert.ok(Object.keys(counts).length >= 10, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
+      assert.ok(Object.keys(counts).length >= 12, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
       await assertSameData(src, dst);
+      await assertSameData(source.client({ db: 1 }), target.client({ db: 1 }));
       const [, flags] = (await src.config('GET', 'notify-keyspace-events')) as string[];
       assert.equal(flags, '', 'notify-keyspace-events is put back as it was');
     });

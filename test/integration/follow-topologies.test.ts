@@ -16,7 +16,7 @@ import {
   startSentinelSet,
   waitUntil,
 } from '../helpers/index.js';
-import { comparingView, flushCluster } from './topology-support.js';
+import { comparingView, flushCluster, seedingView } from './topology-support.js';
 
 describe('migrate --follow: cluster source (3 masters) and sentinel source with a failover mid-follow', () => {
   let cluster: RedisCluster;
@@ -43,7 +43,7 @@ describe('migrate --follow: cluster source (3 masters) and sentinel source with 
       await Promise.all([flushCluster(cluster), target.client().flushall()]);
       await Promise.all(cluster.masters.map((m) => m.client().config('SET', 'notify-keyspace-events', 'AE')));
       const writes = cluster.client();
-      await seedStrings(writes as never, 1500, 'bulk:');
+      await seedStrings(seedingView(writes), 1500, 'bulk:');
       const writer = startLiveWriter(writes, { seed: 20 + rep });
       const run = startFollowRun({
         source: `redis://${cluster.seed.address}?cluster=true`,
