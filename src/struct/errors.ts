@@ -10,8 +10,8 @@ import { isConnectionLoss, isTransientRefusal, replyText } from '../redis/redis-
 export class TempKeyLostError extends MigrationError {
   readonly key: Buffer;
 
-  constructor(key: Buffer, message: string) {
-    super(message, { retryable: true });
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, { ...options, retryable: true });
     this.name = 'TempKeyLostError';
     this.key = key;
   }
