@@ -23,3 +23,21 @@ export function toTaskError(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * The abort reason a slice's work gets at its deadline (see slice-runner.ts). Work hands over by
+ * returning what it reached; should it throw this instead, the error is retryable, so Step Functions
+ * runs the slice again from its checkpoint rather than failing the unit.
+ */
+export class SliceDeadlineError extends MigrationError {
+  readonly deadline: number;
+
+  constructor(deadline: number, options?: ErrorOptions) {
+    super(`the slice reached its deadline (${new Date(deadline).toISOString()}) before its work handed over`, {
+      ...options,
+      retryable: true,
+    });
+    this.name = 'SliceDeadlineError';
+    this.deadline = deadline;
+  }
+}
