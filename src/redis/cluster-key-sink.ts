@@ -1,12 +1,13 @@
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
 import { MigrationError, TargetUnavailableError } from '../core/errors.js';
 import { type ClusterRouter, redirectAddress } from './cluster-router.js';
 import { remainingTtl, restoreError, unacknowledged } from './key-sink.js';
 import { keySlot } from './key-slot.js';
 import { isTransientRefusal, parseRedirect, replyText } from './redis-errors.js';
+import type { RespPipe } from './resp-pipe.js';
 import { ReplyError } from './resp-pipe.js';
 import { type RestoreItem, sendRestores } from './restore-pipeline.js';
-import type { RespPipe } from './resp-pipe.js';
 
 interface Pending {
   record: MigrationRecord;
@@ -23,6 +24,9 @@ export interface ClusterSinkOptions {
   /** How long each master's replicas get to acknowledge a batch (WAIT). */
   ackTimeoutMs?: number;
 }
+
+/** Between rounds of a batch that keeps meeting redirects or refusals: short, the slot map settles fast. */
+const REDIRECT_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 2_000 };
 
 /**
  * Writes batches to a Redis Cluster: records are grouped by key slot into one RESTORE pipeline per
@@ -170,7 +174,7 @@ export class ClusterKeySink implements KeySink {
       }
       // A first MOVED/ASK is followed at once; redirects that keep coming (nodes that disagree
       // mid-failover) and refusals back off, up to 2 s between rounds.
-      if (backoff || round >= 2) await this.sleep(Math.min(2_000, 50 * 2 ** Math.min(round, 6)));
+      if (backoff || round >= 2) await this.sleep(backoffDelay(round + 1, REDIRECT_BACKOFF));
       if (refresh) await this.router.refresh().catch((error: unknown) => (last = `refreshing the slot map: ${replyText(error)}`));
     }
     return result;

@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import {
@@ -73,6 +74,9 @@ export interface RunMigrationOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Between attempts at a unit: long enough, in all, for a managed service's failover; jittered. */
+const UNIT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, jitter: 0.5 };
+
 /**
  * The local runner: discovers both sides, plans (or reloads the stored plan and resumes), checks
  * the target before the first write, then copies every unit concurrently up to the configured
@@ -126,7 +130,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
         const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
         failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
         if (!retryable || failures >= maxAttempts || shouldStop()) throw error;
-        const delayMs = Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        const delayMs = backoffDelay(failures, UNIT_RETRY_BACKOFF);
         emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
         await pause(delayMs);
       }
