@@ -1,3 +1,5 @@
+import { LambdaSettingsError } from './cloud-errors.js';
+
 /**
  * The environment the Lambda functions read (once per container), set by the CDK construct. Names
  * and defaults live here so the construct that writes them and the handlers that read them agree.
@@ -68,6 +70,6 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
   };
-  if (problems.length > 0) throw new Error(`redis-ferry Lambda misconfigured: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;
 }
