@@ -5,7 +5,7 @@ import { VERIFY_EXAMPLES, VERIFY_TTL_TOLERANCE_MS } from '../../src/cloud/verify
 import type { MigrationConfig } from '../../src/core/config.js';
 import { MigrationError } from '../../src/core/errors.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
-import { isConnectionLoss, isTransientRefusal, replyText } from '../../src/redis/redis-errors.js';
+import { isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
 import { nodeClients } from '../../src/verify/connections.js';
 import { verifyScan } from '../../src/verify/verify-db.js';
@@ -130,9 +130,9 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
 /** Engine errors pass as they are; a raw Redis error becomes a MigrationError, retryable if transient. */
 function asVerifyError(error: unknown, unitId: string): unknown {
   if (error instanceof MigrationError) return error;
-  const text = replyText(error);
-  return new MigrationError(`verification of unit ${unitId} could not run: ${text}`, {
+  const failure = redisFailure(error);
+  return new MigrationError(`verification of unit ${unitId} could not run: ${failure.text}`, {
     cause: error,
-    retryable: isConnectionLoss(text) || isTransientRefusal(text),
+    retryable: isConnectionLoss(failure) || isTransientRefusal(failure),
   });
 }

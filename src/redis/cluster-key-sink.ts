@@ -4,7 +4,7 @@ import { MigrationError, TargetUnavailableError } from '../core/errors.js';
 import { type ClusterRouter, redirectAddress } from './cluster-router.js';
 import { remainingTtl, restoreError, unacknowledged } from './key-sink.js';
 import { keySlot } from './key-slot.js';
-import { isTransientRefusal, parseRedirect, replyText } from './redis-errors.js';
+import { isTransientRefusal, parseRedirect, redisFailure, replyText } from './redis-errors.js';
 import type { RespPipe } from './resp-pipe.js';
 import { ReplyError } from './resp-pipe.js';
 import { type RestoreItem, sendRestores } from './restore-pipeline.js';
@@ -141,9 +141,10 @@ export class ClusterKeySink implements KeySink {
               result.bytes += p.record.payload.length;
               continue;
             }
-            const text = replyText(reply);
-            const redirect = parseRedirect(text);
-            if (/^BUSYKEY/.test(text)) {
+            const failure = redisFailure(reply);
+            const { text } = failure;
+            const redirect = parseRedirect(failure);
+            if (failure.replyCode === 'BUSYKEY') {
               result.existing.push(p.record.key);
             } else if (redirect?.kind === 'MOVED') {
               this.router.learn(redirect.slot, redirectAddress(redirect.address, address));
@@ -153,7 +154,7 @@ export class ClusterKeySink implements KeySink {
             } else if (redirect?.kind === 'ASK') {
               retry.push({ ...p, ask: redirectAddress(redirect.address, address) });
               last = text;
-            } else if (isTransientRefusal(text)) {
+            } else if (isTransientRefusal(failure)) {
               retry.push(p);
               refresh = backoff = true;
               last = `${address}: ${text}`;
