@@ -29,7 +29,7 @@ export function tlsOptions(endpoint: EndpointConfig, side: Side): RedisOptions['
     try {
       ca = readFileSync(endpoint.tls.caFile);
     } catch (error) {
-      throw new ConfigError([`${side} tls_ca_file ${endpoint.tls.caFile} cannot be read: ${(error as Error).message}`]);
+      throw new ConfigError([`${side} tls_ca_file ${endpoint.tls.caFile} cannot be read: ${(error as Error).message}`], { cause: error });
     }
   }
   return {
