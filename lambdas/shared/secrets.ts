@@ -33,7 +33,8 @@ async function readSecret(client: SecretsManagerClient, arn: string): Promise<Se
     }
     throw new ConfigError(
       [
-        `secret ${arn} cannot be read (${name}): check the ARN, and that the migrator's functions may read it (the construct's \`secrets\` prop)`,
+        `secret ${arn} cannot be read (${name}): check the ARN, ` +
+          `and that the migrator's functions may read it (the construct's \`secrets\` prop)`,
       ],
       { cause: error },
     );

@@ -35,7 +35,8 @@ export function readConfigFile(
   } catch (error) {
     throw new ConfigError(
       [
-        `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        `cannot read config file ${path}: ` +
+          `${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
       ],
       { cause: error },
     );

@@ -51,19 +51,23 @@ export async function probeAccess(
     // NOPERM for the command itself (NOPERM for a key the probe names is no refusal of the command).
     if (replyCode === 'NOPERM' && /\bcommand\b/.test(text)) {
       throw new Cls(
-        `${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. The ${side} user needs ${grants(side)}`,
+        `${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); ` +
+          `grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. ` +
+          `The ${side} user needs ${grants(side)}`,
         { cause: error },
       );
     }
     if (replyCode === 'ERR' && /^ERR unknown command/i.test(text)) {
       throw new Cls(
-        `${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`,
+        `${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, ` +
+          `and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`,
         { cause: error },
       );
     }
     if (side === 'target' && replyCode === 'READONLY') {
       throw new Cls(
-        `target ${address} is a read-only replica (${text}): give the master's address, or the sentinels with sentinel = true and master = "<name>"`,
+        `target ${address} is a read-only replica (${text}): ` +
+          `give the master's address, or the sentinels with sentinel = true and master = "<name>"`,
         { cause: error },
       );
     }

@@ -95,7 +95,8 @@ export function restoreError(address: string, error: unknown, key?: Buffer): Mig
   }
   if (replyCode === 'NOPERM') {
     return new TargetUnavailableError(
-      `target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`,
+      `target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). ` +
+        `Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`,
       { cause: error },
     );
   }

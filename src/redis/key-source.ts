@@ -253,7 +253,8 @@ export class RedisKeySource implements KeySource {
     const forKey = key ? ` for key ${formatKey(key)}` : '';
     if (replyCode === 'NOPERM') {
       return new SourceUnavailableError(
-        `source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`,
+        `source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). ` +
+          `Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`,
         { cause: error },
       );
     }

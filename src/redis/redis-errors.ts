@@ -61,7 +61,8 @@ export function describeConnectError(side: Side, address: string, error: unknown
     );
   if (socketCode !== undefined && TLS_VERIFY_CODES.has(socketCode))
     return fail(
-      `TLS certificate of ${where} could not be verified (${socketCode}): set tls_ca_file in ${section(side)} to the CA that signed it (or tls_server_name if the name differs); tls_verify = false skips the check for self-signed test setups`,
+      `TLS certificate of ${where} could not be verified (${socketCode}): set tls_ca_file in ${section(side)} to the CA that signed it ` +
+        `(or tls_server_name if the name differs); tls_verify = false skips the check for self-signed test setups`,
     );
   if (socketCode !== undefined && NOT_TLS_CODES.has(socketCode))
     return fail(

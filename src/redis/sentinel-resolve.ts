@@ -58,7 +58,8 @@ export async function resolveSentinel(side: Side, endpoint: EndpointConfig): Pro
       if (replyCode === 'ERR' && /unknown command|ERR unknown subcommand/i.test(text)) {
         firstError ??= new ConfigError(
           [
-            `${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, address lists the sentinels (usually port 26379), not the Redis servers`,
+            `${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, ` +
+              `address lists the sentinels (usually port 26379), not the Redis servers`,
           ],
           { cause: error },
         );

@@ -30,7 +30,8 @@ export function wrapStructError(side: 'source' | 'target', key: Buffer, command:
   const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
   if (failure.replyCode === 'OOM')
     return new TargetUnavailableError(
-      `target is out of memory during ${command} of key ${formatKey(key)} (${text}): a big key needs room for its temporary copy too; raise maxmemory, then resume`,
+      `target is out of memory during ${command} of key ${formatKey(key)} (${text}): ` +
+        `a big key needs room for its temporary copy too; raise maxmemory, then resume`,
       { cause: error },
     );
   if (failure.replyCode === 'NOPERM') {
