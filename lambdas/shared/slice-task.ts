@@ -1,6 +1,6 @@
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import type { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
-import type { SliceOptions } from '../../src/cloud/slice-runner.js';
+import { HEARTBEAT_EVERY_MS, type SliceOptions } from '../../src/cloud/slice-runner.js';
 import type { UnitDescriptor } from '../../src/core/contracts.js';
 import { MigrationError } from '../../src/core/errors.js';
 import type { TaskDeps } from './task-deps.js';
@@ -20,7 +20,8 @@ export interface SliceIds {
 
 /**
  * The slice runner's options for one invocation: its remaining time, the settings' margin, the
- * slice's budget, and a heartbeat that renews `runId`'s claim (never takes a free one).
+ * slice's budget, and a heartbeat that renews `runId`'s claim (never takes a free one) well within
+ * the claim's TTL.
  */
 export function sliceOptions(deps: TaskDeps, invocation: SliceInvocation, ids: SliceIds, budgetMs: number | undefined): SliceOptions {
   const state = new DynamoMigrationState(deps.dynamo, deps.settings.tableName, ids.migrationId);
@@ -29,6 +30,8 @@ export function sliceOptions(deps: TaskDeps, invocation: SliceInvocation, ids: S
     safetyMarginMs: deps.settings.safetyMarginMs,
     budgetMs,
     renewClaim: () => state.heartbeat(ids.runId, deps.settings.claimTtlMs),
+    // Several renewals within the claim's TTL, so a slow one never lets it lapse.
+    heartbeatEveryMs: Math.max(1_000, Math.min(HEARTBEAT_EVERY_MS, Math.floor(deps.settings.claimTtlMs / 3))),
   };
 }
 
