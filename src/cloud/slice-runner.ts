@@ -22,10 +22,10 @@ export interface SliceControl {
   /** Epoch ms after which the work should hand over (return what it reached). */
   readonly deadline: number;
   /**
-   * Aborted when the work must stop: the claim is lost (the reason is the error), or the deadline
-   * has passed and the work has made progress (the reason is a SliceDeadlineError, which the
-   * work should not throw: it returns what it reached). For work that waits
-   * rather than loops (a subscription); loops between batches ask shouldStop().
+   * Aborted when the work must stop: the claim is lost (the reason is the renewal's error), or the
+   * deadline has passed and the work has made progress (the reason is a SliceDeadlineError, which
+   * the work should not throw: it returns what it reached). For work that waits rather than loops
+   * (a subscription); loops between batches ask shouldStop().
    */
   readonly signal: AbortSignal;
   /** Whether the work must stop now: the signal, with the deadline checked against the clock. */
@@ -40,7 +40,7 @@ export interface SliceControl {
 export interface SliceRun<T> {
   /** What the work returned. */
   value: T;
-  /** The work was stopped by the deadline (its unit continues in the next slice). */
+  /** The deadline passed while the work ran: unless the work finished anyway, that is what stopped it. */
   deadlineReached: boolean;
 }
 
