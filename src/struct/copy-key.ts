@@ -53,7 +53,7 @@ export async function copyKeyByType(
       if (attempt >= MAX_ATTEMPTS)
         throw new SourceUnavailableError(
           `key ${formatKey(key)} changed type ${attempt} times while it was copied; copy it when it is quieter`,
-          { retryable: true },
+          { cause: error, retryable: true },
         );
     }
   }
@@ -151,6 +151,7 @@ async function copyOnce(
     if (options.signal?.aborted)
       throw new MigrationInterruptedError(
         `copy of key ${formatKey(key)} stopped before it finished; it is copied again from the start next time`,
+        { cause: options.signal.reason },
       );
   };
 
