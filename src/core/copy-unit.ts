@@ -12,6 +12,7 @@ import {
 import { CheckpointConflictError, TargetKeyExistsError } from './errors.js';
 import type { KeyFilter } from './key-filter.js';
 import { formatKey } from './key-format.js';
+import { readPaced } from './paced-read.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { scanPosition } from './scan-position.js';
 
@@ -136,9 +137,12 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
         while (queue.length > 0 && (queue.length >= readAhead || queuedKeys() >= readAheadKeys) && !stopReading) await waitForChange();
         if (stopReading) return;
         const page = await source.scan(cursor);
-        if (limiter && page.keys.length > 0) await limiter.take(page.keys.length);
         const kept = filter.passesAll ? page.keys : page.keys.filter((k) => filter.allowsKey(k));
-        const read = kept.length > 0 ? source.read(kept) : EMPTY_READ;
+        const read = limiter
+          ? (await readPaced(limiter, page.keys, kept, (keys) => source.read(keys))).read
+          : kept.length > 0
+            ? source.read(kept)
+            : EMPTY_READ;
         read.catch(() => {}); // observed by the writer; avoid an unhandled rejection meanwhile
         queue.push({ from: cursor, to: page.cursor, scanned: page.keys.length, filtered: page.keys.length - kept.length, read });
         cursor = page.cursor;
