@@ -4,6 +4,7 @@ import { discoverSource, type SourceLayout } from '../redis/source-access.js';
 import { discoverTarget, type TargetLayout } from '../redis/target-access.js';
 import { planUnits } from './plan-units.js';
 import { preflightTarget } from './preflight.js';
+import { refuseSameServer } from './same-server.js';
 
 export interface PlannedMigration {
   plan: MigrationPlan;
@@ -14,8 +15,9 @@ export interface PlannedMigration {
 }
 
 /**
- * Discovers both sides, then reuses the stored plan (resume) or makes a new one. A new plan is
- * saved only after the target passed preflight, so a refused migration leaves no state behind.
+ * Discovers both sides, then reuses the stored plan (resume) or makes a new one. Either way the
+ * target must not be the source itself (see same-server.ts). A new plan is saved only after the
+ * target passed preflight, so a refused migration leaves no state behind.
  * Used by the local runner and by the `plan` Lambda alike.
  */
 export async function planMigration(
@@ -29,8 +31,12 @@ export async function planMigration(
   for (const message of [...source.notes, ...target.notes]) note(message);
 
   const stored = await store.loadPlan();
-  if (stored) return { plan: stored, resumed: true, source, target };
+  if (stored) {
+    refuseSameServer(stored.units, source.identity, target.identity, note);
+    return { plan: stored, resumed: true, source, target };
+  }
   const units = planUnits(config, source, target);
+  refuseSameServer(units, source.identity, target.identity, note);
   await preflightTarget(config, units, note);
   const plan: MigrationPlan = { migrationId, units, createdAt: new Date().toISOString() };
   await store.savePlan(plan);
