@@ -7,9 +7,9 @@ import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { GuardedKeySource } from './guarded-key-source.js';
 import { nodeState, parseInfo, parseKeyspace } from './info.js';
 import { type ReadOptions, RedisKeySource, type ScanOptions } from './key-source.js';
-import { clusterNodeIds, type ServerIdentity } from './server-identity.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
+import { clusterNodeIds, type ServerIdentity } from './server-identity.js';
 import { chooseSentinelNode, chooseUnitNode, pickShardNode, type SourceNodeChoice } from './source-node.js';
 
 export { quit };
