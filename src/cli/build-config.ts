@@ -10,6 +10,7 @@ export interface CopyFlags {
   rateLimit?: number;
   dryRun?: boolean;
   onExisting?: 'fail' | 'replace' | 'skip';
+  onTooBig?: 'stop' | 'skip';
   count?: number;
   match?: string;
   type?: string;
@@ -40,6 +41,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
     if (flags.dryRun) out.dryRun = true;
     if (flags.onExisting) out.onExistingKey = flags.onExisting;
+    if (flags.onTooBig) out.onTooBig = flags.onTooBig;
     if (flags.count !== undefined) out.scan.count = flags.count;
     if (flags.match) out.scan.match = flags.match;
     if (flags.type) out.scan.type = flags.type as never;

@@ -130,6 +130,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('concurrency', 'advanced.concurrency');
   out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
   out.origins.set('maxMismatches', 'advanced.max_mismatches');
+  out.origins.set('onTooBig', 'advanced.on_too_big');
   // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
   const bulkLimit = advanced.target_redis_proto_max_bulk_len;
   const threshold =
@@ -157,6 +158,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(threshold !== undefined ? { bigKeyThreshold: threshold } : {}),
     ...(advanced.verify ? { verify: advanced.verify } : {}),
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
+    ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };
   return out;
 }

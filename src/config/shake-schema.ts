@@ -92,6 +92,7 @@ export const advancedSection = z.strictObject({
   big_key_threshold: z.number().int().min(0).optional(), // redis-ferry: bytes; bigger keys go by type in chunks
   verify: z.enum(['none', 'quick', 'full']).optional(), // redis-ferry: check after the copy
   max_mismatches: z.number().int().min(0).optional(), // redis-ferry: differences tolerated by verify
+  on_too_big: z.enum(['stop', 'skip']).optional(), // redis-ferry: a string longer than the target's proto-max-bulk-len
 });
 
 const moduleSection = z.strictObject({ target_mbbloom_version: z.number().optional() });

@@ -39,7 +39,7 @@ export interface ReadResult {
 export type BigKeyCopier = (
   key: Buffer,
   replace: boolean,
-) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
+) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported' | 'too-big'; bytes: number }>;
 
 /** A source positioned on one unit (one server or shard, one logical db). */
 export interface KeySource {
@@ -58,6 +58,8 @@ export interface WriteResult {
   existing: Buffer[];
   /** Records whose TTL ran out while in flight; not written, since they would already be gone. */
   expired: number;
+  /** Keys the target cannot hold (see UnitCounters.skippedTooBig); not written. */
+  tooBig?: Buffer[];
 }
 
 /** A target positioned on one logical db. */
@@ -107,6 +109,8 @@ export interface UnitCounters {
   bigKeys: number;
   /** Keys that could not be copied at all (a module type in struct mode); see docs/fidelity.md. */
   notCopied: number;
+  /** Keys left out because the target cannot hold them (a string longer than its proto-max-bulk-len; --on-too-big skip). */
+  skippedTooBig: number;
   /** Batches confirmed by the target. */
   batches: number;
 }
@@ -121,6 +125,7 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   bytes: 0,
   bigKeys: 0,
   notCopied: 0,
+  skippedTooBig: 0,
   batches: 0,
 });
 

@@ -197,6 +197,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
       d.copied += result.written;
       d.skippedExisting += result.existing.length;
       d.skippedGone += result.expired;
+      d.skippedTooBig += result.tooBig?.length ?? 0;
       d.bytes += result.bytes;
     }
     if (big.length > 0) await copyBigKeys(big, options.copyBigKey, replace, policy, d);
@@ -318,6 +319,9 @@ async function copyBigKeys(
         break;
       case 'unsupported':
         counters.notCopied++;
+        break;
+      case 'too-big':
+        counters.skippedTooBig++;
         break;
     }
   }
