@@ -95,16 +95,17 @@ export class StructFallbackSink implements KeySink {
   }
 
   async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
-    // The copy loop keeps several batches in flight: while one batch's probe RESTORE is out, the
-    // others wait for its verdict, so a refusing target still sees a single refused RESTORE.
-    while (this.probing) await this.probing;
-    if (this.current === 'struct') return this.writeByType(records, mode);
     // A payload longer than the target's proto-max-bulk-len cannot travel in a RESTORE (the server
     // drops the connection, so not even its error reply is seen): such keys go by type, in chunks,
     // which writes any value the target can hold at all and meets a string too long for it as a
     // plain error reply (status 'too-big'). With the limit unknown (CONFIG refused), a string over
     // the smallest limit Redis allows goes that way too: only strings can be too long to exist.
     const limit = await targetBulkLimit(this.target);
+    // The copy loop keeps several batches in flight: while one batch's probe RESTORE is out, the
+    // others wait for its verdict, so a refusing target still sees a single refused RESTORE. (No
+    // await may come between this wait and restore(), which starts the probe.)
+    while (this.probing) await this.probing;
+    if (this.current === 'struct') return this.writeByType(records, mode);
     const tooLong = (r: MigrationRecord) =>
       limit !== undefined ? r.payload.length > limit : r.payload.length > MIN_BULK_LIMIT && isStringDump(r.payload);
     const oversized = records.filter(tooLong);
