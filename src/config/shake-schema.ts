@@ -93,6 +93,7 @@ export const advancedSection = z.strictObject({
   verify: z.enum(['none', 'quick', 'full']).optional(), // redis-ferry: check after the copy
   max_mismatches: z.number().int().min(0).optional(), // redis-ferry: differences tolerated by verify
   functions: z.boolean().optional(), // redis-ferry: copy Redis 7 functions first (default true)
+  on_too_big: z.enum(['stop', 'skip']).optional(), // redis-ferry: a string longer than the target's proto-max-bulk-len
 });
 
 const moduleSection = z.strictObject({ target_mbbloom_version: z.number().optional() });

@@ -79,7 +79,7 @@ export class RestoreRejectedError extends MigrationError {
   }
 }
 
-/** A key's serialized value is larger than the target accepts in one bulk string. */
+/** A key the target cannot hold: a string longer than its proto-max-bulk-len (see MigrationConfig.onTooBig). */
 export class PayloadTooLargeError extends MigrationError {
   readonly key: Buffer;
 

@@ -1,11 +1,13 @@
 import { MigrationInterruptedError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
+import { replyText } from '../redis/redis-errors.js';
 import type { Command, RedisClient, StructCopyOptions, StructCopyResult, StructCopyStatus, TypeReader, WriteStep } from './contracts.js';
 import { TempKeyLostError, wrapStructError } from './errors.js';
 import { listReader, scanReader } from './read-collection.js';
 import { streamReader } from './read-stream.js';
 import { stringReader } from './read-string.js';
 import { type ReaderContext, readerContext, TypeChangedError } from './reader-context.js';
+import { isTooBigReply, targetBulkLimit } from './target-bulk-limit.js';
 import { targetCaps } from './target-caps.js';
 import { DEFAULT_TEMP_PREFIX, tempKeyFor } from './temp-key.js';
 
@@ -121,6 +123,7 @@ async function copyOnce(
     result.notCarried = { 'module-type': 1 };
     return finish('unsupported');
   }
+
   const tempTtlMs = options.tempTtlMs ?? DEFAULT_TEMP_TTL_MS;
   let created = false;
 
@@ -156,8 +159,12 @@ async function copyOnce(
   };
 
   try {
-    const [fingerprint, first] = await Promise.all([ctx.readText(...reader.fingerprint), reader.next()]);
+    const [fingerprint, first, limit] = await Promise.all([ctx.readText(...reader.fingerprint), reader.next(), targetBulkLimit(target)]);
     if (first === null) return finish('gone');
+    // A string longer than the target's proto-max-bulk-len cannot be built there (SETRANGE refuses
+    // it): stop before writing. Its fingerprint is STRLEN. An unknown limit shows as that refusal.
+    if (type === 'string' && limit !== undefined && Number(fingerprint) > limit)
+      return { ...finish('too-big'), bytes: Number(fingerprint) };
     let second = await reader.next();
     let ttl: number | null;
     const finalSteps: WriteStep[] = [];
@@ -224,6 +231,9 @@ async function copyOnce(
     return finish(!options.replace && renamed === 0 ? 'existing' : 'copied');
   } catch (error) {
     await target.unlink(temp).catch(() => {});
+    if (type === 'string' && isTooBigReply(replyText(error))) {
+      return { ...finish('too-big'), bytes: await onSource<number>('STRLEN', key) };
+    }
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { MigrationError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
+import { MigrationError, PayloadTooLargeError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
 import { isConnectionLoss, isTransientRefusal, redisFailure } from '../redis/redis-errors.js';
 
@@ -44,4 +44,17 @@ export function wrapStructError(side: 'source' | 'target', key: Buffer, command:
     });
   }
   return new Cls(`${where} failed: ${text}`, { cause: error, retryable: isConnectionLoss(failure) || isTransientRefusal(failure) });
+}
+
+const bytes = new Intl.NumberFormat('en-US');
+
+/** The run stops at a key the target cannot hold (onTooBig 'stop'): what it is, and the two ways on. */
+export function tooBigError(key: Buffer, length: number, limit: number | undefined): PayloadTooLargeError {
+  const limitText = limit === undefined ? 'its proto-max-bulk-len' : `its proto-max-bulk-len, ${bytes.format(limit)} bytes`;
+  return new PayloadTooLargeError(
+    key,
+    `key ${formatKey(key)} is a string of ${bytes.format(length)} bytes, longer than the target can hold (${limitText}): ` +
+      "raise the target's limit (CONFIG SET proto-max-bulk-len 1gb, or a managed service's parameter group) and run the same command again, " +
+      'or skip such keys with --on-too-big skip ([advanced] on_too_big = "skip")',
+  );
 }
