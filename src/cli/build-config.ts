@@ -12,6 +12,7 @@ export interface CopyFlags {
   /** false with --no-functions */
   functions?: boolean;
   onExisting?: 'fail' | 'replace' | 'skip';
+  onTooBig?: 'stop' | 'skip';
   count?: number;
   match?: string;
   type?: string;
@@ -49,6 +50,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.dryRun) out.dryRun = true;
     if (flags.functions === false) out.functions = false;
     if (flags.onExisting) out.onExistingKey = flags.onExisting;
+    if (flags.onTooBig) out.onTooBig = flags.onTooBig;
     if (flags.count !== undefined) out.scan.count = flags.count;
     if (flags.match) out.scan.match = flags.match;
     if (flags.type) out.scan.type = flags.type as never;

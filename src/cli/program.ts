@@ -58,6 +58,12 @@ export function buildProgram(): Command {
     .option('--dry-run', 'read and count everything, write nothing')
     .option('--no-functions', "leave the source's Redis 7 functions out (copied first with FUNCTION DUMP/RESTORE by default)")
     .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
+    .addOption(
+      new Option('--on-too-big <policy>', "a string longer than the target's proto-max-bulk-len: stop (default) or skip it").choices([
+        'stop',
+        'skip',
+      ]),
+    )
     .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
     .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
     .addOption(

@@ -1,3 +1,4 @@
+import { LambdaSettingsError } from './cloud-errors.js';
 import { LAMBDA_ENV } from './deploy-names.js';
 
 /**
@@ -59,6 +60,6 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
   };
-  if (problems.length > 0) throw new Error(`redis-ferry Lambda misconfigured: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;
 }

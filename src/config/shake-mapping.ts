@@ -127,6 +127,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
   out.origins.set('maxMismatches', 'advanced.max_mismatches');
   out.origins.set('functions', 'advanced.functions');
+  out.origins.set('onTooBig', 'advanced.on_too_big');
   // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
   const bulkLimit = advanced.target_redis_proto_max_bulk_len;
   const threshold =
@@ -157,6 +158,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
     ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
     ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
+    ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };
   return out;
 }

@@ -95,6 +95,7 @@ export const advancedSection = z.strictObject({
   follow: z.boolean().optional(), // redis-ferry: follow the source's writes until cutover (as ksn = true)
   follow_config_set: z.boolean().optional(), // redis-ferry: set notify-keyspace-events for the run
   functions: z.boolean().optional(), // redis-ferry: copy Redis 7 functions first (default true)
+  on_too_big: z.enum(['stop', 'skip']).optional(), // redis-ferry: a string longer than the target's proto-max-bulk-len
 });
 
 const moduleSection = z.strictObject({ target_mbbloom_version: z.number().optional() });

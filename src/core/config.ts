@@ -84,6 +84,11 @@ const migrationSchema = z
       blockDb: [],
     }),
     onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
+    /**
+     * A key the target cannot hold, a string longer than its proto-max-bulk-len: `stop` the run naming
+     * it (raise the limit, then resume), or `skip` it, counting it and naming the first few.
+     */
+    onTooBig: z.enum(['stop', 'skip']).default('stop'),
     /** Keys per second read from the source, summed over all units; 0 means unlimited. */
     rateLimit: z.number().min(0).default(0),
     /** Read and count everything, write nothing. */

@@ -39,7 +39,7 @@ export interface ReadResult {
 export type BigKeyCopier = (
   key: Buffer,
   replace: boolean,
-) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
+) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported' | 'too-big'; bytes: number }>;
 
 /**
  * Sees which keys a bulk pass wrote and when it read them, so a live follower can keep its copy newest.
@@ -84,6 +84,8 @@ export interface WriteResult {
   existing: Buffer[];
   /** Records whose TTL ran out while in flight; not written, since they would already be gone. */
   expired: number;
+  /** Keys the target cannot hold (see UnitCounters.skippedTooBig); not written. */
+  tooBig?: Buffer[];
 }
 
 /** A target positioned on one logical db. */
@@ -133,6 +135,8 @@ export interface UnitCounters {
   bigKeys: number;
   /** Keys that could not be copied at all (a module type in struct mode); see docs/fidelity.md. */
   notCopied: number;
+  /** Keys left out because the target cannot hold them (a string longer than its proto-max-bulk-len; --on-too-big skip). */
+  skippedTooBig: number;
   /** Batches confirmed by the target. */
   batches: number;
 }
@@ -147,6 +151,7 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   bytes: 0,
   bigKeys: 0,
   notCopied: 0,
+  skippedTooBig: 0,
   batches: 0,
 });
 
@@ -154,7 +159,8 @@ const COUNTER_NAMES = Object.keys(ZERO_COUNTERS) as (keyof UnitCounters)[];
 
 /** Adds `delta` into `into`, field by field, and returns `into`. */
 export function addCounters(into: UnitCounters, delta: Readonly<UnitCounters>): UnitCounters {
-  for (const k of COUNTER_NAMES) into[k] += delta[k];
+  // `?? 0`: a checkpoint written before a counter existed lacks it.
+  for (const k of COUNTER_NAMES) into[k] += delta[k] ?? 0;
   return into;
 }
 

@@ -45,8 +45,8 @@ export class CheckpointConflictError extends MigrationError {
 export class TargetKeyExistsError extends MigrationError {
   readonly key: Buffer;
 
-  constructor(key: Buffer, message: string) {
-    super(message);
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'TargetKeyExistsError';
     this.key = key;
   }
@@ -54,8 +54,8 @@ export class TargetKeyExistsError extends MigrationError {
 
 /** A fresh migration found keys in a target db while the policy is `fail`. */
 export class TargetNotEmptyError extends MigrationError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'TargetNotEmptyError';
   }
 }
@@ -87,12 +87,12 @@ export class RestoreRejectedError extends MigrationError {
   }
 }
 
-/** A key's serialized value is larger than the target accepts in one bulk string. */
+/** A key the target cannot hold: a string longer than its proto-max-bulk-len (see MigrationConfig.onTooBig). */
 export class PayloadTooLargeError extends MigrationError {
   readonly key: Buffer;
 
-  constructor(key: Buffer, message: string) {
-    super(message);
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'PayloadTooLargeError';
     this.key = key;
   }
@@ -114,8 +114,8 @@ export class BigKeyCopierMissingError extends MigrationError {
 
 /** The run was asked to stop (Ctrl-C, deadline); the unit checkpointed what the target confirmed. */
 export class MigrationInterruptedError extends MigrationError {
-  constructor(message = 'migration interrupted') {
-    super(message);
+  constructor(message = 'migration interrupted', options?: ErrorOptions) {
+    super(message, options);
     this.name = 'MigrationInterruptedError';
   }
 }
@@ -128,5 +128,16 @@ export class RedisFunctionsError extends MigrationError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'RedisFunctionsError';
+  }
+}
+
+/**
+ * A state redis-ferry's own code should never reach (an invariant broke): a bug to report, with
+ * what was found. Not retryable: the same input would meet the same bug.
+ */
+export class InternalError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`redis-ferry internal error: ${message}; please report it`, options);
+    this.name = 'InternalError';
   }
 }

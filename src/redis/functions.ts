@@ -3,7 +3,7 @@ import type { EndpointConfig } from '../core/config.js';
 import { isRefusal, type ProbeResult, type Refusal, tryReply } from './command-probe.js';
 import { connectNode, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
-import { replyText, type Side } from './redis-errors.js';
+import { redisFailure, type Side } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 
 /**
@@ -79,8 +79,8 @@ export async function functionWriteRefusal(client: Redis, command: 'RESTORE' | '
   try {
     await client.call('FUNCTION', command, Buffer.from([0]));
   } catch (error) {
-    const reason = replyText(error);
-    if (isRefusal(reason)) return { refused: true, reason };
+    const failure = redisFailure(error);
+    if (isRefusal(failure)) return { refused: true, reason: failure.text };
     if (!(error instanceof ReplyError)) throw error;
   }
   return undefined;

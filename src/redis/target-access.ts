@@ -14,6 +14,7 @@ import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
 import { resolveSentinel } from './sentinel-resolve.js';
+import { clusterNodeIds, type ServerIdentity } from './server-identity.js';
 
 export interface TargetLayout {
   kind: 'standalone' | 'cluster' | 'sentinel';
@@ -22,6 +23,8 @@ export interface TargetLayout {
   maxDb: number;
   /** The node(s) writes go to: the server, the master the sentinels name, or every cluster master. */
   masters: string[];
+  /** Who the target is, to tell whether it is the source itself (see same-server.ts). */
+  identity: ServerIdentity;
   notes: string[];
 }
 
@@ -43,8 +46,15 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   if (endpoint.topology === 'sentinel') {
     const view = await resolveSentinel('target', endpoint);
     notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
-    const { version, maxDb } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
-    return { kind: 'sentinel', redisVersion: version, maxDb, masters: [view.master], notes };
+    const { version, maxDb, runId } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
+    return {
+      kind: 'sentinel',
+      redisVersion: version,
+      maxDb,
+      masters: [view.master],
+      identity: { nodes: [{ address: view.master, runId }], clusterNodeIds: [] },
+      notes,
+    };
   }
   const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
   let state: ReturnType<typeof nodeState>;
@@ -59,8 +69,15 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     ]);
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
-    const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
-    return { kind: 'standalone', redisVersion: version, maxDb, masters: [address], notes };
+    const { version, maxDb, runId } = await inspectMaster(endpoint, address, notes, writesWithRestore);
+    return {
+      kind: 'standalone',
+      redisVersion: version,
+      maxDb,
+      masters: [address],
+      identity: { nodes: [{ address, runId }], clusterNodeIds: [] },
+      notes,
+    };
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
@@ -70,11 +87,12 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       { retryable: true },
     );
   }
-  await Promise.all(
-    topology.shards.map(async (shard) => {
-      const node = await connectNode('target', endpoint, shard.master.address);
+  const nodes = await Promise.all(
+    topology.shards.map(async ({ master: { address } }) => {
+      const node = await connectNode('target', endpoint, address);
       try {
-        await probeAccess('target', node, shard.master.address, endpoint.username, writesWithRestore);
+        await probeAccess('target', node, address, endpoint.username, writesWithRestore);
+        return { address, runId: nodeState(parseInfo(await node.info('server'))).runId };
       } finally {
         await quit(node);
       }
@@ -84,7 +102,14 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
   );
   const masters = topology.shards.map((s) => s.master.address);
-  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, masters, notes };
+  return {
+    kind: 'cluster',
+    redisVersion: state.redisVersion,
+    maxDb: 0,
+    masters,
+    identity: { nodes, clusterNodeIds: clusterNodeIds(topology.shards) },
+    notes,
+  };
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */
@@ -93,7 +118,7 @@ async function inspectMaster(
   address: string,
   notes: string[],
   writesWithRestore: boolean,
-): Promise<{ version: string; maxDb: number }> {
+): Promise<{ version: string; maxDb: number; runId: string }> {
   const client = await connectNode('target', endpoint, address);
   try {
     const state = nodeState(parseInfo(await client.info()));
@@ -117,7 +142,7 @@ async function inspectMaster(
       );
       if (counted) maxDb = counted - 1;
     }
-    return { version: state.redisVersion, maxDb };
+    return { version: state.redisVersion, maxDb, runId: state.runId };
   } finally {
     await quit(client);
   }

@@ -132,7 +132,7 @@ async function finish(
   const copyDurationMs = (run.copyEndedAt ?? performance.now()) - started;
   const verified =
     config.verify !== 'none' && allDone && !failure && !config.dryRun && !alreadyComplete && !(options.shouldStop?.() ?? false)
-      ? await verifyCopy(options, config.verify, plan.units, target, emit)
+      ? await verifyCopy(options, config.verify, plan.units, target, sumCounters(checkpoints.map((c) => c.counters)).skippedTooBig, emit)
       : {};
   const totals = sumCounters(checkpoints.map((c) => c.counters));
   return {
@@ -159,17 +159,20 @@ async function verifyCopy(
   level: VerifyLevel,
   units: UnitDescriptor[],
   target: TargetLayout,
+  tooBig: number,
   emit: (event: RunEvent) => void,
 ): Promise<Pick<MigrationSummary, 'verify' | 'verifyError'>> {
   const { config } = options;
   emit({ type: 'verifying', level });
+  // Keys skipped as too big (--on-too-big skip) are missing on the target by choice: tolerated.
+  if (tooBig > 0) emit({ type: 'note', message: `verification tolerates the ${tooBig} key(s) skipped as too big for the target` });
   const open = nodeClients(config, target.kind);
   try {
     const verify = await verifyMigration({
       config,
       migrationId: options.migrationId,
       level,
-      maxMismatches: config.maxMismatches,
+      maxMismatches: config.maxMismatches + tooBig,
       bigKeyBytes: config.bigKeyThreshold || undefined,
       units,
       open,

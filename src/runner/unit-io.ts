@@ -1,6 +1,7 @@
 import type { ByteBudget } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import type { BigKeyCopier, KeySink, KeySource, UnitDescriptor } from '../core/contracts.js';
+import { formatKey } from '../core/key-format.js';
 import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
 import { openTargetDb } from '../redis/target-access.js';
 import type { RedisClient } from '../struct/contracts.js';
@@ -55,9 +56,12 @@ export async function openUnitIo(options: UnitIoOptions): Promise<UnitIo> {
     const fallback = new StructFallbackSink(target.sink, source, to, {
       mode: struct ? 'struct' : 'auto',
       onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; copying by type for the rest of the unit`),
+      onTooBig: config.onTooBig,
+      onSkipTooBig: skippedTooBigNotes(unit, note),
     });
     const copyBigKey: BigKeyCopier = async (key, replace) => {
       const result = await copyKeyByType(source, to, key, { replace });
+      if (result.status === 'too-big') await fallback.handleTooBig(key, result.bytes);
       return { status: result.status, bytes: result.bytes };
     };
     const opens = { target, clients };
@@ -76,4 +80,20 @@ export async function openUnitIo(options: UnitIoOptions): Promise<UnitIo> {
     await Promise.all([opened.close(), target?.close(), clients?.close()]);
     throw error;
   }
+}
+
+/** Keys named when skipped as too big, per session: the count (skippedTooBig) covers the rest. */
+const TOO_BIG_NAMED = 5;
+const BYTES = new Intl.NumberFormat('en-US');
+
+/** Names the first keys a session skips because the target cannot hold them (--on-too-big skip). */
+function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => void): (key: Buffer, bytes: number) => void {
+  let named = 0;
+  return (key, bytes) => {
+    if (++named > TOO_BIG_NAMED) return;
+    const more = named === TOO_BIG_NAMED ? ' (further ones are counted, not named)' : '';
+    note(
+      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} bytes, longer than the target's proto-max-bulk-len${more}`,
+    );
+  };
 }

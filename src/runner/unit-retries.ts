@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import type { ByteBudget } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import {
@@ -75,17 +76,15 @@ export async function copyWithRetries(unit: UnitDescriptor, context: UnitCopyCon
       const batchesNow = (await store.loadUnit(unit.id).catch(() => undefined))?.counters.batches ?? checkpoint.counters.batches;
       failures = batchesNow > checkpoint.counters.batches ? 1 : failures + 1;
       if (!retryable || failures >= context.maxAttempts || shouldStop()) throw error;
-      const delayMs = backoffMs(failures);
+      const delayMs = backoffDelay(failures, UNIT_RETRY_BACKOFF);
       emit({ type: 'retry', unit, attempt: failures, delayMs, reason: (error as Error).message });
       await pause(delayMs, context);
     }
   }
 }
 
-/** 0.5 s doubling to 30 s, each wait jittered to between half and all of it. */
-function backoffMs(failures: number): number {
-  return Math.min(30_000, 500 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
-}
+/** Between attempts at a unit: 0.5 s doubling to 30 s, long enough in all for a managed service's failover; jittered. */
+const UNIT_RETRY_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, jitter: 0.5 };
 
 /** A backoff can be long (a failover); a stop request (Ctrl-C) must not wait for it. */
 async function pause(ms: number, context: UnitCopyContext): Promise<void> {

@@ -1,5 +1,6 @@
 import type { BulkWriteObserver, KeySource, ReadResult } from '../contracts.js';
 import type { KeyFilter } from '../key-filter.js';
+import { readPaced } from '../paced-read.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { type Batch, releaseWhenRead } from './batch.js';
 
@@ -98,10 +99,14 @@ export class ScanAhead {
         while (this.full() && !this.stopping) await this.roomFreed.wait();
         if (this.stopping) return;
         const page = await source.scan(cursor);
-        if (limiter && page.keys.length > 0) await limiter.take(page.keys.length);
         const keys = filter.passesAll ? page.keys : page.keys.filter((k) => filter.allowsKey(k));
+        // Before the first read of the batch is issued (a paced page is read in slices).
         const mark = observer ? observer.readIssued() : 0;
-        const read = keys.length > 0 ? source.read(keys) : EMPTY_READ;
+        const read = limiter
+          ? (await readPaced(limiter, page.keys, keys, (part) => source.read(part))).read
+          : keys.length > 0
+            ? source.read(keys)
+            : EMPTY_READ;
         read.catch(() => {}); // observed by the writer; avoid an unhandled rejection meanwhile
         this.queue.push({
           from: cursor,

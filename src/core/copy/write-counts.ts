@@ -12,6 +12,7 @@ export function countWrite(result: WriteResult, policy: ConflictPolicy, counters
   counters.copied += result.written;
   counters.skippedExisting += result.existing.length;
   counters.skippedGone += result.expired;
+  counters.skippedTooBig += result.tooBig?.length ?? 0;
   counters.bytes += result.bytes;
 }
 
@@ -41,6 +42,9 @@ export function countBigKey(key: Buffer, result: Awaited<ReturnType<BigKeyCopier
       break;
     case 'unsupported':
       counters.notCopied++;
+      break;
+    case 'too-big':
+      counters.skippedTooBig++;
       break;
   }
 }
