@@ -66,6 +66,7 @@ export class UnitFollower {
   private failure: unknown;
   private loops: Promise<void>[] = [];
   private kick: (() => void) | undefined;
+  private reconnecting: Promise<void> | undefined;
 
   constructor(private readonly options: UnitFollowerOptions) {}
 
@@ -188,12 +189,14 @@ export class UnitFollower {
   private async watchLoop(): Promise<void> {
     const interval = this.options.watchIntervalMs ?? 1000;
     while (!this.stopped) {
-      const lost = this.subscription?.lost;
-      const reason = await Promise.race([lost, this.sleep(interval).then(() => undefined)]);
+      const current = this.subscription;
+      const reason = await Promise.race([current?.lost, this.sleep(interval).then(() => undefined)]);
       if (this.stopped) return;
       try {
-        if (reason !== undefined) {
-          this.subscription = undefined;
+        if (current === undefined) {
+          // A reconnect failed (or is under way elsewhere): try again; the gap is already open.
+          await this.resubscribe();
+        } else if (reason !== undefined && this.subscription === current) {
           this.openGap(reason);
           await this.resubscribe();
         } else if (this.io?.clients) {
@@ -213,14 +216,22 @@ export class UnitFollower {
     this.flushMarks = marks;
   }
 
-  private async resubscribe(): Promise<void> {
-    this.subscription?.close();
-    this.subscription = undefined;
-    const old = this.io;
-    this.io = undefined;
-    await old?.close().catch(() => {});
-    await this.connect();
-    this.options.note(`unit ${this.options.unit.id}: subscribed again on ${this.io!.node.address}`);
+  /** Closes the unit's connections and opens them again (on the node that serves the unit now); one at a time. */
+  private resubscribe(): Promise<void> {
+    this.reconnecting ??= (async () => {
+      try {
+        this.subscription?.close();
+        this.subscription = undefined;
+        const old = this.io;
+        this.io = undefined;
+        await old?.close().catch(() => {});
+        await this.connect();
+        this.options.note(`unit ${this.options.unit.id}: subscribed again on ${this.io!.node.address}`);
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
+    return this.reconnecting;
   }
 
   /** Runs a reconcile once the copy is done and the subscription is live, for every gap opened. */
