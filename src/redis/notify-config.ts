@@ -65,6 +65,6 @@ export function notifyFlagsError(address: string, check: NotifyCheck): FollowSet
 function managedHint(): string {
   return (
     `on ElastiCache or MemoryDB set notify-keyspace-events = ${REQUIRED_NOTIFY_FLAGS} in the cluster's parameter group, ` +
-    `on Memorystore in its Redis configuration; or follow without events: --follow rescan`
+    `on Memorystore in its Redis configuration; where events cannot be had, copy, then re-sync with redis-ferry reconcile`
   );
 }
