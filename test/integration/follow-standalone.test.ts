@@ -62,7 +62,7 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       await Promise.all([src.flushall(), dst.flushall()]);
       await src.config('SET', 'notify-keyspace-events', '');
       await seedMixedDataset(src);
-      await seedStrings(src, 3000, 'bulk:');
+      await seedStrings(src, 1000, 'bulk:');
       await source.client({ db: 1 }).set('db1-seed', 'x'); // db 1 is a unit too: the writer MOVEs keys there
       const writer = startLiveWriter(src, { seed: rep, moveToDb: 1 });
       await writer.reached(200);
@@ -95,7 +95,7 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
         timeoutMs: 120_000,
         description: 'the copy to finish',
       });
-      await writer.reached(4000); // the writer keeps going well past the copy
+      await writer.reached(2500); // the writer keeps going past the copy
       const counts = await writer.stop();
       const cutover = await runCli(['cutover', id, '--state-dir', work]);
       assert.equal(cutover.code, 0, cutover.stderr);
