@@ -29,7 +29,10 @@ export function renderFollowSection(r: FollowReport, commandLine: string, date: 
       '| live run (writer during the copy and after it) | measured | goal | verdict |',
       '| --- | ---: | ---: | --- |',
       `| writer achieved | ${rate(live.writer)} writes/s (${live.writer.sent} writes, ${live.writer.errors} errors such as RENAME of a gone key) | ${o.rate}/s | ${rate(live.writer) >= o.rate * 0.95 ? 'on target' : 'below target'} |`,
-      `| follower lag during the bulk copy (progress lines, ${live.copyS.toFixed(1)} s copy) | ${lags(live.lagDuringCopy)} | bounded | ${verdict(live.lagDuringCopy)} |`,
+      live.lagDuringCopy.length
+        ? `| follower lag during the bulk copy (${live.copyS.toFixed(1)} s copy) | ${lags(live.lagDuringCopy)} | bounded | ${verdict(live.lagDuringCopy)} |`
+        : `| follower lag during the bulk copy (${live.copyS.toFixed(1)} s copy) | not shown: the CLI prints follow lines only once the copy is done; ` +
+            'the first line after it (next row) holds what the copy left pending | bounded | see next row |',
       `| follower lag after the copy, writer still running (${o.afterCopyS} s) | ${lags(live.lagAfterCopy)} | bounded | ${verdict(live.lagAfterCopy)} |`,
       `| writes stopped → "safe to switch" (includes the ${QUIET_PERIOD} quiet period) | ${live.cutoverWaitS.toFixed(2)} s | ≤ 5 s | ${live.cutoverWaitS <= 5 ? 'met' : 'missed'} |`,
       '',
@@ -51,7 +54,15 @@ export function renderFollowSection(r: FollowReport, commandLine: string, date: 
           `${s.cpuUsPerWrite.toFixed(2)} (${d >= 0 ? '+' : ''}${d.toFixed(2)}) | ${s.dumpCalls}, ${s.dumpUsPerCall.toFixed(2)} | ${s.pttlCalls}, ${s.pttlUsPerCall.toFixed(2)} |`,
       );
     }
+    const kept = r.steps.filter((s) => s.keptUp);
+    const best = kept.at(-1);
     out.push(
+      '',
+      `Highest rate kept up: ${best ? `${rate(best.writer)} writes/s` : 'none'}` +
+        (kept.length === r.steps.length
+          ? " (every step kept up: the limit is higher, or the writer's own)"
+          : ` (lag grew at ${r.steps.at(-1)!.rate}/s)`) +
+        '.',
       '',
       `Each step lasts ${o.stepS} s after a copy with no writer; progress lines come every 5 s. "Kept up": the lag at the step's ` +
         'last line is ≤ 1 s or no larger than at its first. The stepping stops at the first rate not kept up. A write is one event ' +

@@ -135,9 +135,9 @@ async function oneStep(admin: Redis, ferry: Follower, port: number, rate: number
   };
 }
 
-async function stepRun(admin: Redis, urls: [string, string], port: number, o: FollowBenchOptions): Promise<FollowStep[]> {
+/** Fills `steps` as it goes, so a failure later keeps the steps measured. */
+async function stepRun(admin: Redis, urls: [string, string], port: number, o: FollowBenchOptions, steps: FollowStep[]): Promise<void> {
   const ferry = await startFollower(urls[0], urls[1], QUIET_PERIOD);
-  const steps: FollowStep[] = [];
   try {
     await ferry.waitFor(/Copy done; following/, 30 * 60_000);
     for (const rate of o.steps) {
@@ -153,8 +153,8 @@ async function stepRun(admin: Redis, urls: [string, string], port: number, o: Fo
     }
     ferry.cutover();
     await ferry.waitFor(/safe to switch/, 10 * 60_000);
-    await ferry.exit;
-    return steps;
+    const exitCode = await ferry.exit;
+    if (exitCode !== 0) throw new Error(`redis-ferry (steps) exited with ${exitCode}: ${ferry.output()}`);
   } finally {
     await ferry.cleanup();
   }
@@ -178,7 +178,7 @@ export async function runFollowBench(
     load.push(loadavg());
     log(`(f) follow only, stepping the writer up: ${o.steps.join(', ')}/s…`);
     await admins.target.flushall();
-    report.steps = await stepRun(admins.source, urls, port, o);
+    await stepRun(admins.source, urls, port, o, report.steps);
   } catch (error) {
     report.failure = (error as Error).message.split('\n')[0];
     log(`  failed: ${report.failure}`);
