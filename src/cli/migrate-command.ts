@@ -1,5 +1,5 @@
 import { type CheckpointStore, ZERO_COUNTERS } from '../core/contracts.js';
-import { isValidMigrationId, defaultMigrationId } from '../core/migration-id.js';
+import { isValidMigrationId, defaultMigrationId, defaultReconcileId } from '../core/migration-id.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { MemoryCheckpointStore } from '../checkpoint/memory-store.js';
@@ -18,12 +18,24 @@ export interface MigrateFlags extends CopyFlags {
   stateDir: string;
   progress: ProgressMode;
   json?: boolean;
+  /** A reconcile pass (`reconcile`, or `migrate --reconcile`). */
+  reconcile?: boolean;
+  /** false with --no-delete: the pass keeps target keys the source lacks. */
+  delete?: boolean;
 }
 
-/** Exit codes: 0 done, 1 failed, 2 bad input, 3 verification found differences, 130 stopped by the user (resumable). */
+/**
+ * `migrate` and `reconcile`. Exit codes: 0 done, 1 failed, 2 bad input, 3 verification found
+ * differences, 130 stopped by the user (resumable).
+ */
 export async function migrateCommand(configPath: string | undefined, flags: MigrateFlags, argv: string[]): Promise<number> {
+  const reconcile = flags.reconcile === true;
+  checkReconcileFlags(flags);
   const { config, warnings } = buildConfig(configPath, flags);
-  const migrationId = flags.id ?? defaultMigrationId(config);
+  const deletes = flags.delete !== false;
+  if (reconcile && config.mode === 'struct')
+    throw new ConfigError(['reconcile compares DUMP payloads, so it needs DUMP on both sides: set mode = "dump" (or --mode dump)']);
+  const migrationId = flags.id ?? (reconcile ? defaultReconcileId(config, deletes) : defaultMigrationId(config));
   if (!isValidMigrationId(migrationId))
     throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
 
@@ -38,10 +50,13 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
   } else {
     const fileStore = new FileCheckpointStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId);
     let unlock = await fileStore.lock();
-    if (flags.fresh) {
+    // A completed reconcile pass is not resumed: the same command later (a scheduled re-sync) starts a new pass.
+    const newPass = reconcile && !flags.fresh && (await passComplete(fileStore, deletes));
+    if (flags.fresh || newPass) {
       await unlock();
       await fileStore.clear();
       unlock = await fileStore.lock();
+      if (newPass) reporter.log(`The last reconcile pass ${migrationId} completed; starting a new pass`);
     }
     release = async () => {
       await unlock();
@@ -69,15 +84,18 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       migrationId,
       store,
       shouldStop: () => stopRequested,
+      ...(reconcile ? { reconcile: { delete: deletes } } : {}),
       onEvent: (event) => {
         if (event.type === 'plan') {
           reporter.log(
-            `${event.resumed ? 'Resuming' : 'Starting'} migration ${migrationId}: ${event.source.kind} ${config.source.addresses[0]} → ${event.target.kind} ${config.target.addresses[0]}, ${event.plan.units.length} unit(s)`,
+            `${event.resumed ? 'Resuming' : 'Starting'} ${reconcile ? 'reconcile pass' : 'migration'} ${migrationId}: ${event.source.kind} ${config.source.addresses[0]} → ${event.target.kind} ${config.target.addresses[0]}, ${event.plan.units.length} unit(s)`,
           );
           for (const unit of event.plan.units) reporter.log(`  unit ${unit.id}: ${unit.label} → target db${unit.targetDb}`);
           if (event.plan.units.length === 0) reporter.log('  nothing to copy: the source has no keys in the selected dbs');
         } else if (event.type === 'note') {
           reporter.log(`note: ${event.message}`);
+        } else if (event.type === 'deleting') {
+          reporter.log(`Compared every unit; deleting the target keys the source lacks (${event.units.length} target unit(s))…`);
         } else if (event.type === 'verifying') {
           reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
         } else if (event.type === 'retry') {
@@ -103,12 +121,12 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     }
     if (summary.verifyError) {
       process.stderr.write(
-        `warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`,
+        `warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: ${verifyCommandFor(argv)}\n`,
       );
     }
     if (summary.verify && !summary.verify.passed) {
       process.stderr.write(
-        `redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: redis-ferry verify ${resumeCommand(argv).replace(/^redis-ferry migrate /, '')}\n`,
+        `redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: ${verifyCommandFor(argv)}\n`,
       );
       return EXIT_MISMATCHES;
     }
@@ -123,6 +141,38 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     process.off('SIGTERM', onSignal);
     await release();
   }
+}
+
+/** Flags that make no sense together with reconcile, refused before anything is touched. */
+function checkReconcileFlags(flags: MigrateFlags): void {
+  if (!flags.reconcile) {
+    if (flags.delete === false)
+      throw new ConfigError(['--no-delete applies to a reconcile pass: add --reconcile (or run redis-ferry reconcile)']);
+    return;
+  }
+  if (flags.dryRun)
+    throw new ConfigError([
+      'reconcile has no dry run (it reads the target to decide what to write); run redis-ferry verify to see what differs',
+    ]);
+  if (flags.onExisting)
+    throw new ConfigError([
+      '--on-existing does not apply to reconcile: a pass overwrites the keys that differ and leaves the others; remove it',
+    ]);
+}
+
+/** Whether the stored pass (plan, units, and with deletes its target units) is complete. */
+async function passComplete(store: FileCheckpointStore, deletes: boolean): Promise<boolean> {
+  const plan = await store.loadPlan();
+  if (!plan) return false;
+  const ids = [...plan.units, ...(deletes ? (plan.targetUnits ?? []) : [])].map((u) => u.id);
+  const checkpoints = await Promise.all(ids.map((id) => store.loadUnit(id)));
+  return checkpoints.every((c) => c?.status === 'done');
+}
+
+/** `redis-ferry verify` with the run's source, target and selection (flags verify does not take left out). */
+function verifyCommandFor(argv: string[]): string {
+  const copyOnly = new Set(['--reconcile', '--no-delete', '--fresh', '--dry-run', '--no-adaptive-count']);
+  return resumeCommand(argv.filter((a) => !copyOnly.has(a))).replace(/^redis-ferry (migrate|reconcile) /, 'redis-ferry verify ');
 }
 
 /** The command line that resumes this run: the same arguments without --fresh, passwords hidden. */

@@ -36,45 +36,21 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('migrate')
+  copyOptions(program.command('migrate'))
     .description('copy every key from the source to the target; running the same command again resumes')
-    .argument('[config]', 'redis-shake scan config (v3 type = "scan" or v4 [scan_reader]/[redis_writer])')
-    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
-    .option('--target <url>', 'target, e.g. redis://host:6380 (add ?cluster=true for a cluster)')
-    .option('--id <id>', 'migration id (default: a hash of source, target and options)')
-    .option('--fresh', 'forget the checkpoint of this migration and start over')
-    .option('--state-dir <dir>', 'where checkpoints are kept', DEFAULT_STATE_DIR)
-    .option('--rate-limit <keys/s>', 'cap on keys read from the source per second (0 = none)', positiveNumber)
-    .option('--dry-run', 'read and count everything, write nothing')
-    .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
-    .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
-    .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
-    .addOption(
-      new Option('--mode <mode>', 'dump: DUMP/RESTORE (falls back to by-type on an older target); struct: by type from the start').choices([
-        'dump',
-        'struct',
-      ]),
-    )
-    .option('--big-key-threshold <bytes>', 'keys larger than this are copied by type in chunks (0: never)', positiveNumber)
-    .addOption(
-      new Option(
-        '--verify <level>',
-        'check after the copy: none, quick (existence, type, TTL) or full (values too); default quick',
-      ).choices(['none', 'quick', 'full']),
-    )
-    .option('--max-mismatches <n>', 'differing keys tolerated by the check (default 0)', positiveNumber)
-    .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
-    .addOption(
-      new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']),
-    )
-    .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)
-    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
-    .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
-    .option('--json', 'print the final summary as JSON')
+    .option('--reconcile', 'copy only the keys that differ and delete target keys the source lacks (see reconcile)')
+    .option('--no-delete', 'with --reconcile: keep the target keys the source lacks')
     .action(async (config: string | undefined, flags) => {
       process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
+    });
+
+  copyOptions(program.command('reconcile'))
+    .description(
+      'one pass that makes the target equal the source within the selection: copies keys that are missing or differ, deletes target keys the source lacks; resumable, and a completed pass run again starts a new one',
+    )
+    .option('--no-delete', 'keep the target keys the source lacks')
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await migrateCommand(config, { ...flags, reconcile: true }, argsFrom('reconcile'));
     });
 
   program
@@ -103,6 +79,7 @@ export function buildProgram(): Command {
     )
     .option('--dbs <list>', 'source dbs to verify, e.g. 0,1 (default: every non-empty db)', dbList)
     .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
+    .option('--no-extra-check', 'do not look for keys the target has and the source does not')
     .option('--id <id>', 'migration id the result is stored with (default: as migrate derives it)')
     .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
     .option('--json', 'print the result as JSON')
@@ -115,6 +92,46 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
 
   return program;
+}
+
+/** The options `migrate` and `reconcile` share: what to copy, from where to where, and how. */
+function copyOptions(command: Command): Command {
+  return command
+    .argument('[config]', 'redis-shake scan config (v3 type = "scan" or v4 [scan_reader]/[redis_writer])')
+    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .option('--target <url>', 'target, e.g. redis://host:6380 (add ?cluster=true for a cluster)')
+    .option('--id <id>', 'migration id (default: a hash of source, target and options)')
+    .option('--fresh', 'forget the checkpoint of this migration and start over')
+    .option('--state-dir <dir>', 'where checkpoints are kept', DEFAULT_STATE_DIR)
+    .option('--rate-limit <keys/s>', 'cap on keys read from the source per second (0 = none)', positiveNumber)
+    .option('--dry-run', 'read and count everything, write nothing')
+    .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
+    .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
+    .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
+    .addOption(
+      new Option('--mode <mode>', 'dump: DUMP/RESTORE (falls back to by-type on an older target); struct: by type from the start').choices([
+        'dump',
+        'struct',
+      ]),
+    )
+    .option('--big-key-threshold <bytes>', 'keys larger than this are copied by type in chunks (0: never)', positiveNumber)
+    .addOption(
+      new Option(
+        '--verify <level>',
+        'check after the copy: none, quick (existence, type, TTL) or full (values too); default quick',
+      ).choices(['none', 'quick', 'full']),
+    )
+    .option('--max-mismatches <n>', 'differing keys tolerated by the check (default 0)', positiveNumber)
+    .option('--no-extra-check', 'the check does not look for keys the target has and the source does not')
+    .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
+    .addOption(
+      new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']),
+    )
+    .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)
+    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
+    .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
+    .option('--json', 'print the final summary as JSON');
 }
 
 /** The arguments as typed, from the subcommand on, for the "resume with" hint. */

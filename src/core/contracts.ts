@@ -82,9 +82,30 @@ export interface UnitDescriptor {
   sourceNode?: string;
 }
 
+/**
+ * One target node × logical db, walked from the target side: the keys the target has and the
+ * source does not (verify's extra-key check, reconcile's delete pass). A cluster target has one per
+ * master, found again by its slot ranges after a failover, as a source unit is.
+ */
+export interface TargetUnitDescriptor {
+  /** "target/db0", or "target/slots-0-5460/db0" for a cluster master. */
+  id: string;
+  /** Human label, e.g. "127.0.0.1:6380 db0" or "shard 0-5460 @ 127.0.0.1:7000 db0". */
+  label: string;
+  targetDb: number;
+  /** The selected source dbs the copy writes into `targetDb`: a target key is extra when none of them has it. */
+  sourceDbs: number[];
+  /** The node walked at plan time (a standalone address, the sentinel master, a cluster master). */
+  targetAddress: string;
+  /** For a cluster target: the master's slot ranges. */
+  slots?: [number, number][];
+}
+
 export interface MigrationPlan {
   migrationId: string;
   units: UnitDescriptor[];
+  /** The target side of the same selection, one per target node × db (absent in plans made before it existed). */
+  targetUnits?: TargetUnitDescriptor[];
   createdAt: string;
 }
 
@@ -124,6 +145,45 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   batches: 0,
 });
 
+/**
+ * What a reconcile pass found and did, beside the copy counters of the same unit. A source unit
+ * counts the diff (compared = missing + different + unchanged); a target unit counts its delete pass.
+ */
+export interface ReconcileCounters {
+  /** Source keys compared with the target. */
+  compared: number;
+  /** Of `compared`: written because the target did not have them. */
+  missing: number;
+  /** Of `compared`: written because the target held another value, type or TTL. */
+  different: number;
+  /** Of `compared`: equal on both sides, left alone. */
+  unchanged: number;
+  /** Target keys (within the selection) looked up on the source. */
+  targetChecked: number;
+  /** Of `targetChecked`: absent on the source, deleted from the target. */
+  deleted: number;
+}
+
+export const ZERO_RECONCILE: Readonly<ReconcileCounters> = Object.freeze({
+  compared: 0,
+  missing: 0,
+  different: 0,
+  unchanged: 0,
+  targetChecked: 0,
+  deleted: 0,
+});
+
+/**
+ * Told about bulk writes made from reads, so a concurrent change-follower can tell which writes
+ * may be stale: `readIssued()` is called before the reads a write batch is decided on and returns
+ * a mark; `writeConfirmed(keys, mark)` after the target confirmed the batch, with that mark. Any
+ * change the follower saw to one of `keys` after `mark` must be applied again.
+ */
+export interface BulkWriteObserver {
+  readIssued(): number;
+  writeConfirmed(keys: Buffer[], mark: number): void;
+}
+
 export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
 
 export interface UnitCheckpoint {
@@ -153,6 +213,8 @@ export interface UnitCheckpoint {
    * with REPLACE under the `fail` policy; `writeFrontier` is set to '0' (the end of the walk) too.
    */
   rescanReason?: string;
+  /** A reconcile pass's own counts (see ReconcileCounters); absent for a plain copy. */
+  reconcile?: ReconcileCounters;
   error?: string;
   updatedAt: string;
 }

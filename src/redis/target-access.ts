@@ -5,11 +5,12 @@ import { ConfigError, TargetUnavailableError } from '../core/errors.js';
 import { probeAccess } from './access-probe.js';
 import { ClusterKeySink } from './cluster-key-sink.js';
 import { ClusterRouter } from './cluster-router.js';
-import { discoverCluster } from './cluster-topology.js';
+import { describeShard, discoverCluster } from './cluster-topology.js';
 import { tryCommand } from './command-probe.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
+import type { SlotRange } from './key-slot.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
@@ -20,7 +21,16 @@ export interface TargetLayout {
   redisVersion: string;
   /** Highest db number the target accepts (databases - 1); a cluster has db 0 only. */
   maxDb: number;
+  /** The nodes that hold the data: the server, the sentinels' master, or each cluster master with its slots. */
+  nodes: TargetNode[];
   notes: string[];
+}
+
+export interface TargetNode {
+  address: string;
+  slots?: SlotRange[];
+  /** "127.0.0.1:6380", "mymaster master 10.0.0.7:6379", "shard 0-5460 @ 127.0.0.1:7000 (e20ae9b9)". */
+  label: string;
 }
 
 export interface OpenedSink {
@@ -42,7 +52,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     const view = await resolveSentinel('target', endpoint);
     notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
     const { version, maxDb } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
-    return { kind: 'sentinel', redisVersion: version, maxDb, notes };
+    const nodes = [{ address: view.master, label: `${view.masterName} master ${view.master}` }];
+    return { kind: 'sentinel', redisVersion: version, maxDb, nodes, notes };
   }
   const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
   let state: ReturnType<typeof nodeState>;
@@ -58,7 +69,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
     const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
-    return { kind: 'standalone', redisVersion: version, maxDb, notes };
+    return { kind: 'standalone', redisVersion: version, maxDb, nodes: [{ address, label: address }], notes };
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
@@ -81,7 +92,12 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   notes.push(
     `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
   );
-  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, notes };
+  const nodes = topology.shards.map((shard) => ({
+    address: shard.master.address,
+    slots: shard.slots,
+    label: `shard ${describeShard(shard)}`,
+  }));
+  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, nodes, notes };
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */

@@ -2,7 +2,7 @@ import type { MigrationConfig } from '../core/config.js';
 import type { CheckpointStore, MigrationPlan } from '../core/contracts.js';
 import { discoverSource, type SourceLayout } from '../redis/source-access.js';
 import { discoverTarget, type TargetLayout } from '../redis/target-access.js';
-import { planUnits } from './plan-units.js';
+import { planTargetUnits, planUnits } from './plan-units.js';
 import { preflightTarget } from './preflight.js';
 
 export interface PlannedMigration {
@@ -14,9 +14,9 @@ export interface PlannedMigration {
 }
 
 /**
- * Discovers both sides, then reuses the stored plan (resume) or makes a new one. A new plan is
- * saved only after the target passed preflight, so a refused migration leaves no state behind.
- * Used by the local runner and by the `plan` Lambda alike.
+ * Discovers both sides, then reuses the stored plan (resume) or makes a new one, with its target
+ * units (see planTargetUnits). A new plan is saved only after the target passed preflight, so a
+ * refused migration leaves no state behind. Used by the local runner and by the `plan` Lambda alike.
  */
 export async function planMigration(
   config: MigrationConfig,
@@ -32,7 +32,7 @@ export async function planMigration(
   if (stored) return { plan: stored, resumed: true, source, target };
   const units = planUnits(config, source, target);
   await preflightTarget(config, units, note);
-  const plan: MigrationPlan = { migrationId, units, createdAt: new Date().toISOString() };
+  const plan: MigrationPlan = { migrationId, units, targetUnits: planTargetUnits(units, target), createdAt: new Date().toISOString() };
   await store.savePlan(plan);
   return { plan, resumed: false, source, target };
 }

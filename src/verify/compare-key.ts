@@ -4,8 +4,9 @@ import { sameValue } from './compare-value.js';
 import { clientReader, type KeyStateReader } from './key-state-reader.js';
 
 export type VerifyLevel = 'quick' | 'full';
-export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value';
-export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value'];
+/** How a key differs; `extra`: the target has a key (in the selection) the source does not (see verify-extra.ts). */
+export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value' | 'extra';
+export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value', 'extra'];
 
 export interface CompareOptions {
   /** quick: existence, type and TTL. full: the value too. */
@@ -32,7 +33,7 @@ export interface CompareOptions {
 const DUMP_GROUP_BYTES = 8 * 1024 * 1024;
 
 /** The outcome for one key: a difference, none (null), or why it was not judged. */
-export type KeyVerdict = KeyDifference | null | 'gone' | 'expiring';
+export type KeyVerdict = Exclude<KeyDifference, 'extra'> | null | 'gone' | 'expiring';
 
 /**
  * Compares a batch of keys (read from the source) with the target. For each key: TYPE and PTTL on

@@ -8,6 +8,8 @@ export interface VerifyReport {
   checked: number;
   /** Source keys not judged: deleted, or about to expire, while they were checked. */
   skipped: number;
+  /** Target keys looked up on the source by the extra-key check (absent when it did not run). */
+  targetChecked?: number;
   differences: Record<KeyDifference, number>;
   /** Up to `maxExamples` keys per kind of difference, formatted for humans. */
   examples: Record<KeyDifference, string[]>;
@@ -18,13 +20,14 @@ export function emptyReport(level: VerifyLevel): VerifyReport {
     level,
     checked: 0,
     skipped: 0,
-    differences: { missing: 0, type: 0, ttl: 0, value: 0 },
-    examples: { missing: [], type: [], ttl: [], value: [] },
+    differences: { missing: 0, type: 0, ttl: 0, value: 0, extra: 0 },
+    examples: { missing: [], type: [], ttl: [], value: [], extra: [] },
   };
 }
 
+// Reports stored before a kind existed (DynamoDB, verify.json) lack it: read as none.
 export function totalDifferences(report: VerifyReport): number {
-  return KEY_DIFFERENCES.reduce((n, kind) => n + report.differences[kind], 0);
+  return KEY_DIFFERENCES.reduce((n, kind) => n + (report.differences[kind] ?? 0), 0);
 }
 
 export function mergeReports(level: VerifyLevel, reports: VerifyReport[], maxExamples: number): VerifyReport {
@@ -32,9 +35,10 @@ export function mergeReports(level: VerifyLevel, reports: VerifyReport[], maxExa
   for (const r of reports) {
     out.checked += r.checked;
     out.skipped += r.skipped;
+    if (r.targetChecked !== undefined) out.targetChecked = (out.targetChecked ?? 0) + r.targetChecked;
     for (const kind of KEY_DIFFERENCES) {
-      out.differences[kind] += r.differences[kind];
-      for (const example of r.examples[kind]) if (out.examples[kind].length < maxExamples) out.examples[kind].push(example);
+      out.differences[kind] += r.differences[kind] ?? 0;
+      for (const example of r.examples[kind] ?? []) if (out.examples[kind].length < maxExamples) out.examples[kind].push(example);
     }
   }
   return out;
@@ -55,7 +59,13 @@ export interface MigrationVerifyResult {
   passed: boolean;
 }
 
-const LABELS: Record<KeyDifference, string> = { missing: 'missing', type: 'other type', ttl: 'TTL differs', value: 'value differs' };
+const LABELS: Record<KeyDifference, string> = {
+  missing: 'missing',
+  type: 'other type',
+  ttl: 'TTL differs',
+  value: 'value differs',
+  extra: 'extra',
+};
 
 export function formatVerifyResult(result: MigrationVerifyResult): string {
   const t = result.totals;
@@ -67,16 +77,23 @@ export function formatVerifyResult(result: MigrationVerifyResult): string {
   const lines = [
     `Verify (${result.level}) ${result.migrationId}: ${formatCount(t.checked)} keys checked in ${formatDuration(result.durationMs)}: ${verdict}`,
   ];
+  if (t.targetChecked !== undefined)
+    lines.push(`  and ${formatCount(t.targetChecked)} target keys looked up on the source (extra: on the target only)`);
   for (const kind of KEY_DIFFERENCES) {
-    if (t.differences[kind] === 0) continue;
+    if (!t.differences[kind]) continue;
     lines.push(`  ${LABELS[kind].padEnd(13)} ${formatCount(t.differences[kind]).padStart(8)}  e.g. ${t.examples[kind].join(', ')}`);
   }
   if (t.skipped > 0) lines.push(`  skipped ${formatCount(t.skipped)} key(s) deleted or expiring on the source while checked`);
   if (result.units.length > 1) {
-    for (const u of result.units)
-      lines.push(
-        `  unit ${u.label} → db${u.targetDb}: ${formatCount(u.report.checked)} checked, ${formatCount(totalDifferences(u.report))} mismatch(es)`,
-      );
+    for (const u of result.units) {
+      // A target unit (the extra-key check) looks target keys up; its label names its db.
+      const { targetChecked } = u.report;
+      const what =
+        targetChecked === undefined
+          ? ` → db${u.targetDb}: ${formatCount(u.report.checked)} checked`
+          : `: ${formatCount(targetChecked)} target keys checked`;
+      lines.push(`  unit ${u.label}${what}, ${formatCount(totalDifferences(u.report))} mismatch(es)`);
+    }
   }
   return lines.join('\n');
 }

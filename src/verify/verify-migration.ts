@@ -1,13 +1,14 @@
 import type { MigrationConfig } from '../core/config.js';
-import type { UnitDescriptor } from '../core/contracts.js';
-import { createKeyFilter } from '../core/key-filter.js';
+import type { TargetUnitDescriptor, UnitDescriptor } from '../core/contracts.js';
+import { createKeyFilter, type KeyFilter } from '../core/key-filter.js';
 import { discoverSource } from '../redis/source-access.js';
 import { discoverTarget } from '../redis/target-access.js';
-import { planUnits } from '../runner/plan-units.js';
+import { planTargetUnits, planUnits } from '../runner/plan-units.js';
 import type { VerifyLevel } from './compare-key.js';
 import { nodeClients, type OpenVerifyClients } from './connections.js';
 import { emptyReport, type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from './report.js';
 import { verifyScan } from './verify-db.js';
+import { openExtraCheck, verifyExtraScan } from './verify-extra.js';
 
 export interface VerifyMigrationOptions {
   config: MigrationConfig;
@@ -23,30 +24,37 @@ export interface VerifyMigrationOptions {
   bigKeyBytes?: number;
   /** The units to verify, e.g. the migration's stored plan; planned from discovery when absent. */
   units?: UnitDescriptor[];
+  /** The target units walked for extra keys (the plan's); planned from discovery when absent. */
+  targetUnits?: TargetUnitDescriptor[];
+  /** Look for keys only the target has. @default config.extraCheck */
+  extraCheck?: boolean;
   /** How a unit's clients are opened (topology seam); standalone/sentinel nodes by default. */
   open?: OpenVerifyClients;
   shouldStop?: () => boolean;
-  /** After each unit. */
-  onUnit?: (unit: UnitDescriptor, report: VerifyReport) => void;
+  /** After each unit (source units, then target units). */
+  onUnit?: (unit: UnitDescriptor | TargetUnitDescriptor, report: VerifyReport) => void;
 }
 
 /**
  * Verifies a migration: every unit (source shard × db) against its target db, with the copy's own
- * SCAN MATCH/TYPE and key filters, one unit after the other. Used by `redis-ferry verify`, and by
- * the runner after a copy; the state machine can call verifyScan per unit with a deadline instead.
+ * SCAN MATCH/TYPE and key filters, one unit after the other; then (extraCheck) every target unit
+ * for keys the source does not have. Used by `redis-ferry verify`, and by the runner after a copy;
+ * the state machine calls verifyScan and verifyExtraScan per unit with a deadline instead.
  */
 export async function verifyMigration(options: VerifyMigrationOptions): Promise<MigrationVerifyResult> {
   const { config, level } = options;
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const maxExamples = options.maxExamples ?? 5;
-  let units = options.units;
-  let open = options.open;
-  if (!units || !open) {
+  const extraCheck = options.extraCheck ?? config.extraCheck;
+  let { units, open, targetUnits } = options;
+  if (!units || !open || (extraCheck && !targetUnits)) {
     const [source, target] = await Promise.all([discoverSource(config.source), discoverTarget(config.target)]);
     units ??= planUnits(config, source, target);
     open ??= nodeClients(config, target.kind);
+    targetUnits ??= planTargetUnits(units, target);
   }
+  if (!extraCheck) targetUnits = [];
   const filter = createKeyFilter(config.filter);
   const results: MigrationVerifyResult['units'] = [];
   for (const unit of units) {
@@ -72,6 +80,12 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
       await clients.close();
     }
   }
+  for (const unit of targetUnits ?? []) {
+    if (options.shouldStop?.()) break;
+    const report = await verifyTargetUnit(options, unit, filter, maxExamples);
+    results.push({ unitId: unit.id, label: unit.label, targetDb: unit.targetDb, report });
+    options.onUnit?.(unit, report);
+  }
   const totals = mergeReports(
     level,
     results.map((u) => u.report),
@@ -88,6 +102,28 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
     totals,
     mismatches,
     maxMismatches,
-    passed: mismatches <= maxMismatches && results.length === units.length,
+    passed: mismatches <= maxMismatches && results.length === units.length + (targetUnits?.length ?? 0),
   };
+}
+
+/** One target unit's extra-key check, whole. */
+async function verifyTargetUnit(
+  options: VerifyMigrationOptions,
+  unit: TargetUnitDescriptor,
+  filter: KeyFilter,
+  maxExamples: number,
+): Promise<VerifyReport> {
+  const clients = await openExtraCheck(options.config, unit);
+  try {
+    const { report } = await verifyExtraScan(clients.target, clients.source, {
+      level: options.level,
+      ttlToleranceMs: options.ttlToleranceMs ?? 1000,
+      filter,
+      maxExamples,
+      shouldStop: options.shouldStop,
+    });
+    return report;
+  } finally {
+    await clients.close();
+  }
 }
