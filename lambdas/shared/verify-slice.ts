@@ -1,15 +1,12 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
 import { sliceDeadline } from '../../src/cloud/slice-deadline.js';
-import { VERIFY_EXAMPLES, VERIFY_TTL_TOLERANCE_MS } from '../../src/cloud/verify-outcome.js';
 import type { MigrationConfig } from '../../src/core/config.js';
 import { MigrationError } from '../../src/core/errors.js';
-import { createKeyFilter } from '../../src/core/key-filter.js';
 import { isConnectionLoss, isTransientRefusal, replyText } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
-import { nodeClients } from '../../src/verify/connections.js';
-import { verifyScan } from '../../src/verify/verify-db.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
+import { openUnitWork } from './verify-unit.js';
 
 /** One iteration of a unit's verify loop: ids, and how many slices this child execution has run. */
 export interface VerifyEvent {
@@ -28,7 +25,7 @@ export interface VerifyResult {
   unitId: string;
   slices: number;
   done: boolean;
-  /** Keys compared in this slice (totals and differences live in DynamoDB). */
+  /** Keys compared in this slice: source keys, or a target unit's target keys (totals and differences live in DynamoDB). */
   checked: number;
 }
 
@@ -79,13 +76,17 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   });
   const result = (done: boolean, checked: number): VerifyResult => ({ migrationId, runId, unitId, slices, done, checked });
 
-  const { state, cloud } = await openMigration(deps, migrationId, runId);
-  const unit = (
-    await new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }).loadUnitRecord(
-      unitId,
-    )
-  )?.descriptor;
-  if (!unit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
+  const { state, record, cloud } = await openMigration(deps, migrationId, runId);
+  // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).
+  const targetUnit = record.targetUnits?.find((u) => u.id === unitId);
+  const unit = targetUnit
+    ? undefined
+    : (
+        await new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }).loadUnitRecord(
+          unitId,
+        )
+      )?.descriptor;
+  if (!unit && !targetUnit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
   const config = await resolveConfig(cloud, deps.resolveSecret);
   if (config.verify === 'none') return result(true, 0);
 
@@ -95,22 +96,17 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   });
   let progress = await store.acquire(unitId, config.verify);
   if (progress.done) return result(true, 0);
-  const checkedBefore = progress.report.checked;
 
-  const clients = await nodeClients(config, await deps.targetKind(migrationId, config))(unit);
+  const work = await openUnitWork(
+    config,
+    unit ? { unit, targetKind: () => deps.targetKind(migrationId, config) } : { targetUnit: targetUnit! },
+  );
+  progress = work.continueFrom(progress);
+  const checkedBefore = progress.report.checked + (progress.report.targetChecked ?? 0);
   let batches = 0;
   let lastBeat = Date.now();
   try {
-    const reached = await verifyScan(clients.source, clients.target, {
-      readers: clients.readers,
-      level: config.verify,
-      ttlToleranceMs: VERIFY_TTL_TOLERANCE_MS,
-      bigKeyBytes: config.bigKeyThreshold || undefined,
-      maxExamples: VERIFY_EXAMPLES,
-      count: Math.min(config.scan.count, 1000),
-      match: config.scan.match,
-      type: config.scan.type,
-      filter: createKeyFilter(config.filter),
+    const reached = await work.run({
       cursor: progress.cursor,
       report: progress.report,
       // Stop at the deadline, but only after at least one batch, so every slice makes progress.
@@ -128,7 +124,7 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   } catch (error) {
     throw asVerifyError(error, unitId);
   } finally {
-    await clients.close();
+    await work.close();
   }
   deps.log.info('slice verified', {
     migrationId,
@@ -138,9 +134,10 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
     cursor: progress.cursor,
     checked: progress.report.checked,
     skipped: progress.report.skipped,
+    targetChecked: progress.report.targetChecked,
     differences: progress.report.differences,
   });
-  return result(progress.done, progress.report.checked - checkedBefore);
+  return result(progress.done, progress.report.checked + (progress.report.targetChecked ?? 0) - checkedBefore);
 }
 
 /** Engine errors pass as they are; a raw Redis error becomes a MigrationError, retryable if transient. */
