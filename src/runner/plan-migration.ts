@@ -23,6 +23,8 @@ export async function planMigration(
   migrationId: string,
   store: CheckpointStore,
   note: (message: string) => void,
+  /** Check the target before the first write (see preflightTarget); a reconcile pass expects a populated target. */
+  preflight = true,
 ): Promise<PlannedMigration> {
   const source = await discoverSource(config.source);
   const target = await discoverTarget(config.target, config.mode !== 'struct');
@@ -31,7 +33,7 @@ export async function planMigration(
   const stored = await store.loadPlan();
   if (stored) return { plan: stored, resumed: true, source, target };
   const units = planUnits(config, source, target);
-  await preflightTarget(config, units, note);
+  if (preflight) await preflightTarget(config, units, note);
   const plan: MigrationPlan = { migrationId, units, targetUnits: planTargetUnits(units, target), createdAt: new Date().toISOString() };
   await store.savePlan(plan);
   return { plan, resumed: false, source, target };

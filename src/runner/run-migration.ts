@@ -124,8 +124,12 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
 
-  const { plan, resumed, source, target } = await planMigration(config, options.migrationId, store, (message) =>
-    emit({ type: 'note', message }),
+  const { plan, resumed, source, target } = await planMigration(
+    config,
+    options.migrationId,
+    store,
+    (message) => emit({ type: 'note', message }),
+    !reconcile,
   );
   emit({ type: 'plan', plan, resumed, source, target });
   const deletes = reconcile !== undefined && reconcile.delete !== false;
