@@ -124,7 +124,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const e = new Expr();
     // The target units are few (one per target master × db): they travel on the migration item, with the commit.
     const targetUnits = plan.targetUnits ? `, ${e.name('targetUnits')} = ${e.value(s(JSON.stringify(plan.targetUnits)))}` : '';
-    const update = `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${e.value({ L: plan.units.map((u) => s(u.id)) })}${targetUnits}, ${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
+    const unitIds = e.value({ L: plan.units.map((u) => s(u.id)) });
+    const update =
+      `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${unitIds}${targetUnits}, ` +
+      `${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
     await guarded(
       () =>
         this.client.send(

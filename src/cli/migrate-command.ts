@@ -87,8 +87,10 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       ...(reconcile ? { reconcile: { delete: deletes } } : {}),
       onEvent: (event) => {
         if (event.type === 'plan') {
+          const what = `${event.resumed ? 'Resuming' : 'Starting'} ${reconcile ? 'reconcile pass' : 'migration'} ${migrationId}`;
           reporter.log(
-            `${event.resumed ? 'Resuming' : 'Starting'} ${reconcile ? 'reconcile pass' : 'migration'} ${migrationId}: ${event.source.kind} ${config.source.addresses[0]} → ${event.target.kind} ${config.target.addresses[0]}, ${event.plan.units.length} unit(s)`,
+            `${what}: ${event.source.kind} ${config.source.addresses[0]} → ${event.target.kind} ${config.target.addresses[0]}, ` +
+              `${event.plan.units.length} unit(s)`,
           );
           for (const unit of event.plan.units) reporter.log(`  unit ${unit.id}: ${unit.label} → target db${unit.targetDb}`);
           if (event.plan.units.length === 0) reporter.log('  nothing to copy: the source has no keys in the selected dbs');
@@ -121,12 +123,14 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     }
     if (summary.verifyError) {
       process.stderr.write(
-        `warning: the copy completed, but verification could not run: ${summary.verifyError}. Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: ${verifyCommandFor(argv)}\n`,
+        `warning: the copy completed, but verification could not run: ${summary.verifyError}. ` +
+          `Grant the user TYPE, PTTL and DUMP (or set verify = "none"), then run: ${verifyCommandFor(argv)}\n`,
       );
     }
     if (summary.verify && !summary.verify.passed) {
       process.stderr.write(
-        `redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); details above. Re-run verify with: ${verifyCommandFor(argv)}\n`,
+        `redis-ferry: verification found ${summary.verify.mismatches} differing key(s) (${summary.verify.maxMismatches} allowed); ` +
+          `details above. Re-run verify with: ${verifyCommandFor(argv)}\n`,
       );
       return EXIT_MISMATCHES;
     }

@@ -46,7 +46,8 @@ export function buildProgram(): Command {
 
   copyOptions(program.command('reconcile'))
     .description(
-      'one pass that makes the target equal the source within the selection: copies keys that are missing or differ, deletes target keys the source lacks; resumable, and a completed pass run again starts a new one',
+      'make the target equal the source within the selection, in one resumable pass: copy keys that are ' +
+        'missing or differ, delete target keys the source lacks; a completed pass run again starts a new one',
     )
     .option('--no-delete', 'keep the target keys the source lacks')
     .action(async (config: string | undefined, flags) => {

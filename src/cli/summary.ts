@@ -32,17 +32,21 @@ function formatReconcile(summary: MigrationSummary, pass: ReconcileSummary): str
   const r = pass.totals;
   const status = { completed: 'completed', interrupted: 'interrupted', failed: 'FAILED' }[summary.status];
   const resumed = r.compared !== pass.thisRun.compared ? ` (${formatCount(pass.thisRun.compared)} in this run)` : '';
+  const sourceDone = summary.units.filter((u) => u.checkpoint.status === 'done').length;
   const targetDone = pass.targetUnits.filter((u) => u.checkpoint.status === 'done').length;
+  const walked = pass.deletes ? `, ${targetDone}/${pass.targetUnits.length} target units walked` : '';
   const lines = [
     `Reconcile ${summary.migrationId}: ${status} in ${formatDuration(summary.durationMs)}`,
-    `  compared ${formatCount(r.compared)} keys${resumed}, ${formatRate(pass.thisRun.compared, summary.copyDurationMs)}: ${formatCount(r.unchanged)} unchanged, ${formatCount(r.missing)} missing and ${formatCount(r.different)} different copied (${formatBytes(t.bytes)})`,
+    `  compared ${formatCount(r.compared)} keys${resumed}, ${formatRate(pass.thisRun.compared, summary.copyDurationMs)}: ` +
+      `${formatCount(r.unchanged)} unchanged, ${formatCount(r.missing)} missing and ${formatCount(r.different)} different ` +
+      `copied (${formatBytes(t.bytes)})`,
     pass.deletes
       ? `  deleted  ${formatCount(r.deleted)} target keys the source lacks (${formatCount(r.targetChecked)} target keys checked)`
       : '  kept     the target keys the source lacks (--no-delete)',
     `  scanned  ${formatCount(t.scanned)} source keys in ${formatCount(t.batches)} batches`,
     `  skipped  ${formatCount(t.skippedGone)} deleted or expired during the pass, ${formatCount(t.filtered)} filtered out`,
     ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),
-    `  units    ${summary.units.filter((u) => u.checkpoint.status === 'done').length}/${summary.units.length} compared${pass.deletes ? `, ${targetDone}/${pass.targetUnits.length} target units walked` : ''}`,
+    `  units    ${sourceDone}/${summary.units.length} compared${walked}`,
   ];
   for (const { unit, checkpoint } of [...summary.units, ...pass.targetUnits]) {
     if (checkpoint.status === 'failed') lines.push(`  failed   ${unit.label}: ${checkpoint.error ?? 'unknown error'}`);

@@ -111,7 +111,8 @@ export function verificationFailureCause(result: MigrationVerifyResult): string 
   const subject = result.mismatches === 1 ? '1 key differs' : `${result.mismatches} keys differ`;
   return (
     `${subject} (${result.maxMismatches} allowed): ${counts}${examples ? `; e.g. ${examples}` : ''}. ` +
-    `Migration ${result.migrationId} was verified (${result.level}) after a complete copy: ${t.checked} keys checked, ${t.skipped} skipped (deleted or expiring meanwhile)` +
+    `Migration ${result.migrationId} was verified (${result.level}) after a complete copy: ` +
+    `${t.checked} keys checked, ${t.skipped} skipped (deleted or expiring meanwhile)` +
     `${t.targetChecked !== undefined ? `, ${t.targetChecked} target keys looked up on the source` : ''}. ` +
     `Fix the target (or raise maxMismatches), then start the migration again with the same migrationId: it verifies again without copying again`
   );

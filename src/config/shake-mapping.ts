@@ -117,7 +117,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     out.unsupported.push({
       origin: 'advanced.empty_db_before_sync',
       message:
-        'migrate never empties the target; empty it yourself (FLUSHDB) if you mean to, or run redis-ferry reconcile, which deletes the target keys the source lacks; then set empty_db_before_sync = false',
+        'migrate never empties the target; empty it yourself (FLUSHDB) if you mean to, or run redis-ferry reconcile, ' +
+        'which deletes the target keys the source lacks; then set empty_db_before_sync = false',
     });
   }
   if (advanced.aws_psync) out.warnings.push('advanced.aws_psync is for sync mode and is ignored by a scan copy');

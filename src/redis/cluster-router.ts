@@ -93,7 +93,8 @@ export class ClusterRouter {
     const added = this.mastersNow.filter((a) => !before.includes(a));
     if (before.length > 0 && (gone.length > 0 || added.length > 0)) {
       this.note(
-        `${this.side} cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; ${this.side === 'target' ? 'writes' : 'reads'} follow the new layout`,
+        `${this.side} cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; ` +
+          `${this.side === 'target' ? 'writes' : 'reads'} follow the new layout`,
       );
     }
     for (const address of gone) this.drop(address);

@@ -103,7 +103,8 @@ async function clusterExists(router: ClusterRouter, keys: Buffer[]): Promise<boo
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS) {
       throw new SourceUnavailableError(
-        `source cluster kept redirecting or refusing EXISTS for ${pending.length} key(s) (last: ${last}); retrying. Check CLUSTER INFO on the source`,
+        `source cluster kept redirecting or refusing EXISTS for ${pending.length} key(s) (last: ${last}); retrying. ` +
+          'Check CLUSTER INFO on the source',
         { retryable: true },
       );
     }

@@ -68,7 +68,8 @@ async function unitNode(endpoint: EndpointConfig, unit: TargetUnitDescriptor): P
   }
   if (owners.length > 1) {
     throw new TargetUnavailableError(
-      `target cluster was resharded: slots ${formatRanges(unit.slots)} of unit ${unit.id} are now served by ${owners.length} masters (${owners.map((o) => o.master.address).join(', ')}); start over with --fresh`,
+      `target cluster was resharded: slots ${formatRanges(unit.slots)} of unit ${unit.id} are now served by ` +
+        `${owners.length} masters (${owners.map((o) => o.master.address).join(', ')}); start over with --fresh`,
     );
   }
   return owners[0]!.master.address;

@@ -244,8 +244,9 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await assertCopied();
   });
 
-  it("completes a restart whose slices stop inside the failed attempt's rewrite window", // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY). // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
-  async () => {
+  // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
+  // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
+  it("completes a restart whose slices stop inside the failed attempt's rewrite window", async () => {
     const conflictKey = await failOnConflict('e2e-conflict-short');
     await target.client({ db: 0 }).del(conflictKey);
     const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
