@@ -145,9 +145,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   // One bound on payload bytes in memory for every unit this process copies at once.
   const readBudget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
   const note = (message: string) => emit({ type: 'note', message });
-  const fail = (error: unknown) => {
-    failure ??= error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
-  };
+  const fail = (error: unknown) => void (failure ??= asMigrationError(error));
 
   const copied = await inPool(plan.units, config.concurrency, store, fail, (unit) =>
     attempts(unit, (checkpoint) =>
@@ -160,19 +158,19 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   );
   const units = plan.units.map((unit) => ({ unit, checkpoint: copied.get(unit.id) ?? newCheckpoint(unit.id) }));
   let allDone = units.every((u) => u.checkpoint.status === 'done');
-  let deleted = new Map<string, UnitCheckpoint>();
-  if (targetUnits.length > 0 && allDone && !failure && !shouldStop()) {
-    // After the diff, so the pass deletes only what the source lacked once every unit was compared.
-    emit({ type: 'deleting', units: targetUnits });
-    deleted = await inPool(targetUnits, config.concurrency, store, fail, (unit) =>
-      attempts(unit, (checkpoint) =>
-        runDeleteSession({
-          ...{ config, unit, store, checkpoint, filter, shouldStop, note, observer: reconcile?.observer },
-          onProgress: (cp) => emit({ type: 'target-progress', unit, checkpoint: cp }),
-        }),
-      ),
-    );
-  }
+  // After the diff, so the pass deletes only what the source lacked once every unit was compared.
+  const deleting = targetUnits.length > 0 && allDone && !failure && !shouldStop();
+  if (deleting) emit({ type: 'deleting', units: targetUnits });
+  const deleted = !deleting
+    ? new Map<string, UnitCheckpoint>()
+    : await inPool(targetUnits, config.concurrency, store, fail, (unit) =>
+        attempts(unit, (checkpoint) =>
+          runDeleteSession({
+            ...{ config, unit, store, checkpoint, filter, shouldStop, note, observer: reconcile?.observer },
+            onProgress: (cp) => emit({ type: 'target-progress', unit, checkpoint: cp }),
+          }),
+        ),
+      );
   const deletePass = targetUnits.map((unit) => ({ unit, checkpoint: deleted.get(unit.id) ?? newCheckpoint(unit.id) }));
   allDone &&= deletePass.every((u) => u.checkpoint.status === 'done');
 
@@ -242,6 +240,10 @@ function reconcileSummary(
   const thisRun = { ...totals };
   for (const k of Object.keys(thisRun) as (keyof ReconcileCounters)[]) thisRun[k] -= before[k];
   return { deletes, totals, thisRun, targetUnits };
+}
+
+function asMigrationError(error: unknown): MigrationError {
+  return error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
 }
 
 type Unit = UnitDescriptor | TargetUnitDescriptor;
