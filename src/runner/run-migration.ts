@@ -145,7 +145,9 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   // One bound on payload bytes in memory for every unit this process copies at once.
   const readBudget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
   const note = (message: string) => emit({ type: 'note', message });
-  const fail = (error: unknown) => void (failure ??= asMigrationError(error));
+  const fail = (error: unknown) => {
+    failure ??= asMigrationError(error);
+  };
 
   const copied = await inPool(plan.units, config.concurrency, store, fail, (unit) =>
     attempts(unit, (checkpoint) =>
