@@ -39,7 +39,9 @@ export async function startLocalSecrets(options: LocalSecretsOptions = {}): Prom
     if (SecretId === undefined || !allowed(SecretId))
       return reply(res, 400, {
         __type: 'AccessDeniedException',
-        message: `not authorized to perform: secretsmanager:GetSecretValue on resource: ${SecretId} because no identity-based policy allows it`,
+        message:
+          `not authorized to perform: secretsmanager:GetSecretValue on resource: ${SecretId} ` +
+          'because no identity-based policy allows it',
       });
     const value = secrets.get(SecretId);
     if (value === undefined)
