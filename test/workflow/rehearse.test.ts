@@ -69,15 +69,18 @@ after(async () => {
 
 describe('redis-ferry rehearse', () => {
   it('reads an execution input with --dry-run and secrets from a file: plans, reads every key, writes nothing', async () => {
+    // --lambda-logs: the functions' own log lines on stderr (and no password among them).
     const input = await writeJson('dry.json', { migrationId: 'rehearse-dry', ...executionInput() });
     const secrets = await writeJson('secrets.json', { [SOURCE_SECRET]: { password: SOURCE_PASSWORD }, [TARGET_SECRET]: TARGET_PASSWORD });
-    const result = await runCli(['rehearse', input, '--assembly', assembly.outdir, '--secrets', secrets, '--dry-run'], {}, 180_000);
+    const args = ['rehearse', input, '--assembly', assembly.outdir, '--secrets', secrets, '--dry-run', '--lambda-logs'];
+    const result = await runCli(args, {}, 180_000);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /Dry run: reads the source, writes nothing/);
     assert.match(result.stdout, /▶ execution rehearse-dry \(round 0\)\n {2}Plan {12}phase copy, 2 of 2 unit\(s\): db0, db1/);
     assert.match(result.stdout, new RegExp(`read {7}${keyCount.toLocaleString('en-US')} keys read \\(dry run: nothing written\\)`));
     assert.match(result.stdout, /verify {5}none \(a dry run has no verify phase\)/);
     assert.match(result.stdout, /Migration rehearse-dry: finished, 2\/2 units done/);
+    assert.match(result.stderr, /"message": "plan finished"/);
     assert.equal(await target.client({ db: 0 }).dbsize(), 0, 'the dry run wrote nothing');
     assert.equal(await target.client({ db: 1 }).dbsize(), 0, 'the dry run wrote nothing');
     assertNoPassword(result.stdout + result.stderr);
