@@ -73,9 +73,10 @@ function loadInput(path: string, flags: RehearseFlags, env: NodeJS.ProcessEnv): 
     const { config } = buildConfig(path, { dryRun: flags.dryRun }, rest);
     return toExecutionInput(config, flags.id);
   }
+  const text = readText(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readText(path));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError([`${path}: not JSON (${(error as Error).message}); expected an execution input {"config": …}`]);
   }
@@ -91,15 +92,20 @@ function loadInput(path: string, flags: RehearseFlags, env: NodeJS.ProcessEnv): 
  * with the cause the deployed execution would end with.
  */
 function checkInput(raw: unknown): CheckedInput {
+  const parsed = asPlanWould(() => parseExecutionInput(raw));
+  if (parsed.kind !== 'start')
+    throw new ConfigError([
+      'input: rehearse takes the input that starts a run ({"config": …}); later rounds ({migrationId, runId, round}) are started by the workflow',
+    ]);
+  const { cloud, migrationId } = asPlanWould(() => checkStartInput(parsed));
+  const { kind: _kind, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: _by, ...input } = parsed;
+  return { input, migrationId, refs: cloud.refs };
+}
+
+/** Runs one of the Plan task's checks; its ConfigError becomes the cause the deployed execution would end with. */
+function asPlanWould<T>(check: () => T): T {
   try {
-    const parsed = parseExecutionInput(raw);
-    if (parsed.kind !== 'start')
-      throw new ConfigError([
-        'input: rehearse takes the input that starts a run ({"config": …}), not a later round\'s {migrationId, runId, round}',
-      ]);
-    const { cloud, migrationId } = checkStartInput(parsed);
-    const { kind: _kind, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: _by, ...input } = parsed;
-    return { input, migrationId, refs: cloud.refs };
+    return check();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // RecordPlanFailure's cause, word for word.

@@ -30,6 +30,8 @@ export interface WorkflowObserver {
   executionStarted?(name: string, input: unknown): void;
   /** Every interpreter event, in order (states of Map iterations carry the iteration's `index`). */
   event?(execution: string, event: WorkflowEvent): void;
+  /** A Lambda task is about to be invoked. */
+  invoking?(invocation: Invocation): void;
   /** After a Lambda task returned, before the state machine goes on (so a read here sees its effect). */
   invoked?(invocation: Invocation, result: unknown, elapsedMs: number): Promise<void> | void;
   executionEnded?(record: ExecutionRecord): void;
@@ -151,6 +153,7 @@ export class LocalWorkflow {
     this.counts.set(state, count);
     const invocation: Invocation = { state, functionId, payload, count };
     this.invocations.push(invocation);
+    this.observer?.invoking?.(invocation);
     // Lambda hands the function a JSON copy of the event and returns a JSON copy of the result.
     const call = async () => JSON.parse(JSON.stringify((await handler(structuredClone(payload), lambdaContext(fn))) ?? null));
     const started = Date.now();

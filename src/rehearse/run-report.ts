@@ -23,12 +23,8 @@ export function rehearsalReport(run: RehearsalRun): string[] {
   const lines = [`Rehearsal: ${final.status}. The deployed workflow would run ${chain.length} execution(s) (rounds): ${phases}`];
   const largest = Math.max(0, ...trace.executions.map((e) => e.events));
   const largestChild = Math.max(0, ...trace.executions.flatMap((e) => e.children.map((c) => c.events)));
-  lines.push(
-    row(
-      'history',
-      `each execution ≤ ${fmt(largest)} events, each child execution ≤ ${fmt(largestChild)} (limit ${fmt(HISTORY_LIMIT)} each)`,
-    ),
-  );
+  const children = largestChild > 0 ? `, each child execution ≤ ${fmt(largestChild)}` : '';
+  lines.push(row('history', `each execution ≤ ${fmt(largest)} events${children} (limit ${fmt(HISTORY_LIMIT)} each)`));
   const invocations = [...trace.invocations].map(([state, n]) => `${state} ${n}`).join(', ');
   lines.push(row('Lambda', `${invocations || 'no'} invocation(s); ${fmt(trace.transitions)} state transitions`));
   if (final.status === 'SUCCEEDED') lines.push(...outcomeLines(final.output as RunSummary));

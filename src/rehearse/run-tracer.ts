@@ -13,7 +13,7 @@ export type ProgressReader = (
 
 const count = new Intl.NumberFormat('en-US');
 const fmt = (n: number) => count.format(n);
-const column = (name: string) => `  ${name.padEnd(16)}`;
+const column = (name: string) => `  ${name.padEnd(17)} `;
 
 type StateEvent = Extract<WorkflowEvent, { state: unknown }>;
 type Json = Record<string, unknown>;
@@ -61,8 +61,11 @@ export class RunTracer implements WorkflowObserver {
     }
   }
 
-  async invoked(invocation: Invocation, result: unknown, elapsedMs: number): Promise<void> {
+  invoking(invocation: Invocation): void {
     this.trace.invocations.set(invocation.state, (this.trace.invocations.get(invocation.state) ?? 0) + 1);
+  }
+
+  async invoked(invocation: Invocation, result: unknown, elapsedMs: number): Promise<void> {
     const r = (result ?? {}) as Json;
     const phase = typeof r.copied === 'number' ? 'copy' : typeof r.checked === 'number' ? 'verify' : undefined;
     if (!phase || typeof r.unitId !== 'string') return;
@@ -101,6 +104,7 @@ export class RunTracer implements WorkflowObserver {
       if (type === 'Fail') this.out(column(name).trimEnd());
       return;
     }
+    if (event.type === 'StateFailed' && type === 'Task') this.out(`${column(name)}failed: ${event.Error}`);
     if (event.type === 'StateRetried') this.out(`${column(name)}retried (attempt ${event.retry.attempt})`);
     if (event.type === 'StateExited') this.parentExited(name, type, event.state.input as Json, event.state.output as Json);
   }
@@ -122,7 +126,8 @@ export class RunTracer implements WorkflowObserver {
     else if (this.machine.startExecutionStates.includes(name)) this.out(`${column(name)}starts execution ${input?.nextExecutionName}`);
     else if (report && typeof report.finished === 'boolean') this.out(`${column(name)}${reportLine(report)}`);
     else if (typeof output?.phase === 'string' && Array.isArray(output.unitIds)) this.planned(name, output);
-    else if (typeof output?.cause === 'string') this.out(`${column(name)}${output.error}: ${output.cause}`);
+    // A Record…Failure task: the cause ends the execution (printed there).
+    else if (typeof output?.cause === 'string') this.out(`${column(name)}${output.error} recorded`);
   }
 
   private planned(name: string, plan: Json): void {
@@ -143,6 +148,7 @@ export class RunTracer implements WorkflowObserver {
       const text = done ? `done after ${slices} slice(s)` : `${slices} slices, this round's budget: the next round goes on`;
       this.outcomes.set(index, { text: `${text} (${name})`, slices });
     }
+    if (event.type === 'StateFailed' && type === 'Task') this.out(`    ${unitId}  ${name} failed: ${event.Error}`);
     if (event.type === 'StateRetried') this.out(`    ${unitId}  ${name} retried (attempt ${event.retry.attempt})`);
     if (event.type === 'StateExited' && type === 'Task' && typeof (event.state.output as Json)?.cause === 'string') {
       const output = event.state.output as Json;
@@ -162,7 +168,7 @@ export class RunTracer implements WorkflowObserver {
   private historyLine(): void {
     this.current.events = this.history.parent;
     const children = this.current.children.map((c) => c.events);
-    const largest = children.length > 0 ? `; largest child execution ${fmt(Math.max(...children))}` : '';
+    const largest = children.length > 0 ? `; its largest child execution ${fmt(Math.max(...children))}` : '';
     this.out(`${column('history')}${fmt(this.history.parent)} events${largest} (limit ${fmt(HISTORY_LIMIT)} each)`);
   }
 }

@@ -76,7 +76,7 @@ describe('redis-ferry rehearse', () => {
     const result = await runCli(args, {}, 180_000);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /Dry run: reads the source, writes nothing/);
-    assert.match(result.stdout, /▶ execution rehearse-dry \(round 0\)\n {2}Plan {12}phase copy, 2 of 2 unit\(s\): db0, db1/);
+    assert.match(result.stdout, /▶ execution rehearse-dry \(round 0\)\n {2}Plan {14}phase copy, 2 of 2 unit\(s\): db0, db1/);
     assert.match(result.stdout, new RegExp(`read {7}${keyCount.toLocaleString('en-US')} keys read \\(dry run: nothing written\\)`));
     assert.match(result.stdout, /verify {5}none \(a dry run has no verify phase\)/);
     assert.match(result.stdout, /Migration rehearse-dry: finished, 2\/2 units done/);
@@ -97,15 +97,15 @@ describe('redis-ferry rehearse', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     // The copy round hands over to the verify round: two executions at least, each counted.
     assert.match(result.stdout, /▶ execution rehearse-toml \(round 0\)/);
-    assert.match(result.stdout, /▶ execution rehearse-toml-[0-9a-f]{8}-r1 \(round 1\)\n {2}Plan {12}phase verify, 2 of 2 unit\(s\)/);
+    assert.match(result.stdout, /▶ execution rehearse-toml-[0-9a-f]{8}-r1 \(round 1\)\n {2}Plan {14}phase verify, 2 of 2 unit\(s\)/);
     assert.match(result.stdout, /Copy {3}db0 {2}slice 1 +\+\d+ copied {2}total +\d+ {2}cursor /);
     // docs/serverless.md's arithmetic: a round that hands over is 28 events, the last one 22; a child
     // of S slices 7 × S + 4 (one batch of 1,000 keys holds each db here: one slice per unit and phase).
     assert.match(
       result.stdout,
-      /NextRound {7}starts execution rehearse-toml-[0-9a-f]{8}-r1\n.*\n {2}history {9}28 events; largest child execution 11 /,
+      /NextRound {9}starts execution rehearse-toml-[0-9a-f]{8}-r1\n.*\n {2}history {11}28 events; its largest child execution 11 /,
     );
-    assert.match(result.stdout, /MigrationDone\n {2}history {9}22 events; largest child execution 11 \(limit 25,000 each\)/);
+    assert.match(result.stdout, /MigrationDone\n {2}history {11}22 events; its largest child execution 11 \(limit 25,000 each\)/);
     assert.match(result.stdout, new RegExp(`verify {5}full: ${keyCount.toLocaleString('en-US')} keys checked, none differ: passed`));
     assert.match(result.stdout, /Migration rehearse-toml: finished, 2\/2 units done/);
     assert.match(result.stdout, /\+ 2 verify item\(s\) \(level full\): 2 done/);
@@ -180,9 +180,9 @@ describe('npm run demo:workflow', () => {
       assert.equal(result.code, 0, result.output);
       assert.match(
         result.output,
-        /Plan {12}phase copy, 3 of 3 unit\(s\): slots-0-5460\/db0, slots-5461-10921\/db0, slots-10922-16383\/db0/,
+        /Plan {14}phase copy, 3 of 3 unit\(s\): slots-0-5460\/db0, slots-5461-10921\/db0, slots-10922-16383\/db0/,
       );
-      assert.match(result.output, /Plan {12}phase verify/);
+      assert.match(result.output, /Plan {14}phase verify/);
       assert.match(result.output, /verify {5}full: [\d,]+ keys checked, none differ: passed/);
       assert.match(result.output, /Demo passed: the workflow copied and verified every key\./);
       // tsx keeps its compile cache in the temp dir (as for any tsx run); nothing else may remain.
