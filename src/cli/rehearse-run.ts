@@ -93,7 +93,7 @@ async function printItems(rehearsal: Rehearsal, migrationId: string, out: (line:
   out('');
   out(`DynamoDB items left by the run (as \`redis-ferry status ${migrationId} --table …\` would show them):`);
   try {
-    await statusCommand(migrationId, { table: tableName }, { dynamo: dynamo.client, out: (line) => out(`  ${line}`) });
+    await statusCommand(migrationId, { table: tableName }, { dynamo: dynamo.client, out: (line) => out(line ? `  ${line}` : '') });
   } catch (error) {
     out(`  ${(error as Error).message}`); // a Plan that failed before claiming leaves no item
     return;

@@ -69,7 +69,8 @@ export class RunTracer implements WorkflowObserver {
     const r = (result ?? {}) as Json;
     const phase = typeof r.copied === 'number' ? 'copy' : typeof r.checked === 'number' ? 'verify' : undefined;
     if (!phase || typeof r.unitId !== 'string') return;
-    const at = await this.progress(phase, String(r.migrationId), r.unitId);
+    // The view must not fail the run: a checkpoint that cannot be read shows as '?'.
+    const at = await this.progress(phase, String(r.migrationId), r.unitId).catch(() => undefined);
     const slice: SliceTrace = {
       execution: this.current.name,
       phase,
