@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { migrateCommand } from './migrate-command.js';
+import { registerRehearseCommand } from './rehearse-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
@@ -120,6 +121,8 @@ export function buildProgram(): Command {
   // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
   registerStartCommand(program);
   registerStatusCommand(program);
+  // The same workflow, run on this machine before deploying it (from a checkout).
+  registerRehearseCommand(program);
 
   return program;
 }

@@ -1,4 +1,3 @@
-import './helpers/polyfills.js';
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -7,14 +6,14 @@ import type { Redis } from 'ioredis';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
+import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
+import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
+import type { ExecutionRecord, InvokeHook, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import type { CapturedConsole } from './helpers/capture-console.js';
-import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
-import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import type { ExecutionRecord, InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -33,7 +32,7 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redi
 let source: RedisServer;
 let target: RedisServer;
 let dynamo: LocalDynamo;
-let secrets: FakeSecrets;
+let secrets: LocalSecrets;
 let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
@@ -104,7 +103,7 @@ before(async () => {
     startRedis({ password: SOURCE_PASSWORD }),
     startRedis({ password: TARGET_PASSWORD }),
     startLocalDynamo(),
-    startFakeSecrets(),
+    startLocalSecrets(),
   ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
   secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
