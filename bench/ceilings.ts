@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { RawConnection } from './raw-connection.js';
 import { pipeFile } from './redis-pipe.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { keySlot } from './cluster-slot.js';
+import { keySlot } from '../src/redis/key-slot.js';
 import { createPrng, type Prng } from './prng.js';
 import { openPipe, type PipeSink } from './redis-pipe.js';
 import { RespWriter } from './resp.js';

@@ -22,6 +22,8 @@ process.on('exit', () => {
 });
 
 export interface FerryOptions {
+  /** The CLI bundle to run (default: this checkout's dist/redis-ferry.mjs); ab.ts compares two. */
+  cli?: string;
   source: string;
   target: string;
   /** Extra node flags, e.g. --cpu-prof. */
@@ -54,7 +56,7 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
     ? ['verify', ...endpoints, '--verify', options.verify]
     : // The rows time the copy, which the ceilings bound; the bench checks the target's key count itself.
       ['migrate', ...endpoints, '--fresh', '--progress', 'none', '--verify', 'none', ...(options.args ?? [])];
-  const argv = [...(options.nodeArgs ?? []), '--import', exitStats, cli, ...command];
+  const argv = [...(options.nodeArgs ?? []), '--import', exitStats, options.cli ?? cli, ...command];
   try {
     const started = performance.now();
     const child = spawn(process.execPath, argv, {
@@ -108,7 +110,7 @@ export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   }
 }
 
-/** What `verify --json` prints (src/verify/report.ts), as far as the bench reads it. */
+/** What `verify --json` prints (src/core/verify-report.ts), as far as the bench reads it. */
 interface VerifyResult {
   durationMs: number;
   passed: boolean;
@@ -135,12 +137,12 @@ export interface StartupCost {
  * The CLI doing nothing (`migrate --help`): the peak RSS and CPU that are Node + module
  * loading. Its CPU is subtracted from every run's, so "CPU per 1M keys" does not depend on --keys.
  */
-export async function measureStartupCost(): Promise<StartupCost> {
+export async function measureStartupCost(bundle = cli): Promise<StartupCost> {
   const work = await mkdtemp(join(tmpdir(), 'redis-ferry-bench-'));
   const statsFile = join(work, 'stats.json');
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', exitStats, cli, 'migrate', '--help'], {
+      const child = spawn(process.execPath, ['--import', exitStats, bundle, 'migrate', '--help'], {
         cwd: repoRoot,
         stdio: 'ignore',
         env: { ...process.env, REDIS_FERRY_BENCH_STATS: statsFile },

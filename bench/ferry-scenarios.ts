@@ -6,8 +6,8 @@ import type { Endpoint } from './ceilings.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { type FerryOptions, runFerry } from './ferry-child.js';
 import { LatencyUnavailableError, startNetnsSource } from './latency-netns.js';
-import { median } from './report.js';
 import { type ProfileSummary, readProfileDir } from './profile.js';
+import { median } from './report.js';
 import type { RunSample } from './sample.js';
 
 /** redis-ferry runs (d, e, p). */

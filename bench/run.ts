@@ -17,10 +17,10 @@ import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnc
 import { DEFAULT_LARGE_VALUES, startLargeValuePair } from './large-values.js';
 import { measureMigrate } from './migrate-loop.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
+import { RawConnection } from './raw-connection.js';
 import { consoleTable, type ReportContext, renderMarkdown, type ScenarioResult } from './report.js';
 import { type RunSample, type ServerSides, withServerCpu } from './sample.js';
 import { readWithRawSocket } from './source-reader.js';
-import { RawConnection } from './raw-connection.js';
 import { type StandalonePair, startClusterPair, startStandalonePair } from './topology.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

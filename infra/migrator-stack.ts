@@ -1,14 +1,14 @@
 import {
   CfnOutput,
   type Duration,
+  aws_ec2 as ec2,
   Fn,
   type RemovalPolicy,
   Stack,
   type StackProps,
-  TimeZone,
-  aws_ec2 as ec2,
   aws_scheduler as scheduler,
   aws_secretsmanager as secretsmanager,
+  TimeZone,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ScheduledExecutionInput } from './constructs/migration-schedule.js';

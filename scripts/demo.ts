@@ -8,13 +8,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { totalDifferences, verifyDb } from '../src/verify/verify-db.js';
+import { totalDifferences } from '../src/core/verify-report.js';
+import { verifyDb } from '../src/verify/verify-db.js';
 import { seedMixedDataset, seedStrings } from '../test/fixtures/mixed-dataset.js';
 import { startRedis, stopAll } from '../test/helpers/index.js';
+import { redisServerProblem } from '../test/helpers/redis-binaries.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 async function main(): Promise<number> {
+  const problem = redisServerProblem('npm run demo');
+  if (problem) {
+    console.error(problem);
+    return 1;
+  }
   const work = await mkdtemp(join(tmpdir(), 'redis-ferry-demo-'));
   console.log('Starting a source (password "123456") and an empty target redis-server on free loopback ports…');
   const [source, target] = await Promise.all([startRedis({ password: '123456' }), startRedis()]);

@@ -1,6 +1,6 @@
-import { RemovalPolicy, aws_dynamodb as dynamodb } from 'aws-cdk-lib';
+import { aws_dynamodb as dynamodb, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../src/checkpoint/dynamo-items.js';
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../src/checkpoint/table-keys.js';
 
 export interface CheckpointTableProps {
   /**
@@ -11,9 +11,10 @@ export interface CheckpointTableProps {
 }
 
 /**
- * The checkpoint table (layout in src/checkpoint/dynamo-items.ts): string pk/sk, on-demand
- * capacity (a migration's write rate follows its Map concurrency, not a forecast), point-in-time
- * recovery, encryption with the AWS-managed key, and a TTL attribute that ages out finished runs.
+ * The checkpoint table (layout in src/checkpoint/dynamo-items.ts, names in table-keys.ts): string
+ * pk/sk, on-demand capacity (a migration's write rate follows its Map concurrency, not a forecast),
+ * point-in-time recovery, encryption with the AWS-managed key, and a TTL attribute that ages out
+ * finished runs.
  */
 export class CheckpointTable extends Construct {
   readonly table: dynamodb.Table;

@@ -1,4 +1,4 @@
-import { Duration, aws_scheduler as scheduler, aws_scheduler_targets as targets, type aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { Duration, aws_scheduler as scheduler, type aws_stepfunctions as sfn, aws_scheduler_targets as targets } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /** The execution input a schedule passes, minus the id: each run gets a new one from its time. */

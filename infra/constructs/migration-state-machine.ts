@@ -1,14 +1,14 @@
 import {
   Duration,
-  Names,
-  type RemovalPolicy,
   type aws_lambda as lambda,
   aws_logs as logs,
+  Names,
+  type RemovalPolicy,
   aws_stepfunctions as sfn,
   aws_stepfunctions_tasks as tasks,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { VERIFICATION_FAILED } from '../../src/cloud/verify-outcome.js';
+import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
 import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
 
 export interface MigratorFunctions {

@@ -2,12 +2,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Duration,
-  type RemovalPolicy,
   type aws_ec2 as ec2,
   aws_iam as iam,
   aws_lambda as lambda,
-  aws_lambda_nodejs as nodejs,
   aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  type RemovalPolicy,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 

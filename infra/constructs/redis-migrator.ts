@@ -1,15 +1,15 @@
 import {
   Duration,
-  RemovalPolicy,
   type aws_dynamodb as dynamodb,
   type aws_ec2 as ec2,
   type aws_iam as iam,
   aws_logs as logs,
+  RemovalPolicy,
   type aws_secretsmanager as secretsmanager,
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV } from '../../src/cloud/lambda-settings.js';
+import { LAMBDA_ENV } from '../../src/cloud/deploy-names.js';
 import { CheckpointTable } from './checkpoint-table.js';
 import { MigrationSchedule, type MigrationScheduleOptions } from './migration-schedule.js';
 import { MigrationStateMachine } from './migration-state-machine.js';

@@ -1,4 +1,5 @@
 import { Duration, aws_stepfunctions as sfn } from 'aws-cdk-lib';
+import { RETRYABLE_TASK_ERROR } from '../../src/cloud/deploy-names.js';
 
 /**
  * The retriers of the migrator's Lambda tasks, and the execution-history arithmetic that bounds
@@ -34,7 +35,7 @@ export const LAMBDA_THROTTLE_RETRY: RetrierSpec = {
 
 /** The engine said "try again" (connection lost, failover, LOADING): resume from the checkpoint. */
 export const ENGINE_RETRY: RetrierSpec = {
-  errors: ['RetryableMigrationError'],
+  errors: [RETRYABLE_TASK_ERROR],
   interval: Duration.seconds(5),
   maxAttempts: 5,
   backoffRate: 2,

@@ -1,10 +1,10 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
-import { sliceDeadline } from '../../src/cloud/slice-deadline.js';
+import { runSlice, type SliceControl } from '../../src/cloud/slice-runner.js';
 import type { UnitCheckpoint } from '../../src/core/contracts.js';
-import { MigrationError } from '../../src/core/errors.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 import { RateLimiter } from '../../src/core/rate-limiter.js';
 import { runUnitSession } from '../../src/runner/unit-session.js';
+import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
 
 /** One iteration of a unit's loop: the ids, and how many slices this child execution has run. */
@@ -28,94 +28,63 @@ export interface CopyResult {
   copied: number;
 }
 
-export interface CopyInvocation {
-  requestId: string;
-  remainingMs: () => number;
+/** The unit's checkpoint when the slice took it, and when it stopped. */
+interface CopiedSlice {
+  before: UnitCheckpoint;
+  after: UnitCheckpoint;
 }
 
-/** How often a long slice renews the run's claim on the migration. */
-const HEARTBEAT_EVERY_MS = 60_000;
-
 /**
- * Copies batches of one unit until the slice's deadline, checkpointing after each, then returns
- * whether the unit is done. The unit is leased to this invocation: a newer invocation of the same
- * run (Step Functions retrying after losing contact) takes it over and this one's next checkpoint
- * fails with CheckpointConflictError, so at most one of them advances the unit.
+ * Copies batches of one unit until the slice's deadline (see slice-runner.ts: at least one batch,
+ * the run's claim renewed meanwhile), checkpointing after each, then returns whether the unit is
+ * done. The unit is leased to this invocation: a newer invocation of the same run (Step Functions
+ * retrying after losing contact) takes it over and this one's next checkpoint fails with
+ * CheckpointConflictError, so at most one of them advances the unit.
  */
-export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: CopyInvocation): Promise<CopyResult> {
-  const { migrationId, runId, unitId } = requireStrings(event, 'copy', ['migrationId', 'runId', 'unitId'] as const);
-  const slices = (typeof event.slices === 'number' ? event.slices : 0) + 1;
-  const { settings } = deps;
-  const deadline = sliceDeadline({
-    nowMs: Date.now(),
-    remainingMs: invocation.remainingMs(),
-    safetyMarginMs: settings.safetyMarginMs,
-    budgetMs: event.timeBudgetMs ?? settings.timeBudgetMs,
-  });
+export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: SliceInvocation): Promise<CopyResult> {
+  const ids = requireStrings(event, 'copy', ['migrationId', 'runId', 'unitId'] as const);
+  const { migrationId, runId, unitId } = ids;
+  const slices = nextSliceCount(event);
+  const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.timeBudgetMs);
+  const { value, deadlineReached } = await runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice));
+  const { before, after } = value;
+  if (before.status !== 'done') {
+    const { status, cursor, counters } = after;
+    deps.log.info('slice copied', { migrationId, unitId, slices, deadlineReached, status, cursor, counters });
+  }
+  return { migrationId, runId, unitId, slices, done: after.status === 'done', copied: after.counters.copied - before.counters.copied };
+}
 
-  const { state, record, cloud } = await openMigration(deps, migrationId, runId);
+/** The work of a copy slice: take the unit and copy it until done or told to stop. */
+async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice: SliceControl): Promise<CopiedSlice> {
+  const { migrationId, runId, unitId } = ids;
+  const { settings } = deps;
+  const { record, cloud } = await openMigration(deps, migrationId, runId);
   const store = new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, {
-    owner: `${runId}/${invocation.requestId}`,
+    owner: `${runId}/${requestId}`,
     runId,
     leaseMs: settings.leaseMs,
   });
-  const unit = (await store.loadUnitRecord(unitId))?.descriptor;
-  if (!unit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
-  const result = (checkpoint: UnitCheckpoint, copied: number): CopyResult => ({
-    migrationId,
-    runId,
-    unitId,
-    slices,
-    done: checkpoint.status === 'done',
-    copied,
-  });
-
+  const unit = await plannedUnit(store, ids);
   const config = await resolveConfig(cloud, deps.resolveSecret);
   // openMigration just renewed this run's claim, so another run's lease is a stopped run's leftover.
-  const checkpoint = await store.acquireUnit(unitId, { evictOtherRuns: true });
-  if (checkpoint.status === 'done') return result(checkpoint, 0);
+  const before = await store.acquireUnit(unitId, { evictOtherRuns: true });
+  if (before.status === 'done') return { before, after: before };
 
-  // Stop at the deadline, but only after at least one batch, so every slice makes progress.
-  let progressed = false;
-  let lostClaim: unknown;
-  let heartbeat: Promise<void> | undefined;
-  let lastBeat = Date.now();
-  const onProgress = (saved: UnitCheckpoint) => {
-    if (saved.counters.batches > checkpoint.counters.batches) progressed = true;
-    if (!heartbeat && Date.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
-      lastBeat = Date.now();
-      heartbeat = state.heartbeat(runId, settings.claimTtlMs).then(
-        () => {
-          heartbeat = undefined;
-        },
-        (error) => {
-          lostClaim = error;
-        },
-      );
-    }
-  };
   // The rate limit is for the whole migration: split it across the units copied at once.
   const parallel = Math.max(1, Math.min(settings.maxConcurrency, record.unitIds?.length ?? 1));
-  const finished = await runUnitSession({
+  const after = await runUnitSession({
     config,
     unit,
     store,
-    checkpoint,
+    checkpoint: before,
     filter: createKeyFilter(config.filter),
     limiter: config.rateLimit > 0 ? new RateLimiter(config.rateLimit / parallel) : undefined,
-    shouldStop: () => lostClaim !== undefined || (progressed && Date.now() >= deadline),
-    onProgress,
+    shouldStop: slice.shouldStop,
+    onProgress: (saved) => {
+      if (saved.counters.batches > before.counters.batches) slice.progressed();
+    },
     note: (message) => deps.log.info(message, { migrationId, unitId }),
   });
-  await heartbeat;
-  if (lostClaim !== undefined) throw lostClaim;
-  deps.log.info('slice copied', {
-    migrationId,
-    unitId,
-    slices,
-    status: finished.status,
-    cursor: finished.cursor,
-    counters: finished.counters,
-  });
-  return result(finished, finished.counters.copied - checkpoint.counters.copied);
+  return { before, after };
 }

@@ -1,5 +1,5 @@
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
 import { parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
 import { type CaughtError, describeTaskError } from '../../src/cloud/task-failure.js';

@@ -1,7 +1,7 @@
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
-import { type CloudConfig, parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
+import { type CloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
 import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
@@ -53,8 +53,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   if (input.kind === 'start') {
     runId = event.executionName;
     round = 0;
-    cloud = parseCloudConfig(input.config, 'input.config');
-    migrationId = resolveMigrationId(input, cloud);
+    ({ cloud, migrationId } = checkStartInput(input));
     state = new DynamoMigrationState(dynamo, settings.tableName, migrationId);
     await state.claim(runId, {
       ttlMs: settings.claimTtlMs,

@@ -1,18 +1,17 @@
-import { DynamoCheckpointStore, type StoredUnit } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState, type MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore, type StoredUnit } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
+import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
 import {
-  VERIFICATION_FAILED,
+  migrationVerifyResult,
   type VerifySummary,
   verificationFailureCause,
   verifiesAfterCopy,
   verifySummary,
-  migrationVerifyResult,
 } from '../../src/cloud/verify-outcome.js';
+import { sumCounters, type UnitCounters } from '../../src/core/contracts.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
-import type { UnitCounters } from '../../src/core/contracts.js';
-import { sumCounters } from '../../src/runner/run-migration.js';
-import type { MigrationVerifyResult } from '../../src/verify/report.js';
+import type { MigrationVerifyResult } from '../../src/core/verify-report.js';
 import { openMigration, requireStrings, type TaskDeps } from './task-deps.js';
 
 export interface ReportEvent {

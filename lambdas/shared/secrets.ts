@@ -31,9 +31,13 @@ async function readSecret(client: SecretsManagerClient, arn: string): Promise<Se
     if (/Throttl|InternalServiceError|ServiceUnavailable|TimeoutError|ECONNRESET/.test(name) || status >= 500) {
       throw new RetryableMigrationError(new MigrationError(`secret ${arn} could not be read right now (${name})`, { cause: error }));
     }
-    throw new ConfigError([
-      `secret ${arn} cannot be read (${name}): check the ARN, and that the migrator's functions may read it (the construct's \`secrets\` prop)`,
-    ]);
+    throw new ConfigError(
+      [
+        `secret ${arn} cannot be read (${name}): check the ARN, ` +
+          `and that the migrator's functions may read it (the construct's \`secrets\` prop)`,
+      ],
+      { cause: error },
+    );
   }
   return parseSecretValue(arn, secretString);
 }

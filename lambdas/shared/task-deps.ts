@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoMigrationState, type MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
+import { NoSecretsError } from '../../src/cloud/cloud-errors.js';
 import { type CloudConfig, parseCloudConfig } from '../../src/cloud/execution-input.js';
 import type { LambdaSettings } from '../../src/cloud/lambda-settings.js';
 import { applySecrets, type SecretResolver } from '../../src/cloud/secret-refs.js';
@@ -58,4 +59,9 @@ export function requireStrings<K extends string>(event: unknown, task: string, k
   const missing = keys.filter((k) => typeof record[k] !== 'string' || record[k] === '');
   if (missing.length > 0) throw new ConfigError(missing.map((k) => `${task} event: ${k} must be a non-empty string`));
   return record as Record<K, string>;
+}
+
+/** The resolver of a task that reads no secrets (report, record-failure): being asked is a bug, named. */
+export function noSecrets(task: string): SecretResolver {
+  return () => Promise.reject(new NoSecretsError(task));
 }

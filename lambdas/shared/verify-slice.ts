@@ -1,10 +1,12 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
-import { DynamoVerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
-import { sliceDeadline } from '../../src/cloud/slice-deadline.js';
+import { DynamoVerifyProgress, type VerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
+import { runSlice, type SliceControl } from '../../src/cloud/slice-runner.js';
 import type { MigrationConfig } from '../../src/core/config.js';
 import { MigrationError } from '../../src/core/errors.js';
-import { isConnectionLoss, isTransientRefusal, replyText } from '../../src/redis/redis-errors.js';
+import type { VerifyReport } from '../../src/core/verify-report.js';
+import { isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
+import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
 import { openUnitWork } from './verify-unit.js';
 
@@ -29,20 +31,12 @@ export interface VerifyResult {
   checked: number;
 }
 
-export interface VerifyInvocation {
-  requestId: string;
-  remainingMs: () => number;
-}
-
 export type TargetKind = TargetLayout['kind'];
 
 export interface VerifyDeps extends TaskDeps {
   /** The target's kind for the unit clients; discovered once per migration per container. */
   targetKind: (migrationId: string, config: MigrationConfig) => Promise<TargetKind>;
 }
-
-/** How often a long slice renews the run's claim on the migration. */
-const HEARTBEAT_EVERY_MS = 60_000;
 
 /** Asks the target what it is once per migration, then answers from memory (a warm container). */
 export function cachedTargetKind(): VerifyDeps['targetKind'] {
@@ -58,66 +52,83 @@ export function cachedTargetKind(): VerifyDeps['targetKind'] {
   };
 }
 
+/** What a verify slice did: where the unit's comparison stands, and the keys compared before it. */
+interface VerifiedSlice {
+  progress?: VerifyProgress;
+  checkedBefore: number;
+}
+
 /**
  * Compares one unit's keys with the target from where its verification stopped, until the slice's
- * deadline (at least one batch), saving the cursor and the partial report after each batch, then
- * returns whether the unit is verified. Progress is fenced by version (see DynamoVerifyProgress),
- * and the run must still hold the migration, as for the copy.
+ * deadline (see slice-runner.ts: at least one batch, the run's claim renewed meanwhile), saving the
+ * cursor and the partial report after each batch, then returns whether the unit is verified.
+ * Progress is fenced by version (see DynamoVerifyProgress), and the run must still hold the
+ * migration, as for the copy.
  */
-export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocation: VerifyInvocation): Promise<VerifyResult> {
-  const { migrationId, runId, unitId } = requireStrings(event, 'verify', ['migrationId', 'runId', 'unitId'] as const);
-  const slices = (typeof event.slices === 'number' ? event.slices : 0) + 1;
-  const { settings } = deps;
-  const deadline = sliceDeadline({
-    nowMs: Date.now(),
-    remainingMs: invocation.remainingMs(),
-    safetyMarginMs: settings.safetyMarginMs,
-    budgetMs: event.timeBudgetMs ?? settings.verifyTimeBudgetMs,
+export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocation: SliceInvocation): Promise<VerifyResult> {
+  const ids = requireStrings(event, 'verify', ['migrationId', 'runId', 'unitId'] as const);
+  const { migrationId, runId, unitId } = ids;
+  const slices = nextSliceCount(event);
+  const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.verifyTimeBudgetMs);
+  const { value, deadlineReached } = await runSlice(options, (slice) => verifyUnit(ids, deps, invocation.requestId, slice));
+  const { progress, checkedBefore } = value;
+  if (!progress) return { migrationId, runId, unitId, slices, done: true, checked: 0 };
+  const { done, cursor, report } = progress;
+  const { checked, skipped, targetChecked, differences } = report;
+  deps.log.info('slice verified', {
+    migrationId,
+    unitId,
+    slices,
+    deadlineReached,
+    done,
+    cursor,
+    checked,
+    skipped,
+    targetChecked,
+    differences,
   });
-  const result = (done: boolean, checked: number): VerifyResult => ({ migrationId, runId, unitId, slices, done, checked });
+  return { migrationId, runId, unitId, slices, done, checked: keysLookedAt(report) - checkedBefore };
+}
 
-  const { state, record, cloud } = await openMigration(deps, migrationId, runId);
+/** A copy unit's source keys compared, or a target unit's target keys looked up on the source. */
+function keysLookedAt(report: VerifyReport): number {
+  return report.checked + (report.targetChecked ?? 0);
+}
+
+/**
+ * The work of a verify slice: take the unit's verification (a copy unit's comparison, or a target
+ * unit's extra-key check) and go on until done or told to stop.
+ */
+async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, slice: SliceControl): Promise<VerifiedSlice> {
+  const { migrationId, runId, unitId } = ids;
+  const { settings } = deps;
+  const { record, cloud } = await openMigration(deps, migrationId, runId);
   // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).
   const targetUnit = record.targetUnits?.find((u) => u.id === unitId);
   const unit = targetUnit
     ? undefined
-    : (
-        await new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }).loadUnitRecord(
-          unitId,
-        )
-      )?.descriptor;
-  if (!unit && !targetUnit) throw new MigrationError(`unit ${unitId} is not part of migration ${migrationId}'s plan`);
+    : await plannedUnit(new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }), ids);
   const config = await resolveConfig(cloud, deps.resolveSecret);
-  if (config.verify === 'none') return result(true, 0);
+  if (config.verify === 'none') return { checkedBefore: 0 };
 
-  const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, {
-    runId,
-    owner: `${runId}/${invocation.requestId}`,
-  });
+  const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/${requestId}` });
   let progress = await store.acquire(unitId, config.verify);
-  if (progress.done) return result(true, 0);
+  if (progress.done) return { checkedBefore: 0 };
 
   const work = await openUnitWork(
     config,
     unit ? { unit, targetKind: () => deps.targetKind(migrationId, config) } : { targetUnit: targetUnit! },
   );
   progress = work.continueFrom(progress);
-  const checkedBefore = progress.report.checked + (progress.report.targetChecked ?? 0);
-  let batches = 0;
-  let lastBeat = Date.now();
+  const checkedBefore = keysLookedAt(progress.report);
   try {
     const reached = await work.run({
       cursor: progress.cursor,
       report: progress.report,
-      // Stop at the deadline, but only after at least one batch, so every slice makes progress.
-      shouldStop: () => batches > 0 && Date.now() >= deadline,
+      shouldStop: slice.shouldStop,
       onBatch: async ({ cursor, done, report }) => {
-        batches++;
         progress = await store.save({ ...progress, cursor, done, report });
-        if (Date.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
-          lastBeat = Date.now();
-          await state.heartbeat(runId, settings.claimTtlMs);
-        }
+        slice.progressed();
       },
     });
     if (reached.done && !progress.done) progress = await store.save({ ...progress, cursor: '0', done: true, report: reached.report });
@@ -126,26 +137,15 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   } finally {
     await work.close();
   }
-  deps.log.info('slice verified', {
-    migrationId,
-    unitId,
-    slices,
-    done: progress.done,
-    cursor: progress.cursor,
-    checked: progress.report.checked,
-    skipped: progress.report.skipped,
-    targetChecked: progress.report.targetChecked,
-    differences: progress.report.differences,
-  });
-  return result(progress.done, progress.report.checked + (progress.report.targetChecked ?? 0) - checkedBefore);
+  return { progress, checkedBefore };
 }
 
 /** Engine errors pass as they are; a raw Redis error becomes a MigrationError, retryable if transient. */
 function asVerifyError(error: unknown, unitId: string): unknown {
   if (error instanceof MigrationError) return error;
-  const text = replyText(error);
-  return new MigrationError(`verification of unit ${unitId} could not run: ${text}`, {
+  const failure = redisFailure(error);
+  return new MigrationError(`verification of unit ${unitId} could not run: ${failure.text}`, {
     cause: error,
-    retryable: isConnectionLoss(text) || isTransientRefusal(text),
+    retryable: isConnectionLoss(failure) || isTransientRefusal(failure),
   });
 }

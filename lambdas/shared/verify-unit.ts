@@ -3,9 +3,9 @@ import { VERIFY_EXAMPLES, VERIFY_TTL_TOLERANCE_MS } from '../../src/cloud/verify
 import type { MigrationConfig } from '../../src/core/config.js';
 import type { TargetUnitDescriptor, UnitDescriptor } from '../../src/core/contracts.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
+import { emptyReport, type VerifyReport } from '../../src/core/verify-report.js';
 import type { TargetLayout } from '../../src/redis/target-access.js';
 import { nodeClients } from '../../src/verify/connections.js';
-import { emptyReport, type VerifyReport } from '../../src/verify/report.js';
 import { type VerifyProgress, verifyScan } from '../../src/verify/verify-db.js';
 import { openExtraCheck, verifyExtraScan } from '../../src/verify/verify-extra.js';
 

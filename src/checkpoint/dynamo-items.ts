@@ -13,10 +13,6 @@ import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 
 export type Item = Record<string, AttributeValue>;
 
-export const PARTITION_KEY = 'pk';
-export const SORT_KEY = 'sk';
-/** Epoch seconds after which DynamoDB's TTL may delete a finished migration's items. */
-export const TTL_ATTRIBUTE = 'expiresAt';
 export const MIGRATION_SK = 'migration';
 export const UNIT_SK_PREFIX = 'unit#';
 

@@ -1,7 +1,8 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
-import { Expr, guarded, type Item, migrationKey, n, num, s, str, TTL_ATTRIBUTE } from './dynamo-items.js';
+import { Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
+import { TTL_ATTRIBUTE } from './table-keys.js';
 
 export type MigrationStatus = 'running' | 'finished' | 'failed';
 

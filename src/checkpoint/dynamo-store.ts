@@ -13,20 +13,20 @@ import {
   extraFields,
   forEachLimited,
   guarded,
-  isConditionalCheckFailed,
   type Item,
+  isConditionalCheckFailed,
   migrationKey,
   n,
   queryPrefix,
   type StoredUnit,
   s,
   str,
-  TTL_ATTRIBUTE,
   translateDynamoError,
   UNIT_SK_PREFIX,
   unitFromItem,
   unitKey,
 } from './dynamo-items.js';
+import { TTL_ATTRIBUTE } from './table-keys.js';
 
 export type { StoredUnit, UnitLease } from './dynamo-items.js';
 

@@ -1,21 +1,20 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CheckpointConflictError } from '../core/errors.js';
-import type { VerifyLevel } from '../verify/compare-key.js';
-import { emptyReport, type VerifyReport } from '../verify/report.js';
+import { emptyReport, type VerifyLevel, type VerifyReport } from '../core/verify-report.js';
 import {
   Expr,
   forEachLimited,
   guarded,
-  isConditionalCheckFailed,
   type Item,
+  isConditionalCheckFailed,
   n,
   num,
   queryPrefix,
   s,
   str,
-  TTL_ATTRIBUTE,
   translateDynamoError,
 } from './dynamo-items.js';
+import { TTL_ATTRIBUTE } from './table-keys.js';
 
 /**
  * Verification progress of one unit, beside its copy checkpoint:

@@ -94,7 +94,9 @@ export class FileCheckpointStore implements CheckpointStore {
       return JSON.parse(await readFile(path, 'utf8')) as T;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new MigrationError(`checkpoint file ${path} is unreadable (${(error as Error).message}); run with --fresh to start over`);
+      throw new MigrationError(`checkpoint file ${path} is unreadable (${(error as Error).message}); run with --fresh to start over`, {
+        cause: error,
+      });
     }
   }
 

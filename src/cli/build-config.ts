@@ -1,6 +1,6 @@
+import { readConfigFile } from '../config/read-config-file.js';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { readConfigFile } from '../config/read-config-file.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 
 /** Flags that shape the copy; each overrides the config file's value when given. */
@@ -9,7 +9,10 @@ export interface CopyFlags {
   target?: string;
   rateLimit?: number;
   dryRun?: boolean;
+  /** false with --no-functions */
+  functions?: boolean;
   onExisting?: 'fail' | 'replace' | 'skip';
+  onTooBig?: 'stop' | 'skip';
   count?: number;
   match?: string;
   type?: string;
@@ -41,7 +44,9 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     const out = { ...input, scan: { ...input.scan } } as MigrationConfigInput & { scan: Record<string, unknown> };
     if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
     if (flags.dryRun) out.dryRun = true;
+    if (flags.functions === false) out.functions = false;
     if (flags.onExisting) out.onExistingKey = flags.onExisting;
+    if (flags.onTooBig) out.onTooBig = flags.onTooBig;
     if (flags.count !== undefined) out.scan.count = flags.count;
     if (flags.match) out.scan.match = flags.match;
     if (flags.type) out.scan.type = flags.type as never;

@@ -1,16 +1,16 @@
-import { type CheckpointStore, ZERO_COUNTERS } from '../core/contracts.js';
-import { isValidMigrationId, defaultMigrationId, defaultReconcileId } from '../core/migration-id.js';
-import { ConfigError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { MemoryCheckpointStore } from '../checkpoint/memory-store.js';
+import { type CheckpointStore, ZERO_COUNTERS } from '../core/contracts.js';
+import { ConfigError } from '../core/errors.js';
+import { defaultMigrationId, defaultReconcileId, isValidMigrationId } from '../core/migration-id.js';
 import { runMigration } from '../runner/run-migration.js';
+import { FileVerifyReportStore } from '../verify/report-store.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
 import { redactUrl } from './endpoint-url.js';
 import { createProgressReporter, type ProgressMode } from './progress-reporter.js';
 import { formatSummary } from './summary.js';
 import { EXIT_MISMATCHES } from './verify-command.js';
-import { formatVerifyResult } from '../verify/report.js';
-import { FileVerifyReportStore } from '../verify/report-store.js';
+import { formatVerifyResult } from './verify-summary.js';
 
 export interface MigrateFlags extends CopyFlags {
   id?: string;

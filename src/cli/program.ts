@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, MigrationError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
+import { ConfigError, MigrationError } from '../core/errors.js';
 import { migrateCommand } from './migrate-command.js';
-import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
-import { version } from './version.js';
+import { registerRehearseCommand } from './rehearse-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
+import { version } from './version.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -91,6 +92,8 @@ export function buildProgram(): Command {
   // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
   registerStartCommand(program);
   registerStatusCommand(program);
+  // The same workflow, run on this machine before deploying it (from a checkout).
+  registerRehearseCommand(program);
 
   return program;
 }
@@ -106,7 +109,14 @@ function copyOptions(command: Command): Command {
     .option('--state-dir <dir>', 'where checkpoints are kept', DEFAULT_STATE_DIR)
     .option('--rate-limit <keys/s>', 'cap on keys read from the source per second (0 = none)', positiveNumber)
     .option('--dry-run', 'read and count everything, write nothing')
+    .option('--no-functions', "leave the source's Redis 7 functions out (copied first with FUNCTION DUMP/RESTORE by default)")
     .addOption(new Option('--on-existing <policy>', 'when the target already has a key').choices(['fail', 'replace', 'skip']))
+    .addOption(
+      new Option('--on-too-big <policy>', "a string longer than the target's proto-max-bulk-len: stop (default) or skip it").choices([
+        'stop',
+        'skip',
+      ]),
+    )
     .option('--count <n>', 'keys per SCAN call (batch size)', positiveNumber)
     .option('--no-adaptive-count', 'keep COUNT fixed even when SCAN round trips are slow')
     .addOption(

@@ -1,7 +1,7 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { UnitCheckpoint } from '../core/contracts.js';
+import { sumCounters, type UnitCheckpoint } from '../core/contracts.js';
 import { scanProgress } from '../core/scan-position.js';
-import { type RunEvent, sumCounters } from '../runner/run-migration.js';
+import type { RunEvent } from '../runner/run-migration.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
@@ -18,15 +18,16 @@ const MAX_UNIT_BARS = 16;
 
 /**
  * Live progress on stderr: bars (one per unit and a total) on a terminal, or one plain line every
- * `intervalMs` otherwise, so CI logs and `nohup` files stay readable. Percentages are estimated
- * from each unit's SCAN cursor (see scan-position.ts); counts are exact.
+ * `intervalMs` otherwise (`bar` too, off a terminal), so CI logs and `nohup` files stay readable.
+ * Percentages are estimated from each unit's SCAN cursor (see scan-position.ts); counts are exact.
  */
 export function createProgressReporter(
   mode: ProgressMode,
   stream: NodeJS.WriteStream = process.stderr,
   intervalMs = 5000,
 ): ProgressReporter {
-  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'plain') : mode;
+  // Bars need a terminal (cli-progress draws nothing, and writes no logged line, elsewhere).
+  const resolved = mode === 'auto' || mode === 'bar' ? (stream.isTTY ? 'bar' : 'plain') : mode;
   const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
   const started = performance.now();
   const totals = () => {
@@ -79,11 +80,17 @@ export function createProgressReporter(
       clearOnComplete: false,
       autopadding: true,
       fps: 5,
+      // A logged line is written where the first bar was and pushes the bars one line down, but a
+      // bar is redrawn only when its text changed: unchanged bars were left where they had been, so
+      // the frame showed one unit twice and another not at all. A few lines 5 times a second are cheap.
+      forceRedraw: true,
     },
     Presets.shades_classic,
   );
   const bars = new Map<string, SingleBar>();
   let totalBar: SingleBar | undefined;
+  // Stopping twice would draw the bars again below whatever was printed after the first stop.
+  let stopped = false;
   const payload = (cp: UnitCheckpoint | undefined, label: string) => ({
     label,
     copied: formatCount(cp?.counters.copied ?? 0),
@@ -118,6 +125,12 @@ export function createProgressReporter(
       }
     },
     log: (l) => multibar.log(`${l}\n`),
-    stop: () => multibar.stop(),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      // Lines logged since the last frame are only written by a frame: draw one, or they are lost.
+      multibar.update();
+      multibar.stop();
+    },
   };
 }

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import type { MigrationRecord } from '../checkpoint/dynamo-migration.js';
 import type { StoredUnit } from '../checkpoint/dynamo-store.js';
-import { type UnitCounters, ZERO_COUNTERS } from '../core/contracts.js';
+import { sumCounters } from '../core/contracts.js';
 import { MigrationError } from '../core/errors.js';
 import { formatBytes, formatCount } from './format.js';
 import { awsError } from './start-command.js';
@@ -44,13 +44,7 @@ export async function statusCommand(
   if (!record) throw new MigrationError(`no migration ${migrationId} in table ${flags.table}`);
   const order = new Map((record.unitIds ?? []).map((id, i) => [id, i]));
   units.sort((a, b) => (order.get(a.checkpoint.unitId) ?? 1e9) - (order.get(b.checkpoint.unitId) ?? 1e9));
-  const totals = units.reduce<UnitCounters>(
-    (sum, u) => {
-      for (const k of Object.keys(sum) as (keyof UnitCounters)[]) sum[k] += u.checkpoint.counters[k] ?? 0;
-      return sum;
-    },
-    { ...ZERO_COUNTERS },
-  );
+  const totals = sumCounters(units.map((u) => u.checkpoint.counters));
 
   if (flags.json) {
     const { config: _config, ...migration } = record;

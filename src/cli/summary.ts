@@ -18,6 +18,11 @@ export function formatSummary(summary: MigrationSummary): string {
     `  skipped  ${formatCount(t.skippedExisting)} already on target, ${formatCount(t.skippedGone)} deleted or expired during the copy, ${formatCount(t.filtered)} filtered out`,
     ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),
     ...(t.notCopied > 0 ? [`  NOT COPIED ${formatCount(t.notCopied)} keys of a type struct mode cannot carry (see docs/fidelity.md)`] : []),
+    ...(t.skippedTooBig > 0
+      ? [
+          `  TOO BIG  ${formatCount(t.skippedTooBig)} key${t.skippedTooBig === 1 ? '' : 's'} skipped: strings longer than the target's proto-max-bulk-len (named in the notes above)`,
+        ]
+      : []),
     `  units    ${summary.units.filter((u) => u.checkpoint.status === 'done').length}/${summary.units.length} done`,
   ];
   for (const { unit, checkpoint } of summary.units) {

@@ -1,11 +1,12 @@
 import { DEFAULT_STATE_DIR, FileCheckpointStore } from '../checkpoint/file-store.js';
 import { ConfigError } from '../core/errors.js';
 import { defaultMigrationId, isValidMigrationId } from '../core/migration-id.js';
-import type { VerifyLevel } from '../verify/compare-key.js';
-import { formatVerifyResult } from '../verify/report.js';
+import type { VerifyLevel } from '../core/verify-report.js';
+import { verifyScope } from '../runner/verify-scope.js';
 import { FileVerifyReportStore } from '../verify/report-store.js';
 import { verifyMigration } from '../verify/verify-migration.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
+import { formatVerifyResult } from './verify-summary.js';
 
 export interface VerifyFlags extends CopyFlags {
   verify: VerifyLevel;
@@ -34,7 +35,7 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
-  // The migration's own plan, when it ran here: the same units it copied.
+  // The migration's own plan, when it ran here: the same units it copied (and target units it walks).
   const plan = await new FileCheckpointStore(stateDir, migrationId).loadPlan().catch(() => undefined);
   let stopRequested = false;
   const onSignal = () => {
@@ -44,14 +45,15 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   };
   process.on('SIGINT', onSignal);
   try {
+    const scope = await verifyScope(config, plan);
     const result = await verifyMigration({
+      ...scope,
       config,
       migrationId,
       level: flags.verify,
       ttlToleranceMs: flags.ttlTolerance,
       maxExamples: flags.examples,
       maxMismatches: flags.maxMismatches,
-      units: plan?.units,
       shouldStop: () => stopRequested,
     });
     const stored = await new FileVerifyReportStore(stateDir, migrationId).save(result);

@@ -1,18 +1,10 @@
+import { LambdaSettingsError } from './cloud-errors.js';
+import { LAMBDA_ENV } from './deploy-names.js';
+
 /**
- * The environment the Lambda functions read (once per container), set by the CDK construct. Names
- * and defaults live here so the construct that writes them and the handlers that read them agree.
+ * The environment the Lambda functions read (once per container), set by the CDK construct. The
+ * variable names live in deploy-names.ts, which the construct that writes them loads too.
  */
-export const LAMBDA_ENV = {
-  tableName: 'TABLE_NAME',
-  claimTtlMs: 'CLAIM_TTL_MS',
-  leaseMs: 'LEASE_MS',
-  safetyMarginMs: 'COPY_SAFETY_MARGIN_MS',
-  timeBudgetMs: 'COPY_TIME_BUDGET_MS',
-  verifyTimeBudgetMs: 'VERIFY_TIME_BUDGET_MS',
-  maxConcurrency: 'MAX_CONCURRENCY',
-  retentionDays: 'RETENTION_DAYS',
-  secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
-} as const;
 
 export interface LambdaSettings {
   /** The checkpoint table. */
@@ -68,6 +60,6 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
   };
-  if (problems.length > 0) throw new Error(`redis-ferry Lambda misconfigured: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;
 }

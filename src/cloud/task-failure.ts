@@ -1,3 +1,5 @@
+import { RETRYABLE_TASK_ERROR } from './deploy-names.js';
+
 /**
  * Turns what a Catch hands over ({Error, Cause}) into one readable line for the Fail state's cause
  * and the checkpoint's `error`. A Lambda error's Cause is JSON ({"errorType", "errorMessage",
@@ -30,7 +32,7 @@ export function describeTaskError(caught: CaughtError | null | undefined): TaskF
     // A plain-text cause: keep it.
   }
   // RetryableMigrationError carries the original error first: "SourceUnavailableError: …".
-  const wrapped = error === 'RetryableMigrationError' ? /^([A-Za-z]+Error): ([\s\S]*)$/.exec(message) : null;
+  const wrapped = error === RETRYABLE_TASK_ERROR ? /^([A-Za-z]+Error): ([\s\S]*)$/.exec(message) : null;
   if (wrapped) {
     error = wrapped[1]!;
     message = `${wrapped[2]} (still failing after retries)`;

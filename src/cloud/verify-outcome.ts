@@ -1,15 +1,19 @@
 import type { MigrationConfig } from '../core/config.js';
-import { KEY_DIFFERENCES, type KeyDifference, type VerifyLevel } from '../verify/compare-key.js';
-import { type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from '../verify/report.js';
+import {
+  KEY_DIFFERENCES,
+  type KeyDifference,
+  type MigrationVerifyResult,
+  mergeReports,
+  totalDifferences,
+  type VerifyLevel,
+  type VerifyReport,
+} from '../core/verify-report.js';
 
 /**
  * The verify phase's outcome in the cloud, from the units' stored reports: the merged result kept
  * on the migration item, the compact form in the run's summary, and the readable cause of a failed
  * execution. No AWS SDK here.
  */
-
-/** The error name of an execution that failed its verification (the Fail state's Error). */
-export const VERIFICATION_FAILED = 'VerificationFailed';
 
 /** Whether a migration has a verify phase: verify is not `none`, and it writes (not a dry run). */
 export function verifiesAfterCopy(config: MigrationConfig): config is MigrationConfig & { verify: VerifyLevel } {

@@ -33,9 +33,13 @@ export function readConfigFile(
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([
-      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-    ]);
+    throw new ConfigError(
+      [
+        `cannot read config file ${path}: ` +
+          `${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      ],
+      { cause: error },
+    );
   }
   const at = (section: string | undefined, key?: string) => `${path}:${locateKey(text, section, key) ?? 1}`;
 
@@ -43,7 +47,7 @@ export function readConfigFile(
   try {
     raw = parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError([describeSyntaxError(path, text, error)]);
+    throw new ConfigError([describeSyntaxError(path, text, error)], { cause: error });
   }
 
   const envProblems: string[] = [];

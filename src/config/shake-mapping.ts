@@ -132,6 +132,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
   out.origins.set('maxMismatches', 'advanced.max_mismatches');
   out.origins.set('extraCheck', 'advanced.extra_check');
+  out.origins.set('functions', 'advanced.functions');
+  out.origins.set('onTooBig', 'advanced.on_too_big');
   // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
   const bulkLimit = advanced.target_redis_proto_max_bulk_len;
   const threshold =
@@ -160,6 +162,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(advanced.verify ? { verify: advanced.verify } : {}),
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
     ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
+    ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
+    ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };
   return out;
 }

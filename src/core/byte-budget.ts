@@ -22,7 +22,7 @@ export const NO_HOLD: BudgetHold = { resize: () => {}, release: () => {} };
  * Grants are first come, first served: a request waits until it fits, and no later request
  * passes it. A request bigger than the whole budget is granted once nothing else is held, so
  * one oversized key still moves. `take` grants at once, without waiting: for the read the
- * writer itself waits on (see copy-unit.ts), which must never queue behind reads issued after it,
+ * writer itself waits on (see copy/write-pipeline.ts), which must never queue behind reads issued after it,
  * since those cannot be written, and so released, before it.
  */
 export class ByteBudget {

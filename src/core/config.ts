@@ -84,10 +84,17 @@ const migrationSchema = z
       blockDb: [],
     }),
     onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
+    /**
+     * A key the target cannot hold, a string longer than its proto-max-bulk-len: `stop` the run naming
+     * it (raise the limit, then resume), or `skip` it, counting it and naming the first few.
+     */
+    onTooBig: z.enum(['stop', 'skip']).default('stop'),
     /** Keys per second read from the source, summed over all units; 0 means unlimited. */
     rateLimit: z.number().min(0).default(0),
     /** Read and count everything, write nothing. */
     dryRun: z.boolean().default(false),
+    /** Copy the source's Redis 7 functions (FUNCTION DUMP/RESTORE) before the keys. */
+    functions: z.boolean().default(true),
     /**
      * Units copied at once by one process; 0 means all of them. The default, 4: the units share
      * one JavaScript thread, which 4 units already keep busy (about 4 µs of client CPU per key),

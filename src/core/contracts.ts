@@ -1,7 +1,7 @@
 /**
  * The seams of the engine: where keys come from, where they go, and where progress is kept.
  * Adapters for Redis (src/redis) and for checkpoint storage (src/checkpoint, and DynamoDB in the
- * cloud) implement these; the copy loop in copy-unit.ts only ever talks to these interfaces.
+ * cloud) implement these; the copy loop (copy-unit.ts and its stages in copy/) only ever talks to these interfaces.
  */
 
 /** One key as read from the source: its DUMP payload and its remaining time to live. */
@@ -39,7 +39,33 @@ export interface ReadResult {
 export type BigKeyCopier = (
   key: Buffer,
   replace: boolean,
-) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported'; bytes: number }>;
+) => Promise<{ status: 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported' | 'too-big'; bytes: number }>;
+
+/**
+ * Sees which keys a bulk pass wrote and when it read them, so a live follower can keep its copy newest.
+ *
+ * Why: a bulk pass RESTOREs values it read some time before. A follower that copies key K after an
+ * event on K must never be overwritten by a bulk RESTORE of K read before that event. So the follower
+ * stamps its events on the clock its marks come from, and once a batch is confirmed it re-copies every
+ * key of the batch whose last event is newer than the batch's mark: that event may predate the bulk
+ * write while postdating its read.
+ *
+ * How copyUnit calls it: `readIssued` once per batch, in SCAN order, just before the batch's read is
+ * issued, so the mark is never later than any read of the batch (the later parts of a batch read in
+ * parts, see ReadResult.rest, and its big keys, copied by type, are read after it). A batch whose keys
+ * were all filtered out issues no read and is reported all the same, with no keys. `writeConfirmed`
+ * follows once every write of the batch has resolved (in a dry run, once all its parts were read);
+ * with several batches in flight, not necessarily in SCAN order. A batch never written in full (the
+ * unit stopped or failed first) is never confirmed: a resume reads it again, with a new mark. Both run
+ * on the copy's path: keep them cheap, and do not throw (an error fails the unit).
+ */
+export interface BulkWriteObserver {
+  /** Called just before a batch's read (DUMP) is issued to the source; returns an opaque mark. */
+  readIssued(): number;
+  /** Called after the target confirmed the batch's writes (all its parts and big keys), with every key the batch
+   *  read (the kept keys, written or not) and the mark returned when its read was issued. */
+  writeConfirmed(keys: Buffer[], mark: number): void;
+}
 
 /** A source positioned on one unit (one server or shard, one logical db). */
 export interface KeySource {
@@ -58,6 +84,8 @@ export interface WriteResult {
   existing: Buffer[];
   /** Records whose TTL ran out while in flight; not written, since they would already be gone. */
   expired: number;
+  /** Keys the target cannot hold (see UnitCounters.skippedTooBig); not written. */
+  tooBig?: Buffer[];
 }
 
 /** A target positioned on one logical db. */
@@ -128,6 +156,8 @@ export interface UnitCounters {
   bigKeys: number;
   /** Keys that could not be copied at all (a module type in struct mode); see docs/fidelity.md. */
   notCopied: number;
+  /** Keys left out because the target cannot hold them (a string longer than its proto-max-bulk-len; --on-too-big skip). */
+  skippedTooBig: number;
   /** Batches confirmed by the target. */
   batches: number;
 }
@@ -142,8 +172,30 @@ export const ZERO_COUNTERS: Readonly<UnitCounters> = Object.freeze({
   bytes: 0,
   bigKeys: 0,
   notCopied: 0,
+  skippedTooBig: 0,
   batches: 0,
 });
+
+const COUNTER_NAMES = Object.keys(ZERO_COUNTERS) as (keyof UnitCounters)[];
+
+/** Adds `delta` into `into`, field by field, and returns `into`. */
+export function addCounters(into: UnitCounters, delta: Readonly<UnitCounters>): UnitCounters {
+  // `?? 0`: a checkpoint written before a counter existed lacks it.
+  for (const k of COUNTER_NAMES) into[k] += delta[k] ?? 0;
+  return into;
+}
+
+/** The sum of several units' (or runs') counters. */
+export function sumCounters(list: readonly Readonly<UnitCounters>[]): UnitCounters {
+  return list.reduce<UnitCounters>((total, counters) => addCounters(total, counters), { ...ZERO_COUNTERS });
+}
+
+/** `a` minus `b`, field by field: what was counted since `b`. */
+export function subtractCounters(a: Readonly<UnitCounters>, b: Readonly<UnitCounters>): UnitCounters {
+  const out = { ...a };
+  for (const k of COUNTER_NAMES) out[k] -= b[k];
+  return out;
+}
 
 /**
  * What a reconcile pass found and did, beside the copy counters of the same unit. A source unit
@@ -173,15 +225,20 @@ export const ZERO_RECONCILE: Readonly<ReconcileCounters> = Object.freeze({
   deleted: 0,
 });
 
-/**
- * Told about bulk writes made from reads, so a concurrent change-follower can tell which writes
- * may be stale: `readIssued()` is called before the reads a write batch is decided on and returns
- * a mark; `writeConfirmed(keys, mark)` after the target confirmed the batch, with that mark. Any
- * change the follower saw to one of `keys` after `mark` must be applied again.
- */
-export interface BulkWriteObserver {
-  readIssued(): number;
-  writeConfirmed(keys: Buffer[], mark: number): void;
+const RECONCILE_NAMES = Object.keys(ZERO_RECONCILE) as (keyof ReconcileCounters)[];
+
+/** The sum of reconcile counts (absent ones: a plain copy's checkpoint), field by field. */
+export function sumReconcile(list: readonly (Readonly<ReconcileCounters> | undefined)[]): ReconcileCounters {
+  const total = { ...ZERO_RECONCILE };
+  for (const counts of list) if (counts) for (const k of RECONCILE_NAMES) total[k] += counts[k] ?? 0;
+  return total;
+}
+
+/** `a` minus `b`, field by field: what was counted since `b`. */
+export function subtractReconcile(a: Readonly<ReconcileCounters>, b: Readonly<ReconcileCounters>): ReconcileCounters {
+  const out = { ...a };
+  for (const k of RECONCILE_NAMES) out[k] -= b[k];
+  return out;
 }
 
 export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -192,7 +249,7 @@ export interface UnitCheckpoint {
   /** Next SCAN cursor. A string: cursors are unsigned 64-bit and exceed 2^53. */
   cursor: string;
   /**
-   * Cursor up to which RESTOREs may have been sent beyond `cursor` (see copy-unit.ts). A resumed
+   * Cursor up to which RESTOREs may have been sent beyond `cursor` (see copy/write-frontier.ts). A resumed
    * unit rewrites those batches with REPLACE: the keys there are this migration's own writes.
    */
   writeFrontier: string | null;

@@ -37,8 +37,8 @@ export class CheckpointConflictError extends MigrationError {
 export class TargetKeyExistsError extends MigrationError {
   readonly key: Buffer;
 
-  constructor(key: Buffer, message: string) {
-    super(message);
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'TargetKeyExistsError';
     this.key = key;
   }
@@ -46,8 +46,8 @@ export class TargetKeyExistsError extends MigrationError {
 
 /** A fresh migration found keys in a target db while the policy is `fail`. */
 export class TargetNotEmptyError extends MigrationError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'TargetNotEmptyError';
   }
 }
@@ -79,21 +79,57 @@ export class RestoreRejectedError extends MigrationError {
   }
 }
 
-/** A key's serialized value is larger than the target accepts in one bulk string. */
+/** A key the target cannot hold: a string longer than its proto-max-bulk-len (see MigrationConfig.onTooBig). */
 export class PayloadTooLargeError extends MigrationError {
   readonly key: Buffer;
 
-  constructor(key: Buffer, message: string) {
-    super(message);
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'PayloadTooLargeError';
+    this.key = key;
+  }
+}
+
+/**
+ * The source reported a key too big to DUMP whole, and the copy loop was given no copier to move it by
+ * type (CopyUnitOptions.copyBigKey): a wiring fault, never a property of the data.
+ */
+export class BigKeyCopierMissingError extends MigrationError {
+  readonly key: Buffer;
+
+  constructor(key: Buffer, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BigKeyCopierMissingError';
     this.key = key;
   }
 }
 
 /** The run was asked to stop (Ctrl-C, deadline); the unit checkpointed what the target confirmed. */
 export class MigrationInterruptedError extends MigrationError {
-  constructor(message = 'migration interrupted') {
-    super(message);
+  constructor(message = 'migration interrupted', options?: ErrorOptions) {
+    super(message, options);
     this.name = 'MigrationInterruptedError';
+  }
+}
+
+/**
+ * The source's Redis 7 functions cannot go to the target: it is older than 7.0, refuses FUNCTION,
+ * or holds a library of the same name with other code under the `fail` policy.
+ */
+export class RedisFunctionsError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RedisFunctionsError';
+  }
+}
+
+/**
+ * A state redis-ferry's own code should never reach (an invariant broke): a bug to report, with
+ * what was found. Not retryable: the same input would meet the same bug.
+ */
+export class InternalError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`redis-ferry internal error: ${message}; please report it`, options);
+    this.name = 'InternalError';
   }
 }

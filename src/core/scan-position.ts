@@ -1,6 +1,7 @@
 const TWO_64 = 1n << 64n;
 
-function reverseBits64(value: bigint): bigint {
+/** The 64-bit value with its bits in reverse order (SCAN cursors advance in reversed-bit order). */
+export function reverseBits64(value: bigint): bigint {
   let v = value;
   let out = 0n;
   for (let i = 0; i < 64; i++) {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
-import { replyText, type Side } from './redis-errors.js';
+import { redisFailure, type Side } from './redis-errors.js';
 
 /** A key name no one uses; probes never write it (RESTORE is sent an invalid payload). */
 const PROBE_KEY = '__redis-ferry:access-probe__';
@@ -46,21 +46,29 @@ export async function probeAccess(
   for (let i = 0; i < commands.length; i++) {
     const error = replies[i]?.[0];
     if (!error) continue;
-    const text = replyText(error);
+    const { replyCode, text } = redisFailure(error);
     const name = commands[i]![0];
-    if (/^NOPERM .*\bcommand\b/.test(text)) {
+    // NOPERM for the command itself (NOPERM for a key the probe names is no refusal of the command).
+    if (replyCode === 'NOPERM' && /\bcommand\b/.test(text)) {
       throw new Cls(
-        `${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. The ${side} user needs ${grants(side)}`,
+        `${side} ${address}: ACL user "${user}" lacks the ${name} permission (${text}); ` +
+          `grant it with ACL SETUSER ${user} +${name.toLowerCase()}, or use another user. ` +
+          `The ${side} user needs ${grants(side)}`,
+        { cause: error },
       );
     }
-    if (/^ERR unknown command/i.test(text)) {
+    if (replyCode === 'ERR' && /^ERR unknown command/i.test(text)) {
       throw new Cls(
-        `${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`,
+        `${side} ${address} does not allow ${name} (${text.trim()}): it is disabled or renamed there, ` +
+          `and redis-ferry needs ${NEEDS[side].commands.join(', ')} on the ${side}`,
+        { cause: error },
       );
     }
-    if (side === 'target' && /^READONLY|read only replica/i.test(text)) {
+    if (side === 'target' && replyCode === 'READONLY') {
       throw new Cls(
-        `target ${address} is a read-only replica (${text}): give the master's address, or the sentinels with sentinel = true and master = "<name>"`,
+        `target ${address} is a read-only replica (${text}): ` +
+          `give the master's address, or the sentinels with sentinel = true and master = "<name>"`,
+        { cause: error },
       );
     }
   }

@@ -1,12 +1,13 @@
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
 import { MigrationError, TargetUnavailableError } from '../core/errors.js';
 import { type ClusterRouter, redirectAddress } from './cluster-router.js';
 import { remainingTtl, restoreError, unacknowledged } from './key-sink.js';
 import { keySlot } from './key-slot.js';
-import { isTransientRefusal, parseRedirect, replyText } from './redis-errors.js';
+import { isTransientRefusal, parseRedirect, redisFailure, replyText } from './redis-errors.js';
+import type { RespPipe } from './resp-pipe.js';
 import { ReplyError } from './resp-pipe.js';
 import { type RestoreItem, sendRestores } from './restore-pipeline.js';
-import type { RespPipe } from './resp-pipe.js';
 
 interface Pending {
   record: MigrationRecord;
@@ -23,6 +24,9 @@ export interface ClusterSinkOptions {
   /** How long each master's replicas get to acknowledge a batch (WAIT). */
   ackTimeoutMs?: number;
 }
+
+/** Between rounds of a batch that keeps meeting redirects or refusals: short, the slot map settles fast. */
+const REDIRECT_BACKOFF: BackoffPolicy = { initialMs: 50, maxMs: 2_000 };
 
 /**
  * Writes batches to a Redis Cluster: records are grouped by key slot into one RESTORE pipeline per
@@ -137,9 +141,10 @@ export class ClusterKeySink implements KeySink {
               result.bytes += p.record.payload.length;
               continue;
             }
-            const text = replyText(reply);
-            const redirect = parseRedirect(text);
-            if (/^BUSYKEY/.test(text)) {
+            const failure = redisFailure(reply);
+            const { text } = failure;
+            const redirect = parseRedirect(failure);
+            if (failure.replyCode === 'BUSYKEY') {
               result.existing.push(p.record.key);
             } else if (redirect?.kind === 'MOVED') {
               this.router.learn(redirect.slot, redirectAddress(redirect.address, address));
@@ -149,7 +154,7 @@ export class ClusterKeySink implements KeySink {
             } else if (redirect?.kind === 'ASK') {
               retry.push({ ...p, ask: redirectAddress(redirect.address, address) });
               last = text;
-            } else if (isTransientRefusal(text)) {
+            } else if (isTransientRefusal(failure)) {
               retry.push(p);
               refresh = backoff = true;
               last = `${address}: ${text}`;
@@ -170,7 +175,7 @@ export class ClusterKeySink implements KeySink {
       }
       // A first MOVED/ASK is followed at once; redirects that keep coming (nodes that disagree
       // mid-failover) and refusals back off, up to 2 s between rounds.
-      if (backoff || round >= 2) await this.sleep(Math.min(2_000, 50 * 2 ** Math.min(round, 6)));
+      if (backoff || round >= 2) await this.sleep(backoffDelay(round + 1, REDIRECT_BACKOFF));
       if (refresh) await this.router.refresh().catch((error: unknown) => (last = `refreshing the slot map: ${replyText(error)}`));
     }
     return result;

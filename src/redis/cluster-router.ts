@@ -7,6 +7,7 @@ import type { Side } from './redis-errors.js';
 export function redirectAddress(address: string, repliedFrom: string): string {
   return address.startsWith(':') ? `${parseAddress(repliedFrom).host}${address}` : address;
 }
+
 import { SLOT_COUNT } from './key-slot.js';
 import type { RespPipe } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';

@@ -1,10 +1,10 @@
-import type { EndpointConfig } from '../core/config.js';
 import type { Redis } from 'ioredis';
+import type { EndpointConfig } from '../core/config.js';
+import { SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { type ProbeResult, tryCommand } from './command-probe.js';
 import { connectFirst, formatAddress, parseAddress, quit } from './connect.js';
-import { SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { formatRanges, keySlot, mergeRanges, SLOT_COUNT, type SlotRange, slotCount } from './key-slot.js';
-import { replyText, type Side } from './redis-errors.js';
+import { isRedirect, redisFailure, type Side } from './redis-errors.js';
 
 export interface ClusterNode {
   /** Node id (40 hex characters); absent when the server did not say. */
@@ -206,7 +206,7 @@ async function assertSingleEndpoint(client: Redis, address: string, side: Side, 
     else pipeline.call('RESTORE', key, '0', Buffer.from([0]));
   }
   const replies = (await pipeline.exec()) ?? [];
-  const moved = replies.map(([error]) => (error ? replyText(error) : '')).find((text) => /^(MOVED|ASK) /.test(text));
+  const moved = replies.map(([error]) => (error ? redisFailure(error) : undefined)).find((failure) => failure && isRedirect(failure))?.text;
   if (moved) {
     const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
     throw new Cls(

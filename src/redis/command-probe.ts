@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { replyText } from './redis-errors.js';
+import { type RedisFailure, redisFailure } from './redis-errors.js';
 
 /** A command the server would not run for us: disabled, renamed, unknown, or denied by ACL. */
 export interface Refusal {
@@ -10,24 +10,31 @@ export interface Refusal {
 
 export type ProbeResult<T> = { refused: false; value: T } | Refusal;
 
+/** Refusals the server words under ERR (or a managed service's own wording): no code of their own. */
+const REFUSED_TEXT = /unknown (sub)?command|not allowed|not supported|disabled/i;
+
 /**
  * True for replies meaning "this command is not available to you": managed services disable or
  * rename commands (CONFIG, CLUSTER, CLIENT…), older servers lack subcommands (CLUSTER SHARDS
  * before 7.0), and ACLs deny them (NOPERM).
  */
-export function isRefusal(text: string): boolean {
-  return /^ERR unknown (sub)?command|^ERR Unknown subcommand|^NOPERM|command is not allowed|^ERR This instance has cluster support disabled|not supported|disabled/i.test(
-    text,
-  );
+export function isRefusal(failure: RedisFailure): boolean {
+  // Only the server refuses: a network error is never read as one, whatever its words.
+  return failure.replyCode !== undefined && (failure.replyCode === 'NOPERM' || REFUSED_TEXT.test(failure.text));
 }
 
 /** Runs one command; a refusal is returned as a value, anything else (network…) is thrown. */
 export async function tryCommand<T>(client: Redis, command: string, args: (string | number)[]): Promise<ProbeResult<T>> {
+  return tryReply(async () => (await client.call(command, ...args)) as T);
+}
+
+/** tryCommand for any call (binary replies, say): a refusal is returned, anything else thrown. */
+export async function tryReply<T>(run: () => Promise<T>): Promise<ProbeResult<T>> {
   try {
-    return { refused: false, value: (await client.call(command, ...args)) as T };
+    return { refused: false, value: await run() };
   } catch (error) {
-    const reason = replyText(error);
-    if (isRefusal(reason)) return { refused: true, reason };
+    const failure = redisFailure(error);
+    if (isRefusal(failure)) return { refused: true, reason: failure.text };
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { EndpointConfig } from '../core/config.js';
 import { ConfigError, MigrationError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
-import { describeConnectError, type Side } from './redis-errors.js';
+import { CONNECTION_CLOSED, describeConnectError, redisFailure, type Side } from './redis-errors.js';
 import { RespPipe } from './resp-pipe.js';
 
 export interface HostPort {
@@ -29,7 +29,7 @@ export function tlsOptions(endpoint: EndpointConfig, side: Side): RedisOptions['
     try {
       ca = readFileSync(endpoint.tls.caFile);
     } catch (error) {
-      throw new ConfigError([`${side} tls_ca_file ${endpoint.tls.caFile} cannot be read: ${(error as Error).message}`]);
+      throw new ConfigError([`${side} tls_ca_file ${endpoint.tls.caFile} cannot be read: ${(error as Error).message}`], { cause: error });
     }
   }
   return {
@@ -95,7 +95,7 @@ export async function connectNode(
 
 /** ioredis often rejects with a generic "Connection is closed"; the 'error' event has the real cause. */
 function pickCause(rejection: unknown, emitted: unknown): unknown {
-  const generic = /Connection is closed|Stream isn't writeable/i.test(String((rejection as Error)?.message));
+  const generic = redisFailure(rejection).socketCode === CONNECTION_CLOSED;
   return generic && emitted ? emitted : rejection;
 }
 

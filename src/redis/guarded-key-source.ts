@@ -1,8 +1,8 @@
 import type { KeySource, ReadResult, ScanPage } from '../core/contracts.js';
 import { MigrationError, SourceUnavailableError } from '../core/errors.js';
-import { parseInfo, nodeState } from './info.js';
-import { keySlot, type SlotRange, SLOT_COUNT, slotCount, slotSet, formatRanges } from './key-slot.js';
-import { isConnectionLoss, replyText } from './redis-errors.js';
+import { nodeState, parseInfo } from './info.js';
+import { formatRanges, keySlot, SLOT_COUNT, type SlotRange, slotCount, slotSet } from './key-slot.js';
+import { isConnectionLoss, isRedirect, type RedisFailure, redisFailure } from './redis-errors.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
 
 /** What the unit's node was when the session opened it; the guard checks it still is. */
@@ -83,16 +83,27 @@ export class GuardedKeySource implements KeySource {
     }
   }
 
-  private moved(why: string): SourceUnavailableError {
-    return new SourceUnavailableError(`${why}; the unit restarts its scan on the node that serves ${this.what} now`, { retryable: true });
+  private moved(why: string, cause?: unknown): SourceUnavailableError {
+    return new SourceUnavailableError(`${why}; the unit restarts its scan on the node that serves ${this.what} now`, {
+      cause,
+      retryable: true,
+    });
   }
 
   private translate(error: unknown): MigrationError {
-    const text = error instanceof ReplyError || !(error instanceof MigrationError) ? replyText(error) : error.message;
-    if (/\b(MOVED|ASK) \d+|READONLY|CLUSTERDOWN|TRYAGAIN/.test(text)) {
-      return this.moved(`source node ${this.node.address} no longer serves ${this.what} (${text.replace(/^.*?failed: /, '')})`);
+    // A MigrationError from the inner source keeps the server's reply as its cause: its code decides.
+    const failure = redisFailure(error);
+    const text = error instanceof ReplyError || !(error instanceof MigrationError) ? failure.text : error.message;
+    if (noLongerServes(failure)) {
+      return this.moved(`source node ${this.node.address} no longer serves ${this.what} (${text.replace(/^.*?failed: /, '')})`, error);
     }
     if (error instanceof MigrationError) return error;
-    return new SourceUnavailableError(`source ${this.node.address}: ${text}`, { cause: error, retryable: isConnectionLoss(text) });
+    return new SourceUnavailableError(`source ${this.node.address}: ${text}`, { cause: error, retryable: isConnectionLoss(failure) });
   }
+}
+
+/** Replies meaning the node no longer serves the unit's keys: redirected, demoted, or its cluster is changing. */
+function noLongerServes(failure: RedisFailure): boolean {
+  const code = failure.replyCode;
+  return isRedirect(failure) || code === 'READONLY' || code === 'CLUSTERDOWN' || code === 'TRYAGAIN';
 }

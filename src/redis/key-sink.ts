@@ -1,6 +1,7 @@
 import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
 import { type MigrationError, RestoreRejectedError, TargetUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
+import { isRetryableRefusal, redisFailure } from './redis-errors.js';
 import type { CommandArgs } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 import { type ReplicaAck, type RestoreItem, sendRestores } from './restore-pipeline.js';
@@ -83,25 +84,32 @@ export class RedisKeySink implements KeySink {
 
 /** One actionable line for a RESTORE (or DBSIZE) the target refused, or a pipeline that failed. */
 export function restoreError(address: string, error: unknown, key?: Buffer): MigrationError {
-  const text = String((error as Error)?.message ?? error).split('\n')[0]!;
+  const failure = redisFailure(error);
+  const { replyCode, text } = failure;
   const forKey = key ? ` of key ${formatKey(key)}` : '';
-  if (/^OOM/.test(text)) {
+  if (replyCode === 'OOM') {
     return new TargetUnavailableError(
       `target ${address} is out of memory (${text}): raise maxmemory or free space, then run the same command again to resume`,
+      { cause: error },
     );
   }
-  if (/^NOPERM/.test(text)) {
+  if (replyCode === 'NOPERM') {
     return new TargetUnavailableError(
-      `target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`,
+      `target ${address} refused RESTORE${forKey}: the user lacks the permission (${text}). ` +
+        `Grant it (e.g. ACL SETUSER <user> +restore ~*) or use another user`,
+      { cause: error },
     );
   }
-  if (/payload version or checksum are wrong/i.test(text)) {
+  // The server has no code of its own for this refusal: ERR and the text.
+  if (replyCode === 'ERR' && /payload version or checksum are wrong/i.test(text)) {
     return new RestoreRejectedError(
       key ?? Buffer.alloc(0),
       `target ${address} cannot read the DUMP format${forKey} (${text}): it runs an older Redis than the source`,
+      { cause: error },
     );
   }
-  const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
+  // Anything but a reply (a connection lost, a timeout) may succeed when tried again.
+  const retryable = !(error instanceof ReplyError) || isRetryableRefusal(failure);
   if (key && !retryable) return new RestoreRejectedError(key, `target ${address} rejected RESTORE${forKey}: ${text}`, { cause: error });
   return new TargetUnavailableError(`target ${address}: RESTORE${forKey} failed: ${text}`, { cause: error, retryable });
 }

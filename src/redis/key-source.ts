@@ -2,6 +2,7 @@ import { type ByteBudget, NO_HOLD } from '../core/byte-budget.js';
 import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../core/contracts.js';
 import { type MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
+import { isRetryableRefusal, redisFailure } from './redis-errors.js';
 import { type CommandArgs, encodeKeyCommands } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 
@@ -247,19 +248,25 @@ export class RedisKeySource implements KeySource {
   }
 
   private wrap(command: string, error: unknown, key?: Buffer): MigrationError {
-    const text = String((error as Error)?.message ?? error).split('\n')[0]!;
+    const failure = redisFailure(error);
+    const { replyCode, text } = failure;
     const forKey = key ? ` for key ${formatKey(key)}` : '';
-    if (/^NOPERM/.test(text)) {
+    if (replyCode === 'NOPERM') {
       return new SourceUnavailableError(
-        `source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`,
+        `source ${this.address} refused ${command}${forKey}: the user lacks the permission (${text}). ` +
+          `Grant it (e.g. ACL SETUSER <user> +${command.toLowerCase()} ~*) or use another user`,
+        { cause: error },
       );
     }
-    if (/unknown command/i.test(text)) {
+    // A disabled or renamed command is ERR with the text only.
+    if (replyCode === 'ERR' && /unknown command/i.test(text)) {
       return new SourceUnavailableError(
         `source ${this.address} does not allow ${command} (${text}); redis-ferry needs SCAN, DUMP and PTTL on the source`,
+        { cause: error },
       );
     }
-    const retryable = !(error instanceof ReplyError) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)/.test(text);
+    // Anything but a reply (a connection lost, a timeout) may succeed when tried again.
+    const retryable = !(error instanceof ReplyError) || isRetryableRefusal(failure);
     return new SourceUnavailableError(`source ${this.address}: ${command}${forKey} failed: ${text}`, { cause: error, retryable });
   }
 }

@@ -1,12 +1,14 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import redisErrors from 'redis-errors';
 import RedisParser from 'redis-parser';
+import { InternalError } from '../core/errors.js';
+import { ConnectionClosedError, ConnectTimeoutError } from './redis-errors.js';
+import { type CommandArgs, encodeCommands } from './resp-encode.js';
 
 // CommonJS package: named imports do not resolve under ESM.
 const { ReplyError } = redisErrors;
 type ReplyError = InstanceType<typeof ReplyError>;
-import redisErrors from 'redis-errors';
-import { type CommandArgs, encodeCommands } from './resp-encode.js';
 
 /** A reply: bulk bytes, an integer, nil, an array, or the server's error (returned, not thrown). */
 export type RespReply = Buffer | number | null | RespReply[] | ReplyError;
@@ -50,7 +52,7 @@ export class RespPipe {
     });
     socket.on('data', (chunk: Buffer) => this.parser.execute(chunk));
     socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('Connection is closed.')));
+    socket.on('close', () => this.fail(new ConnectionClosedError()));
   }
 
   /** Connects, authenticates, selects the db and (for replicas) sends READONLY. */
@@ -60,10 +62,8 @@ export class RespPipe {
         ? tlsConnect({ ...options.tls, host: options.host, port: options.port })
         : netConnect({ host: options.host, port: options.port });
       const ready = options.tls ? 'secureConnect' : 'connect';
-      const timer = setTimeout(
-        () => s.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })),
-        options.connectTimeoutMs ?? 10_000,
-      );
+      const timeoutMs = options.connectTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => s.destroy(new ConnectTimeoutError(timeoutMs)), timeoutMs);
       s.once(ready, () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
@@ -106,7 +106,7 @@ export class RespPipe {
   }
 
   close(): void {
-    this.failure ??= new Error('Connection is closed.');
+    this.failure ??= new ConnectionClosedError();
     this.socket.end();
     this.socket.destroy();
   }
@@ -114,7 +114,7 @@ export class RespPipe {
   private deliver(reply: RespReply): void {
     const head = this.pending[0];
     if (!head) {
-      this.fail(new Error('reply without a pending command'));
+      this.fail(new InternalError('a Redis reply arrived with no command pending'));
       return;
     }
     head.replies.push(reply);
@@ -131,5 +131,5 @@ export class RespPipe {
   }
 }
 
-export { ReplyError };
 export type { ReplyError as RespReplyError };
+export { ReplyError };

@@ -1,7 +1,7 @@
 import type { EndpointConfig } from '../core/config.js';
 import { ConfigError, MigrationError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { connectNode, formatAddress, quit } from './connect.js';
-import { replyText, type Side } from './redis-errors.js';
+import { redisFailure, type Side } from './redis-errors.js';
 
 export interface SentinelNode {
   address: string;
@@ -53,11 +53,16 @@ export async function resolveSentinel(side: Side, endpoint: EndpointConfig): Pro
       }));
       return { masterName, master: formatAddress(addr[0]!, addr[1]!), replicas, sentinel };
     } catch (error) {
-      const text = replyText(error);
-      if (/unknown command|ERR unknown subcommand/i.test(text)) {
-        firstError ??= new ConfigError([
-          `${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, address lists the sentinels (usually port 26379), not the Redis servers`,
-        ]);
+      const { replyCode, text } = redisFailure(error);
+      // A Redis server asked SENTINEL answers ERR unknown command (no code of its own).
+      if (replyCode === 'ERR' && /unknown command|ERR unknown subcommand/i.test(text)) {
+        firstError ??= new ConfigError(
+          [
+            `${side} ${sentinel} is not a sentinel (${text}): with sentinel = true, ` +
+              `address lists the sentinels (usually port 26379), not the Redis servers`,
+          ],
+          { cause: error },
+        );
       } else {
         firstError ??=
           error instanceof MigrationError ? error : new Cls(`${side} sentinel ${sentinel}: ${text}`, { cause: error, retryable: true });

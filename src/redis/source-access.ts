@@ -9,6 +9,7 @@ import { nodeState, parseInfo, parseKeyspace } from './info.js';
 import { type ReadOptions, RedisKeySource, type ScanOptions } from './key-source.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError, type RespPipe } from './resp-pipe.js';
+import { clusterNodeIds, type ServerIdentity } from './server-identity.js';
 import { chooseSentinelNode, chooseUnitNode, pickShardNode, type SourceNodeChoice } from './source-node.js';
 
 export { quit };
@@ -32,6 +33,8 @@ export interface SourceLayout {
   /** Keys per db, summed over shards. */
   keyspace: Map<number, number>;
   redisVersion: string;
+  /** Who the source is, to tell whether the target is the same server (see same-server.ts). */
+  identity: ServerIdentity;
   /** What discovery had to assume (a refused probe, a topology override), for the log. */
   notes: string[];
 }
@@ -60,6 +63,7 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
       shards: [{ id: endpoint.masterName!, address: node.address, label: node.choice.label }],
       keyspace: node.keyspace,
       redisVersion: node.version,
+      identity: { nodes: [{ address: node.address, runId: node.runId }], clusterNodeIds: [] },
       notes,
     };
   }
@@ -91,6 +95,7 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
       shards: [{ id: address, address, label: address }],
       keyspace: node.keyspace,
       redisVersion: node.version,
+      identity: { nodes: [{ address, runId: node.runId }], clusterNodeIds: [] },
       notes,
     };
   }
@@ -123,6 +128,7 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
     })),
     keyspace,
     redisVersion: state.redisVersion,
+    identity: { nodes: nodes.map((n) => ({ address: n.address, runId: n.runId })), clusterNodeIds: clusterNodeIds(topology.shards) },
     notes,
   };
 }
@@ -132,6 +138,7 @@ interface InspectedNode {
   choice: SourceNodeChoice;
   keyspace: Map<number, number>;
   version: string;
+  runId: string;
 }
 
 /** Connects to a chosen node (falling back to the master if a replica refuses READONLY), probes access, reads INFO. */
@@ -157,7 +164,7 @@ async function inspectNode(endpoint: EndpointConfig, choice: SourceNodeChoice, n
         { retryable: true },
       );
     }
-    return { address: choice.address, choice, keyspace: parseKeyspace(text), version: state.redisVersion };
+    return { address: choice.address, choice, keyspace: parseKeyspace(text), version: state.redisVersion, runId: state.runId };
   } finally {
     await quit(client);
   }

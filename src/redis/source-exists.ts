@@ -5,7 +5,7 @@ import { ClusterRouter, redirectAddress } from './cluster-router.js';
 import { connectFirst, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { keySlot } from './key-slot.js';
-import { isTransientRefusal, parseRedirect, replyText } from './redis-errors.js';
+import { isTransientRefusal, parseRedirect, redisFailure, replyText } from './redis-errors.js';
 import { encodeKeyCommands } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 import { resolveSentinel } from './sentinel-resolve.js';
@@ -164,15 +164,15 @@ async function askNode(router: ClusterRouter, address: string, group: Pending[])
     if (p.ask) at++; // ASKING's +OK
     const reply = replies[at++];
     if (typeof reply === 'number') return reply;
-    const text = replyText(reply);
-    const redirect = parseRedirect(text);
-    if (redirect || isTransientRefusal(text)) return { text, redirect };
+    const failure = redisFailure(reply);
+    const redirect = parseRedirect(failure);
+    if (redirect || isTransientRefusal(failure)) return { text: failure.text, redirect };
     throw refused(address, p.key, reply);
   });
 }
 
 function refused(address: string, key: Buffer, reply: unknown): SourceUnavailableError {
-  const text = replyText(reply);
-  const hint = /^NOPERM/.test(text) ? ': grant +exists on the source (ACL SETUSER <user> +exists ~*)' : '';
+  const { text, replyCode } = redisFailure(reply);
+  const hint = replyCode === 'NOPERM' ? ': grant +exists on the source (ACL SETUSER <user> +exists ~*)' : '';
   return new SourceUnavailableError(`source ${address} refused EXISTS for key ${formatKey(key)} (${text})${hint}`, { cause: reply });
 }

@@ -15,14 +15,19 @@ import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
 import { resolveSentinel } from './sentinel-resolve.js';
+import { clusterNodeIds, type ServerIdentity } from './server-identity.js';
 
 export interface TargetLayout {
   kind: 'standalone' | 'cluster' | 'sentinel';
   redisVersion: string;
   /** Highest db number the target accepts (databases - 1); a cluster has db 0 only. */
   maxDb: number;
-  /** The nodes that hold the data: the server, the sentinels' master, or each cluster master with its slots. */
+  /** The node(s) writes go to: the server, the master the sentinels name, or every cluster master. */
+  masters: string[];
+  /** The same masters, labelled, with a cluster master's slots: walked for keys only the target has (planTargetUnits). */
   nodes: TargetNode[];
+  /** Who the target is, to tell whether it is the source itself (see same-server.ts). */
+  identity: ServerIdentity;
   notes: string[];
 }
 
@@ -51,9 +56,16 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   if (endpoint.topology === 'sentinel') {
     const view = await resolveSentinel('target', endpoint);
     notes.push(`target: sentinel ${view.sentinel} names ${view.master} master of ${view.masterName}`);
-    const { version, maxDb } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
-    const nodes = [{ address: view.master, label: `${view.masterName} master ${view.master}` }];
-    return { kind: 'sentinel', redisVersion: version, maxDb, nodes, notes };
+    const { version, maxDb, runId } = await inspectMaster(endpoint, view.master, notes, writesWithRestore);
+    return {
+      kind: 'sentinel',
+      redisVersion: version,
+      maxDb,
+      masters: [view.master],
+      nodes: [{ address: view.master, label: `${view.masterName} master ${view.master}` }],
+      identity: { nodes: [{ address: view.master, runId }], clusterNodeIds: [] },
+      notes,
+    };
   }
   const { client, address } = await connectFirst('target', endpoint, endpoint.addresses);
   let state: ReturnType<typeof nodeState>;
@@ -68,8 +80,16 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     ]);
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
-    const { version, maxDb } = await inspectMaster(endpoint, address, notes, writesWithRestore);
-    return { kind: 'standalone', redisVersion: version, maxDb, nodes: [{ address, label: address }], notes };
+    const { version, maxDb, runId } = await inspectMaster(endpoint, address, notes, writesWithRestore);
+    return {
+      kind: 'standalone',
+      redisVersion: version,
+      maxDb,
+      masters: [address],
+      nodes: [{ address, label: address }],
+      identity: { nodes: [{ address, runId }], clusterNodeIds: [] },
+      notes,
+    };
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
@@ -79,11 +99,12 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       { retryable: true },
     );
   }
-  await Promise.all(
-    topology.shards.map(async (shard) => {
-      const node = await connectNode('target', endpoint, shard.master.address);
+  const identities = await Promise.all(
+    topology.shards.map(async ({ master: { address } }) => {
+      const node = await connectNode('target', endpoint, address);
       try {
-        await probeAccess('target', node, shard.master.address, endpoint.username, writesWithRestore);
+        await probeAccess('target', node, address, endpoint.username, writesWithRestore);
+        return { address, runId: nodeState(parseInfo(await node.info('server'))).runId };
       } finally {
         await quit(node);
       }
@@ -92,12 +113,16 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   notes.push(
     `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
   );
-  const nodes = topology.shards.map((shard) => ({
-    address: shard.master.address,
-    slots: shard.slots,
-    label: `shard ${describeShard(shard)}`,
-  }));
-  return { kind: 'cluster', redisVersion: state.redisVersion, maxDb: 0, nodes, notes };
+  const masters = topology.shards.map((s) => s.master.address);
+  return {
+    kind: 'cluster',
+    redisVersion: state.redisVersion,
+    maxDb: 0,
+    masters,
+    nodes: topology.shards.map((shard) => ({ address: shard.master.address, slots: shard.slots, label: `shard ${describeShard(shard)}` })),
+    identity: { nodes: identities, clusterNodeIds: clusterNodeIds(topology.shards) },
+    notes,
+  };
 }
 
 /** A standalone or sentinel-named master: must be a master, the user must be allowed to write; how many dbs. */
@@ -106,7 +131,7 @@ async function inspectMaster(
   address: string,
   notes: string[],
   writesWithRestore: boolean,
-): Promise<{ version: string; maxDb: number }> {
+): Promise<{ version: string; maxDb: number; runId: string }> {
   const client = await connectNode('target', endpoint, address);
   try {
     const state = nodeState(parseInfo(await client.info()));
@@ -130,7 +155,7 @@ async function inspectMaster(
       );
       if (counted) maxDb = counted - 1;
     }
-    return { version: state.redisVersion, maxDb };
+    return { version: state.redisVersion, maxDb, runId: state.runId };
   } finally {
     await quit(client);
   }

@@ -6,7 +6,7 @@ import { clusterSeeds, discoverCluster } from './cluster-topology.js';
 import { openPipe } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { formatRanges, keySlot, SLOT_COUNT, type SlotRange, slotCount, slotSet } from './key-slot.js';
-import { isConnectionLoss, replyText } from './redis-errors.js';
+import { isConnectionLoss, isRetryableRefusal, redisFailure } from './redis-errors.js';
 import { encodeKeyCommands } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
 import { resolveSentinel } from './sentinel-resolve.js';
@@ -139,9 +139,9 @@ function targetUnitOn(
 /** A target failure as one line; lost connections and refusals for now are retryable. */
 function wrap(address: string, what: string, error: unknown): TargetUnavailableError {
   if (error instanceof TargetUnavailableError) return error;
-  const text = replyText(error);
-  const hint = /^NOPERM/.test(text) ? '; grant it (ACL SETUSER <user> +scan +pttl +del ~*) or use another user' : '';
-  const retryable =
-    !(error instanceof ReplyError) || isConnectionLoss(text) || /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|MOVED|ASK)/.test(text);
-  return new TargetUnavailableError(`target ${address}: ${what} failed: ${text}${hint}`, { cause: error, retryable });
+  const failure = redisFailure(error);
+  const hint = failure.replyCode === 'NOPERM' ? '; grant it (ACL SETUSER <user> +scan +pttl +del ~*) or use another user' : '';
+  // A reply not meaning "not now" is a refusal for good; anything else (a lost connection) is worth another attempt.
+  const retryable = !(error instanceof ReplyError) || isConnectionLoss(failure) || isRetryableRefusal(failure);
+  return new TargetUnavailableError(`target ${address}: ${what} failed: ${failure.text}${hint}`, { cause: error, retryable });
 }

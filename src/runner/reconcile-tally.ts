@@ -1,4 +1,11 @@
-import { type CheckpointStore, type KeySource, type ReconcileCounters, type UnitCheckpoint, ZERO_RECONCILE } from '../core/contracts.js';
+import {
+  type CheckpointStore,
+  type KeySource,
+  type ReconcileCounters,
+  sumReconcile,
+  type UnitCheckpoint,
+  ZERO_RECONCILE,
+} from '../core/contracts.js';
 import type { DiffOutcome } from '../verify/diffing-sink.js';
 
 /**
@@ -56,7 +63,7 @@ export class ReconcileTally {
         let next = saved;
         const now = position(checkpoint);
         if (now !== at) {
-          next = add(saved, this.byBatch.get(checkpoint.cursor), this.unclaimed);
+          next = sumReconcile([saved, this.byBatch.get(checkpoint.cursor), this.unclaimed]);
           this.byBatch.delete(checkpoint.cursor);
           this.unclaimed = { ...ZERO_RECONCILE };
         }
@@ -67,10 +74,4 @@ export class ReconcileTally {
       },
     };
   }
-}
-
-export function add(base: ReconcileCounters, ...more: (ReconcileCounters | undefined)[]): ReconcileCounters {
-  const out = { ...base };
-  for (const counts of more) if (counts) for (const k of Object.keys(out) as (keyof ReconcileCounters)[]) out[k] += counts[k];
-  return out;
 }

@@ -3,6 +3,7 @@ import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
 import type { BigKeyCopier, CheckpointStore, KeySink, KeySource, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
+import { formatKey } from '../core/key-format.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
 import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
 import { openTargetDb } from '../redis/target-access.js';
@@ -58,13 +59,17 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
     if (target) {
       clients = await openStructClients(config, unit, opened.node, target.destination);
       const { source, target: to } = clients;
-      fallback = new StructFallbackSink(target.sink, source, to, {
+      const sinkByType = new StructFallbackSink(target.sink, source, to, {
         mode: struct ? 'struct' : 'auto',
         onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; copying by type for the rest of the unit`),
+        onTooBig: config.onTooBig,
+        onSkipTooBig: skippedTooBigNotes(unit, note),
       });
-      sink = restartAware(fallback, checkpoint, config.onExistingKey);
+      fallback = sinkByType;
+      sink = restartAware(sinkByType, checkpoint, config.onExistingKey);
       copyBigKey = async (key, replace) => {
         const result = await copyKeyByType(source, to, key, { replace });
+        if (result.status === 'too-big') await sinkByType.handleTooBig(key, result.bytes);
         return { status: result.status, bytes: result.bytes };
       };
       if (options.reconcile) {
@@ -90,6 +95,22 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   } finally {
     await Promise.all([opened.close(), target?.close(), clients?.close(), reconcile?.close()]);
   }
+}
+
+/** Keys named when skipped as too big, per session: the count (skippedTooBig) covers the rest. */
+const TOO_BIG_NAMED = 5;
+const BYTES = new Intl.NumberFormat('en-US');
+
+/** Names the first keys a session skips because the target cannot hold them (--on-too-big skip). */
+function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => void): (key: Buffer, bytes: number) => void {
+  let named = 0;
+  return (key, bytes) => {
+    if (++named > TOO_BIG_NAMED) return;
+    const more = named === TOO_BIG_NAMED ? ' (further ones are counted, not named)' : '';
+    note(
+      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} bytes, longer than the target's proto-max-bulk-len${more}`,
+    );
+  };
 }
 
 /** What copying by type could not carry, said once per session (docs/fidelity.md explains each). */

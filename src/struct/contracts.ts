@@ -68,9 +68,10 @@ export interface StructCopyOptions {
  * copied: the key is on the target, whole. existing: the target had the key and `replace` was
  * false; nothing changed there. gone: the source key vanished (or emptied) during the copy.
  * expired: its TTL ran out during the copy. unsupported: a type struct mode cannot copy (counted in
- * `notCarried`); nothing was written.
+ * `notCarried`); nothing was written. too-big: the target cannot hold the value, a string longer
+ * than its proto-max-bulk-len (`bytes` holds the string's length); nothing was written.
  */
-export type StructCopyStatus = 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported';
+export type StructCopyStatus = 'copied' | 'existing' | 'gone' | 'expired' | 'unsupported' | 'too-big';
 
 export interface StructCopyResult {
   key: Buffer;

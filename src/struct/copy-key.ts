@@ -1,11 +1,13 @@
 import { MigrationInterruptedError, SourceUnavailableError, TargetUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
+import { replyText } from '../redis/redis-errors.js';
 import type { Command, RedisClient, StructCopyOptions, StructCopyResult, StructCopyStatus, TypeReader, WriteStep } from './contracts.js';
 import { TempKeyLostError, wrapStructError } from './errors.js';
-import { scanReader, listReader } from './read-collection.js';
+import { listReader, scanReader } from './read-collection.js';
 import { streamReader } from './read-stream.js';
 import { stringReader } from './read-string.js';
 import { type ReaderContext, readerContext, TypeChangedError } from './reader-context.js';
+import { isTooBigReply, targetBulkLimit } from './target-bulk-limit.js';
 import { targetCaps } from './target-caps.js';
 import { DEFAULT_TEMP_PREFIX, tempKeyFor } from './temp-key.js';
 
@@ -53,7 +55,7 @@ export async function copyKeyByType(
       if (attempt >= MAX_ATTEMPTS)
         throw new SourceUnavailableError(
           `key ${formatKey(key)} changed type ${attempt} times while it was copied; copy it when it is quieter`,
-          { retryable: true },
+          { cause: error, retryable: true },
         );
     }
   }
@@ -121,6 +123,7 @@ async function copyOnce(
     result.notCarried = { 'module-type': 1 };
     return finish('unsupported');
   }
+
   const tempTtlMs = options.tempTtlMs ?? DEFAULT_TEMP_TTL_MS;
   let created = false;
 
@@ -151,12 +154,17 @@ async function copyOnce(
     if (options.signal?.aborted)
       throw new MigrationInterruptedError(
         `copy of key ${formatKey(key)} stopped before it finished; it is copied again from the start next time`,
+        { cause: options.signal.reason },
       );
   };
 
   try {
-    const [fingerprint, first] = await Promise.all([ctx.readText(...reader.fingerprint), reader.next()]);
+    const [fingerprint, first, limit] = await Promise.all([ctx.readText(...reader.fingerprint), reader.next(), targetBulkLimit(target)]);
     if (first === null) return finish('gone');
+    // A string longer than the target's proto-max-bulk-len cannot be built there (SETRANGE refuses
+    // it): stop before writing. Its fingerprint is STRLEN. An unknown limit shows as that refusal.
+    if (type === 'string' && limit !== undefined && Number(fingerprint) > limit)
+      return { ...finish('too-big'), bytes: Number(fingerprint) };
     let second = await reader.next();
     let ttl: number | null;
     const finalSteps: WriteStep[] = [];
@@ -223,6 +231,9 @@ async function copyOnce(
     return finish(!options.replace && renamed === 0 ? 'existing' : 'copied');
   } catch (error) {
     await target.unlink(temp).catch(() => {});
+    if (type === 'string' && isTooBigReply(replyText(error))) {
+      return { ...finish('too-big'), bytes: await onSource<number>('STRLEN', key) };
+    }
     throw error;
   }
 }

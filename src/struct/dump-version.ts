@@ -29,6 +29,14 @@ export function dumpRdbVersion(payload: Buffer): number {
   return payload.readUInt16LE(payload.length - TRAILER_BYTES);
 }
 
+/** RDB_TYPE_STRING: the type byte a DUMP payload of a string starts with. */
+const RDB_TYPE_STRING = 0;
+
+/** True when the payload holds a string (strings, counters, bitmaps, HyperLogLogs). */
+export function isStringDump(payload: Buffer): boolean {
+  return payload.length > 0 && payload[0] === RDB_TYPE_STRING;
+}
+
 /** The checksum stored in the payload's trailer. */
 export function dumpChecksum(payload: Buffer): bigint {
   assertPayload(payload);

@@ -3,7 +3,9 @@ import { RestoreRejectedError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
 import type { NotCarriedCounts, RedisClient, StructCopyOptions } from './contracts.js';
 import { copyKeysByType } from './copy-keys.js';
-import { dumpRdbVersion, isVersionRefusal } from './dump-version.js';
+import { dumpRdbVersion, isStringDump, isVersionRefusal } from './dump-version.js';
+import { tooBigError } from './errors.js';
+import { MIN_BULK_LIMIT, targetBulkLimit } from './target-bulk-limit.js';
 
 export type StructMode = 'auto' | 'struct';
 
@@ -16,6 +18,14 @@ export interface StructFallbackOptions extends Omit<StructCopyOptions, 'replace'
   onSwitch?: (reason: string) => void;
   /** Up to this many unsupported keys are kept as examples. @default 5 */
   maxExamples?: number;
+  /**
+   * A key the target cannot hold, a string longer than its proto-max-bulk-len: 'stop' throws
+   * PayloadTooLargeError naming it, 'skip' leaves it out and reports it in WriteResult.tooBig.
+   * @default 'stop'
+   */
+  onTooBig?: 'stop' | 'skip';
+  /** Told of each key left out as too big (policy 'skip'), with the string's length. */
+  onSkipTooBig?: (key: Buffer, bytes: number) => void;
 }
 
 export interface StructFallbackStats {
@@ -85,9 +95,36 @@ export class StructFallbackSink implements KeySink {
   }
 
   async write(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
+    // A payload longer than the target's proto-max-bulk-len cannot travel in a RESTORE (the server
+    // drops the connection, so not even its error reply is seen): such keys go by type, in chunks,
+    // which writes any value the target can hold at all and meets a string too long for it as a
+    // plain error reply (status 'too-big'). With the limit unknown (CONFIG refused), a string over
+    // the smallest limit Redis allows goes that way too: only strings can be too long to exist.
+    const limit = await targetBulkLimit(this.target);
     // The copy loop keeps several batches in flight: while one batch's probe RESTORE is out, the
-    // others wait for its verdict, so a refusing target still sees a single refused RESTORE.
+    // others wait for its verdict, so a refusing target still sees a single refused RESTORE. (No
+    // await may come between this wait and restore(), which starts the probe.)
     while (this.probing) await this.probing;
+    if (this.current === 'struct') return this.writeByType(records, mode);
+    const tooLong = (r: MigrationRecord) =>
+      limit !== undefined ? r.payload.length > limit : r.payload.length > MIN_BULK_LIMIT && isStringDump(r.payload);
+    const oversized = records.filter(tooLong);
+    if (oversized.length === 0) return this.restore(records, mode);
+    const fits = records.filter((r) => !tooLong(r));
+    return addWrites(await this.restore(fits, mode), await this.writeByType(oversized, mode));
+  }
+
+  /**
+   * Applies the too-big policy to a key the target cannot hold (also for the copy loop's big keys):
+   * throws PayloadTooLargeError under 'stop'; under 'skip', tells onSkipTooBig.
+   */
+  async handleTooBig(key: Buffer, length: number): Promise<void> {
+    if ((this.options.onTooBig ?? 'stop') === 'stop') throw tooBigError(key, length, await targetBulkLimit(this.target));
+    this.options.onSkipTooBig?.(key, length);
+  }
+
+  /** RESTORE, probing the payload version with the first record until one RESTORE succeeded. */
+  private async restore(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
     if (this.current === 'struct') return this.writeByType(records, mode);
     if (this.restoreConfirmed || records.length === 0) return this.inner.write(records, mode);
     // Not yet known whether the target reads these payloads: the first record goes alone.
@@ -107,13 +144,7 @@ export class StructFallbackSink implements KeySink {
     if (head.written > 0) this.restoreConfirmed = true;
     if (rest.length === 0) return head;
     const tail = await this.restoreOrSwitch(rest, mode);
-    const more = tail === 'switched' ? await this.writeByType(rest, mode) : tail;
-    return {
-      written: head.written + more.written,
-      bytes: head.bytes + more.bytes,
-      existing: [...head.existing, ...more.existing],
-      expired: head.expired + more.expired,
-    };
+    return addWrites(head, tail === 'switched' ? await this.writeByType(rest, mode) : tail);
   }
 
   /** RESTORE through the inner sink; on a version refusal, switch to struct mode for good. */
@@ -134,7 +165,15 @@ export class StructFallbackSink implements KeySink {
   }
 
   private async writeByType(records: MigrationRecord[], mode: WriteMode): Promise<WriteResult> {
-    const { mode: _mode, concurrency, onSwitch: _onSwitch, maxExamples = 5, ...copy } = this.options;
+    const {
+      mode: _mode,
+      concurrency,
+      onSwitch: _onSwitch,
+      maxExamples = 5,
+      onTooBig: _onTooBig,
+      onSkipTooBig: _onSkip,
+      ...copy
+    } = this.options;
     const results = await copyKeysByType(
       this.source,
       this.target,
@@ -163,8 +202,24 @@ export class StructFallbackSink implements KeySink {
         case 'unsupported':
           if (s.unsupportedExamples.length < maxExamples) s.unsupportedExamples.push(`${formatKey(r.key)} (${r.type})`);
           break;
+        case 'too-big':
+          await this.handleTooBig(r.key, r.bytes);
+          out.tooBig = [...(out.tooBig ?? []), r.key];
+          break;
       }
     }
     return out;
   }
+}
+
+/** Two writes' results as one. */
+function addWrites(a: WriteResult, b: WriteResult): WriteResult {
+  const tooBig = [...(a.tooBig ?? []), ...(b.tooBig ?? [])];
+  return {
+    written: a.written + b.written,
+    bytes: a.bytes + b.bytes,
+    existing: [...a.existing, ...b.existing],
+    expired: a.expired + b.expired,
+    ...(tooBig.length > 0 ? { tooBig } : {}),
+  };
 }

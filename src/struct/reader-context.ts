@@ -1,11 +1,13 @@
+import { MigrationError } from '../core/errors.js';
+import { redisFailure } from '../redis/redis-errors.js';
 import type { CommandArg, RedisClient } from './contracts.js';
 import { wrapStructError } from './errors.js';
 import type { TargetCaps } from './target-caps.js';
 
-/** The key changed type while it was being read; the copy starts over (internal). */
-export class TypeChangedError extends Error {
-  constructor() {
-    super('key changed type during the copy');
+/** The key changed type while it was being read; the copy starts over (internal: copy-key catches it). */
+export class TypeChangedError extends MigrationError {
+  constructor(options?: ErrorOptions) {
+    super('key changed type during the copy', { ...options, retryable: true });
     this.name = 'TypeChangedError';
   }
 }
@@ -34,7 +36,7 @@ export function readerContext(
     try {
       return buffers ? await source.callBuffer(command, ...args) : await source.call(command, ...args);
     } catch (error) {
-      if (/^WRONGTYPE/.test(String((error as Error)?.message))) throw new TypeChangedError();
+      if (redisFailure(error).replyCode === 'WRONGTYPE') throw new TypeChangedError({ cause: error });
       throw wrapStructError('source', key, command, error);
     }
   };

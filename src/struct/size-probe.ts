@@ -1,3 +1,5 @@
+import { isRefusal } from '../redis/command-probe.js';
+import { redisFailure } from '../redis/redis-errors.js';
 import type { RedisClient } from './contracts.js';
 
 /**
@@ -55,9 +57,7 @@ export class SizeProbe {
     if (!this.memoryRefused) {
       const samples = this.options.samples === undefined ? [] : ['SAMPLES', this.options.samples];
       const replies = await Promise.allSettled(keys.map((k) => this.source.call('MEMORY', 'USAGE', k, ...samples)));
-      const refused = replies.find(
-        (r) => r.status === 'rejected' && /NOPERM|unknown command|unknown subcommand|not allowed|disabled/i.test(String(r.reason?.message)),
-      );
+      const refused = replies.find((r) => r.status === 'rejected' && isRefusal(redisFailure(r.reason)));
       if (!refused) {
         return replies.map((r, i) => {
           if (r.status === 'rejected') throw r.reason;

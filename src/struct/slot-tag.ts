@@ -1,3 +1,4 @@
+import { InternalError } from '../core/errors.js';
 import { keySlot, SLOT_COUNT } from '../redis/key-slot.js';
 
 let slotTags: string[] | undefined;
@@ -29,6 +30,6 @@ function buildSlotTags(): string[] {
       }
     }
   }
-  if (missing > 0) throw new Error(`no tag found for ${missing} slots`);
+  if (missing > 0) throw new InternalError(`no slot tag of up to 4 characters found for ${missing} slots`);
   return tags;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { keySlot } from '../redis/key-slot.js';
-import { slotTag } from './slot-tag.js';
 import type { RedisClient } from './contracts.js';
+import { slotTag } from './slot-tag.js';
 
 /** Prefix of the temporary keys big keys are built under; never a user key in practice. */
 export const DEFAULT_TEMP_PREFIX = '__redis-ferry:tmp:';

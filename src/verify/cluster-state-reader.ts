@@ -1,10 +1,11 @@
 import { MigrationError } from '../core/errors.js';
 import type { ClusterRouter } from '../redis/cluster-router.js';
 import { keySlot } from '../redis/key-slot.js';
+import { type ReplyCode, redisFailure } from '../redis/redis-errors.js';
 import { type KeyStateReader, pipeReader } from './key-state-reader.js';
 
 /** A node's answer meaning "not here, or not now": the group is read again by the slot-following client. */
-const REDIRECTED = /\b(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+const REDIRECTED = new Set<ReplyCode>(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN']);
 
 /**
  * Reads a cluster target over one RespPipe per master (the copy's router), keys grouped by the
@@ -29,9 +30,10 @@ export function clusterPipeReader(router: ClusterRouter, fallback: KeyStateReade
         try {
           values = owner ? await via(pipeReader(await router.pipe(owner), 'target', owner), group) : await via(fallback, group);
         } catch (error) {
-          const text = error instanceof Error ? error.message : String(error);
+          // The reader's errors keep the node's reply as their cause: its code says whether it redirected.
+          const { replyCode } = redisFailure(error);
           const unreachable = !(error instanceof MigrationError) || error.retryable;
-          if (!owner || !(unreachable || REDIRECTED.test(text))) throw error;
+          if (!owner || !(unreachable || (replyCode !== undefined && REDIRECTED.has(replyCode)))) throw error;
           if (unreachable) router.drop(owner);
           void router.refresh().catch(() => {});
           values = await via(fallback, group);

@@ -1,12 +1,8 @@
+import type { KeyDifference, VerifyLevel } from '../core/verify-report.js';
 import type { RedisClient } from '../struct/contracts.js';
 import { DEFAULT_BIG_KEY_BYTES, SizeProbe } from '../struct/size-probe.js';
 import { sameValue } from './compare-value.js';
 import { clientReader, type KeyStateReader } from './key-state-reader.js';
-
-export type VerifyLevel = 'quick' | 'full';
-/** How a key differs; `extra`: the target has a key (in the selection) the source does not (see verify-extra.ts). */
-export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value' | 'extra';
-export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value', 'extra'];
 
 export interface CompareOptions {
   /** quick: existence, type and TTL. full: the value too. */

@@ -1,13 +1,13 @@
+import { Cluster, type Redis } from 'ioredis';
 import type { MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
-import { Cluster, type Redis } from 'ioredis';
-import { ClusterRouter } from '../redis/cluster-router.js';
-import { chooseUnitNode } from '../redis/source-node.js';
 import { AUTO_PIPELINING, fixCallBuffer } from '../redis/auto-pipelining.js';
+import { ClusterRouter } from '../redis/cluster-router.js';
 import { baseOptions, connectCluster, connectNode, openPipe, parseAddress, quit } from '../redis/connect.js';
 import type { RespPipe } from '../redis/resp-pipe.js';
 import { resolveSentinel } from '../redis/sentinel-resolve.js';
+import { chooseUnitNode } from '../redis/source-node.js';
 import type { RedisClient } from '../struct/contracts.js';
 import { clusterPipeReader } from './cluster-state-reader.js';
 import { clientReader, type KeyStateReader, pipeReader } from './key-state-reader.js';

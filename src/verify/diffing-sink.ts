@@ -59,9 +59,16 @@ export class DiffingSink implements KeySink {
     const outcomes = await this.decide(live);
     const toWrite = live.filter((_, i) => outcomes[i] !== 'unchanged');
     const existing = live.filter((_, i) => outcomes[i] === 'unchanged').map((r) => r.key);
-    const result = toWrite.length > 0 ? await this.inner.write(toWrite, 'replace') : { written: 0, bytes: 0, existing: [], expired: 0 };
-    this.report(live, outcomes, toWrite, result.expired);
-    return { written: result.written, bytes: result.bytes, existing: [...existing, ...result.existing], expired: expired + result.expired };
+    const result: WriteResult =
+      toWrite.length > 0 ? await this.inner.write(toWrite, 'replace') : { written: 0, bytes: 0, existing: [], expired: 0 };
+    this.report(live, outcomes, toWrite, result);
+    return {
+      written: result.written,
+      bytes: result.bytes,
+      existing: [...existing, ...result.existing],
+      expired: expired + result.expired,
+      ...(result.tooBig ? { tooBig: result.tooBig } : {}),
+    };
   }
 
   /** Compares each record with the target's state of its key. */
@@ -97,20 +104,22 @@ export class DiffingSink implements KeySink {
   }
 
   /**
-   * Outcomes of the confirmed batch. The inner sink drops the records whose TTL ran out in flight;
-   * since all share one clock, those are the ones with the least time left.
+   * Outcomes of the confirmed batch, without the records the inner sink did not write: those whose
+   * TTL ran out in flight (all share one clock, so the ones with the least time left) and those too
+   * big for the target (skipped and counted as such, see WriteResult.tooBig).
    */
-  private report(live: MigrationRecord[], outcomes: DiffOutcome[], written: MigrationRecord[], expiredInFlight: number): void {
+  private report(live: MigrationRecord[], outcomes: DiffOutcome[], written: MigrationRecord[], result: WriteResult): void {
     const onOutcome = this.options.onOutcome;
     if (!onOutcome) return;
+    const tooBig = new Set(result.tooBig ?? []);
     const dropped = new Set(
       written
         .filter((r) => r.pttlMs > 0)
         .sort((a, b) => a.pttlMs + a.readAtMs - (b.pttlMs + b.readAtMs))
-        .slice(0, expiredInFlight),
+        .slice(0, result.expired),
     );
     live.forEach((record, i) => {
-      if (!dropped.has(record)) onOutcome(record.key, outcomes[i]!);
+      if (!dropped.has(record) && !tooBig.has(record.key)) onOutcome(record.key, outcomes[i]!);
     });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MigrationVerifyResult } from './report.js';
+import type { MigrationVerifyResult } from '../core/verify-report.js';
 
 /** Where a migration's last verification is kept, beside its checkpoints. */
 export interface VerifyReportStore {

@@ -1,12 +1,10 @@
 import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
+import { emptyReport, type VerifyReport } from '../core/verify-report.js';
 import type { RedisClient } from '../struct/contracts.js';
 import { SizeProbe } from '../struct/size-probe.js';
 import { DEFAULT_TEMP_PREFIX, isTempKey } from '../struct/temp-key.js';
 import { type CompareOptions, compareKeys } from './compare-key.js';
-import { emptyReport, type VerifyReport } from './report.js';
-
-export { totalDifferences, type VerifyReport } from './report.js';
 
 export interface VerifyScanOptions extends CompareOptions {
   /** SCAN COUNT (keys per batch). @default 500 */

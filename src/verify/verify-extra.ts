@@ -3,11 +3,10 @@ import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { walkExtraKeys } from '../core/extra-keys.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
+import { emptyReport, type VerifyLevel, type VerifyReport } from '../core/verify-report.js';
 import { openSourceExistence, type SourceExistence } from '../redis/source-exists.js';
 import { type OpenedTargetUnit, openTargetUnit } from '../redis/target-unit.js';
 import { DEFAULT_TEMP_PREFIX, isTempKey } from '../struct/temp-key.js';
-import type { VerifyLevel } from './compare-key.js';
-import { emptyReport, type VerifyReport } from './report.js';
 import type { VerifyProgress } from './verify-db.js';
 
 export interface VerifyExtraOptions {

@@ -1,12 +1,15 @@
 import type { MigrationConfig } from '../core/config.js';
 import type { TargetUnitDescriptor, UnitDescriptor } from '../core/contracts.js';
 import { createKeyFilter, type KeyFilter } from '../core/key-filter.js';
-import { discoverSource } from '../redis/source-access.js';
-import { discoverTarget } from '../redis/target-access.js';
-import { planTargetUnits, planUnits } from '../runner/plan-units.js';
-import type { VerifyLevel } from './compare-key.js';
-import { nodeClients, type OpenVerifyClients } from './connections.js';
-import { emptyReport, type MigrationVerifyResult, mergeReports, totalDifferences, type VerifyReport } from './report.js';
+import {
+  emptyReport,
+  type MigrationVerifyResult,
+  mergeReports,
+  totalDifferences,
+  type VerifyLevel,
+  type VerifyReport,
+} from '../core/verify-report.js';
+import type { OpenVerifyClients } from './connections.js';
 import { verifyScan } from './verify-db.js';
 import { openExtraCheck, verifyExtraScan } from './verify-extra.js';
 
@@ -22,14 +25,15 @@ export interface VerifyMigrationOptions {
   maxMismatches?: number;
   /** Keys above this size are compared chunk by chunk, never DUMPed. @default 16 MiB */
   bigKeyBytes?: number;
-  /** The units to verify, e.g. the migration's stored plan; planned from discovery when absent. */
-  units?: UnitDescriptor[];
-  /** The target units walked for extra keys (the plan's); planned from discovery when absent. */
+  /** The units to verify: the migration's plan (see src/runner/verify-scope.ts for `verify` on its own). */
+  units: UnitDescriptor[];
+  /**
+   * The target units walked for keys only the target has (the plan's, see planTargetUnits); none or
+   * absent: no extra-key check.
+   */
   targetUnits?: TargetUnitDescriptor[];
-  /** Look for keys only the target has. @default config.extraCheck */
-  extraCheck?: boolean;
-  /** How a unit's clients are opened (topology seam); standalone/sentinel nodes by default. */
-  open?: OpenVerifyClients;
+  /** How a unit's clients are opened (topology seam), e.g. nodeClients(config, target.kind). */
+  open: OpenVerifyClients;
   shouldStop?: () => boolean;
   /** After each unit (source units, then target units). */
   onUnit?: (unit: UnitDescriptor | TargetUnitDescriptor, report: VerifyReport) => void;
@@ -37,24 +41,16 @@ export interface VerifyMigrationOptions {
 
 /**
  * Verifies a migration: every unit (source shard × db) against its target db, with the copy's own
- * SCAN MATCH/TYPE and key filters, one unit after the other; then (extraCheck) every target unit
+ * SCAN MATCH/TYPE and key filters, one unit after the other; then every target unit given
  * for keys the source does not have. Used by `redis-ferry verify`, and by the runner after a copy;
  * the state machine calls verifyScan and verifyExtraScan per unit with a deadline instead.
  */
 export async function verifyMigration(options: VerifyMigrationOptions): Promise<MigrationVerifyResult> {
-  const { config, level } = options;
+  const { config, level, units, open } = options;
+  const targetUnits = options.targetUnits ?? [];
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const maxExamples = options.maxExamples ?? 5;
-  const extraCheck = options.extraCheck ?? config.extraCheck;
-  let { units, open, targetUnits } = options;
-  if (!units || !open || (extraCheck && !targetUnits)) {
-    const [source, target] = await Promise.all([discoverSource(config.source), discoverTarget(config.target)]);
-    units ??= planUnits(config, source, target);
-    open ??= nodeClients(config, target.kind);
-    targetUnits ??= planTargetUnits(units, target);
-  }
-  if (!extraCheck) targetUnits = [];
   const filter = createKeyFilter(config.filter);
   const results: MigrationVerifyResult['units'] = [];
   for (const unit of units) {
@@ -80,7 +76,7 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
       await clients.close();
     }
   }
-  for (const unit of targetUnits ?? []) {
+  for (const unit of targetUnits) {
     if (options.shouldStop?.()) break;
     const report = await verifyTargetUnit(options, unit, filter, maxExamples);
     results.push({ unitId: unit.id, label: unit.label, targetDb: unit.targetDb, report });
@@ -102,7 +98,7 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
     totals,
     mismatches,
     maxMismatches,
-    passed: mismatches <= maxMismatches && results.length === units.length + (targetUnits?.length ?? 0),
+    passed: mismatches <= maxMismatches && results.length === units.length + targetUnits.length,
   };
 }
 

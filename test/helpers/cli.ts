@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WAIT_DEADLINE_MS } from './wait.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const entry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -29,8 +30,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   return { child, done };
 }
 
-/** Runs the CLI to completion (killed after `timeoutMs`). */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs the CLI to completion; one still running after `timeoutMs` is taken for hung and killed. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = WAIT_DEADLINE_MS): Promise<CliResult> {
   const { child, done } = spawnCli(args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {

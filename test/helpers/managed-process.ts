@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { findOnPath, missingRedisServer } from './redis-binaries.js';
+import { WAIT_DEADLINE_MS } from './wait.js';
 
 /**
  * Lifecycle of the redis-server / sentinel processes the harness launches:
@@ -40,6 +42,7 @@ export interface LaunchOptions {
   probe(port: number): Promise<number>;
   /** Runs before the process is signalled on stop (e.g. drop clients). */
   beforeStop?(): void;
+  /** Gives up on a server that never answers; generous, as a loaded machine starts slowly. */
   readyTimeoutMs?: number;
 }
 
@@ -123,7 +126,12 @@ function spawnIn(dir: string, port: number, args: string[], opts: LaunchOptions)
     });
   });
   if (child.pid === undefined) {
-    throw new Error(`could not spawn redis-server: ${spawnError?.message ?? 'no pid'}`);
+    // The 'error' event (ENOENT) comes later; no pid at all almost always means no redis-server.
+    throw new Error(
+      findOnPath('redis-server')
+        ? `could not spawn redis-server: ${spawnError?.message ?? 'no pid'}`
+        : missingRedisServer('the test harness'),
+    );
   }
   const running = () => child.exitCode === null && child.signalCode === null && !spawnError;
   let stopping: Promise<void> | undefined;
@@ -145,7 +153,7 @@ function spawnIn(dir: string, port: number, args: string[], opts: LaunchOptions)
           // within() uses a ref'd timer, which also keeps the event loop
           // alive while we wait on the unref'd child.
           if (!(await within(exited, STOP_GRACE_MS))) child.kill('SIGKILL');
-          if (!(await within(exited, 5_000))) {
+          if (!(await within(exited, WAIT_DEADLINE_MS))) {
             throw new Error(`redis-server pid ${child.pid} did not exit after SIGKILL`);
           }
         }
@@ -165,7 +173,7 @@ function spawnIn(dir: string, port: number, args: string[], opts: LaunchOptions)
  * bind fails; otherwise throws with the log tail.
  */
 export async function launch(opts: LaunchOptions): Promise<ManagedProcess> {
-  const deadlineMs = opts.readyTimeoutMs ?? 10_000;
+  const deadlineMs = opts.readyTimeoutMs ?? WAIT_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), opts.prefix));
     pendingDirs.add(dir);

@@ -130,7 +130,7 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
     }
     return true;
   };
-  const waitHealthy = (timeoutMs = 30_000) => waitUntil(healthy, { description: 'cluster to converge', timeoutMs });
+  const waitHealthy = (timeoutMs?: number) => waitUntil(healthy, { description: 'cluster to converge', timeoutMs });
 
   try {
     for (const [i, node] of nodes.entries()) {
@@ -218,7 +218,7 @@ export async function startCluster(options: ClusterStartOptions = {}): Promise<R
           }
           return true;
         },
-        { description: `${replica.address} to be promoted`, timeoutMs: 20_000 },
+        { description: `${replica.address} to be promoted` },
       );
       masters[masters.indexOf(oldMaster)] = replica;
       replicas[replicaIndex] = oldMaster;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { launch, registerTeardown } from './managed-process.js';
 import { confQuote, probeProcessId, type RedisServer, startRedis } from './redis-server.js';
-import { parseInfo, waitUntil } from './wait.js';
+import { parseInfo, waitForEvent, waitUntil } from './wait.js';
 
 export interface SentinelSetOptions {
   masterName?: string;
@@ -35,6 +35,11 @@ export interface SentinelSet {
   sentinelAddresses: string[];
   /** ioredis client that resolves the master through the sentinels. */
   client(options?: RedisOptions): Redis;
+  /**
+   * SENTINEL FAILOVER through the first sentinel; resolves with the promoted server once that
+   * sentinel announces the switch (+switch-master), so its get-master-addr-by-name names it.
+   */
+  failover(): Promise<RedisServer>;
   stop(): Promise<void>;
 }
 
@@ -92,6 +97,32 @@ function asRecord(entry: unknown): Record<string, string> {
 }
 
 const isUp = (e: Record<string, string>) => !/s_down|o_down|disconnected/.test(e.flags ?? '');
+
+/** See SentinelSet.failover: follows the sentinel's own announcement rather than a clock. */
+async function failover(sentinel: SentinelProcess, masterName: string, servers: RedisServer[]): Promise<RedisServer> {
+  const subscriber = sentinel.client();
+  const admin = sentinel.client();
+  try {
+    const switched = new Promise<string>((resolve) => {
+      subscriber.on('message', (channel: string, message: string) => {
+        // "<master name> <old ip> <old port> <new ip> <new port>"
+        if (channel === '+switch-master' && message.startsWith(`${masterName} `)) resolve(message);
+      });
+    });
+    await subscriber.subscribe('+switch-master');
+    // Refused (NOGOODSLAVE) while the sentinel has not yet seen the replica in sync: try again.
+    await waitUntil(async () => (await admin.call('SENTINEL', 'FAILOVER', masterName)) === 'OK' || 'not accepted', {
+      description: 'the sentinel to accept SENTINEL FAILOVER',
+    });
+    const [, , , host, port] = (await waitForEvent(switched, `${sentinel.address} switching ${masterName} (+switch-master)`)).split(' ');
+    const promoted = servers.find((s) => s.address === `${host}:${port}`);
+    if (!promoted) throw new Error(`+switch-master names ${host}:${port}, which is not a server of this set`);
+    return promoted;
+  } finally {
+    subscriber.disconnect();
+    admin.disconnect();
+  }
+}
 
 /**
  * Starts a master, `replicas` replicas of it, and `sentinels` sentinels
@@ -152,7 +183,7 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
         }
         return true;
       },
-      { description: 'sentinels to discover the topology', timeoutMs: 20_000 },
+      { description: 'sentinels to discover the topology' },
     );
     for (const [, client] of [...admin, ...replicaAdmin, [master, masterAdmin] as const]) client.disconnect();
     return {
@@ -171,6 +202,7 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
         clients.add(client);
         return client;
       },
+      failover: () => failover(sentinels[0]!, masterName, servers),
       stop,
     };
   } catch (err) {

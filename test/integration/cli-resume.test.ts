@@ -58,7 +58,7 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
   it('after SIGKILL mid-copy, the same command finishes with every key, re-copying only unconfirmed batches', async () => {
     // Prepare: a slow run (rate-limited) that we kill once it has confirmed some batches.
     const { child, done } = spawnCli(args('killed', '--rate-limit', '4000'));
-    await waitUntil(batchesAtLeast('killed', 10), { description: '10 confirmed batches', timeoutMs: 30_000 });
+    await waitUntil(batchesAtLeast('killed', 10), { description: '10 confirmed batches' });
     child.kill('SIGKILL');
     await done;
     const atKill = await readCheckpoint('killed');
@@ -82,7 +82,7 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
 
   it('Ctrl-C stops after the current batch, checkpoints, and prints the command that resumes', async () => {
     const { child, done } = spawnCli(args('interrupted', '--rate-limit', '4000'));
-    await waitUntil(batchesAtLeast('interrupted', 5), { description: '5 confirmed batches', timeoutMs: 30_000 });
+    await waitUntil(batchesAtLeast('interrupted', 5), { description: '5 confirmed batches' });
     child.kill('SIGINT');
     const stopped = await done;
     assert.equal(stopped.code, 130, stopped.stderr);

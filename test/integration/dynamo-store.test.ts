@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { type MigrationPlan, newCheckpoint, type UnitCheckpoint, ZERO_COUNTERS } from '../../src/core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../../src/core/errors.js';
-import { type LocalDynamo, startLocalDynamo } from '../workflow/helpers/local-dynamo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

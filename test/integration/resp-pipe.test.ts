@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TargetUnavailableError } from '../../src/core/errors.js';
+import { isRefusal } from '../../src/redis/command-probe.js';
+import { CONNECTION_CLOSED, isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { ReplyError, RespPipe } from '../../src/redis/resp-pipe.js';
-import { type RedisServer, startRedis, type TlsMaterial, makeTlsMaterial } from '../helpers/index.js';
+import { freePort, makeTlsMaterial, type RedisServer, startRedis, type TlsMaterial } from '../helpers/index.js';
 
 describe('Class: RespPipe', () => {
   let server: RedisServer;
@@ -60,6 +63,41 @@ describe('Class: RespPipe', () => {
     await server.client().call('CLIENT', ['KILL', 'ID', String(id)]);
     await pending;
     await assert.rejects(pipe.send([['PING']]), /Connection is closed|ECONNRESET/, 'a dead pipe fails fast');
+  });
+
+  it("parses the server's error replies into their codes, and a closed or refused connection into a socket code", async () => {
+    const pipe = await RespPipe.open({ host: server.host, port: server.port, password: 'pw', db: 3 });
+    const [, dump] = await pipe.send([
+      ['SET', 's', 'v'],
+      ['DUMP', 's'],
+    ]);
+    const replies = await pipe.send([['RESTORE', 's', 0, dump as Buffer], ['LPUSH', 's', 'x'], ['NO-SUCH-COMMAND'], ['CLUSTER', 'SLOTS']]);
+    const failures = replies.map(redisFailure);
+    assert.deepEqual(
+      failures.map((f) => f.replyCode),
+      ['BUSYKEY', 'WRONGTYPE', 'ERR', 'ERR'],
+    );
+    assert.match(failures[0]!.text, /^BUSYKEY /);
+    assert.deepEqual(
+      failures.map((f) => [isTransientRefusal(f), isConnectionLoss(f), isRefusal(f)]),
+      [
+        [false, false, false],
+        [false, false, false],
+        [false, false, true],
+        [false, false, true],
+      ],
+    );
+    const wrapped = new TargetUnavailableError('target: RESTORE failed', { cause: replies[0] });
+    assert.equal(redisFailure(wrapped).replyCode, 'BUSYKEY', 'a wrapper is classified by the reply it wraps');
+    assert.equal(redisFailure(wrapped).text, 'target: RESTORE failed');
+
+    pipe.close();
+    const closed = redisFailure(await pipe.send([['PING']]).catch((error: unknown) => error));
+    assert.equal(closed.socketCode, CONNECTION_CLOSED);
+    assert.ok(isConnectionLoss(closed));
+    const refused = redisFailure(await RespPipe.open({ host: '127.0.0.1', port: await freePort() }).catch((error: unknown) => error));
+    assert.equal(refused.socketCode, 'ECONNREFUSED');
+    assert.ok(isConnectionLoss(refused));
   });
 
   it('speaks TLS with certificate verification', async () => {

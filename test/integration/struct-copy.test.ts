@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { cleanupTempKeys, copyKeyByType, DEFAULT_TEMP_PREFIX, SizeProbe } from '../../src/struct/index.js';
 import { BIG, seedBigKeys } from '../fixtures/big-keys.js';

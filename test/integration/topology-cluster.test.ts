@@ -129,9 +129,37 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     const open = async () => JSON.stringify(await connectedClients());
     await waitUntil(async () => (await open()) === JSON.stringify(baseline) || `${await open()} vs ${JSON.stringify(baseline)}`, {
       description: 'connections to be closed',
-      timeoutMs: 5000,
     });
     await assertSameData(comparingView(src, { replicas: true }), comparingView(dst));
+  });
+
+  it('Redis 7 functions: read from one source master (the others checked against it) and restored on every target master', async () => {
+    await flushCluster(dst);
+    const mylib = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
+    const extra = "#!lua name=extra\nredis.register_function('extra', function() return 1 end)";
+    try {
+      for (const master of src.masters) await master.client().call('FUNCTION', 'LOAD', mylib);
+      await src.masters[1]!.client().call('FUNCTION', 'LOAD', extra);
+      const notes: string[] = [];
+      const summary = await runMigration({
+        config: parseConfig({ source: endpoint(src, SRC_PASSWORD), target: endpoint(dst, DST_PASSWORD) }),
+        migrationId: 'functions',
+        store: new MemoryCheckpointStore(),
+        onEvent: (e) => e.type === 'note' && notes.push(e.message),
+      });
+      assert.equal(summary.status, 'completed', summary.error?.message);
+      const log = notes.join('\n');
+      const holder = src.masters[1]!.address.replace(/\./g, '\\.');
+      assert.match(log, new RegExp(`source nodes differ in their function libraries \\(.*\\); copying those of ${holder}: extra, mylib`));
+      assert.match(log, /functions: copied 2 function libraries \(extra, mylib; 2 functions\) .* to 3 of 3 target masters/);
+      for (const master of dst.masters) {
+        assert.equal(await master.client().call('FCALL', 'myfunc', '0', master.address), master.address, `FCALL on ${master.address}`);
+        assert.equal(await master.client().call('FCALL', 'extra', '0'), 1);
+      }
+      await assertSameData(comparingView(src), comparingView(dst));
+    } finally {
+      await Promise.all([...src.masters, ...dst.masters].map((m) => m.client().call('FUNCTION', 'FLUSH')));
+    }
   });
 
   it('several source dbs into a cluster target is an error saying how to map them; an explicit db_map is accepted', async () => {
@@ -272,7 +300,6 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     const oldMaster = src.masters[0]!;
     await waitUntil(async () => (batches.get(oldMaster.address) ?? 0) >= 3 || 'waiting for batches', {
       description: 'the first shard to copy some batches',
-      timeoutMs: 20_000,
     });
     await src.failover(src.replicas[0]!);
     await dst.failover(dst.replicas[1]!);
@@ -324,7 +351,6 @@ describe('topology: cluster sources and targets (3 masters + 1 replica each)', (
     });
     await waitUntil(async () => (batches.get(victim.address) ?? 0) >= 3 || 'waiting for batches', {
       description: 'the victim shard to copy some batches',
-      timeoutMs: 20_000,
     });
     victim.kill();
     dst.masters[2]!.kill();

@@ -140,12 +140,9 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
         if (e.type === 'progress') batches = e.checkpoint.counters.batches;
       },
     }).finally(() => (finished = true));
-    await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches', timeoutMs: 20_000 });
-    await set.sentinels[0]!.client().call('SENTINEL', 'FAILOVER', 'mymaster');
-    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', {
-      description: 'the sentinels to promote the replica',
-      timeoutMs: 20_000,
-    });
+    await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches' });
+    const promoted = await set.failover();
+    assert.equal(await currentMaster(), promoted);
     assert.equal(finished, false, 'the failover happened while the run was copying');
     const summary = await run;
 
@@ -181,15 +178,11 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
         if (e.type === 'progress') batches = e.checkpoint.counters.batches;
       },
     });
-    await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches', timeoutMs: 20_000 });
-    await set.sentinels[0]!.client().call('SENTINEL', 'FAILOVER', 'mymaster');
-    await waitUntil(async () => (await currentMaster()) !== before || 'old master still named', {
-      description: 'the sentinels to promote the replica',
-      timeoutMs: 20_000,
-    });
+    await waitUntil(async () => batches >= 5 || `${batches} batches`, { description: 'some batches' });
+    const after = await set.failover();
+    assert.notEqual(after, before);
     // Sentinel demotes a reachable old master at its next INFO poll (up to 10 s later); do it now,
     // as sentinel would, so the demotion surely lands while the unit is still scanning it.
-    const after = await currentMaster();
     await before.client().call('REPLICAOF', after.host, String(after.port));
     const summary = await run;
 
@@ -209,8 +202,5 @@ describe('topology: sentinel sources and targets (1 master + 1 replica + 3 senti
 
 /** Waits until the demoted master has caught up with the new one (so either can be compared). */
 async function waitForReplicaSync(master: Redis, replica: Redis): Promise<void> {
-  await waitUntil(async () => (await master.dbsize()) === (await replica.dbsize()) || 'replica behind', {
-    description: 'replica sync',
-    timeoutMs: 20_000,
-  });
+  await waitUntil(async () => (await master.dbsize()) === (await replica.dbsize()) || 'replica behind', { description: 'replica sync' });
 }

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisCluster, RedisServer } from '../helpers/index.js';
-import { parseInfo } from '../helpers/index.js';
+import { parseInfo, waitUntil } from '../helpers/index.js';
 
 const SCENARIOS = fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
 
@@ -73,12 +73,13 @@ export function comparingView(cluster: RedisCluster, options: { replicas?: boole
 export async function flushCluster(cluster: RedisCluster): Promise<void> {
   await Promise.all(cluster.masters.filter((m) => m.isRunning()).map((m) => m.client().flushall()));
   // Replicas apply the flush asynchronously; a replica-reading test must not see stale keys.
-  await Promise.all(
-    cluster.replicas
-      .filter((r) => r.isRunning())
-      .map(async (r) => {
-        for (let i = 0; i < 100 && (await r.client().dbsize()) > 0; i++) await new Promise((res) => setTimeout(res, 20));
-      }),
+  const replicas = cluster.replicas.filter((r) => r.isRunning());
+  await waitUntil(
+    async () => {
+      const sizes = await Promise.all(replicas.map((r) => r.client().dbsize()));
+      return sizes.every((n) => n === 0) || `replica key counts ${sizes.join(', ')}`;
+    },
+    { description: 'the replicas to apply the flush', intervalMs: 20 },
   );
 }
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { seedMixedDataset } from '../fixtures/mixed-dataset.js';
 import { filler } from '../fixtures/big-keys.js';
+import { seedMixedDataset } from '../fixtures/mixed-dataset.js';
 import { runCli } from '../helpers/cli.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 

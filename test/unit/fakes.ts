@@ -1,18 +1,45 @@
-import type { KeySink, KeySource, MigrationRecord, ReadResult, ScanPage, WriteMode, WriteResult } from '../../src/core/contracts.js';
+import type { FilterConfig } from '../../src/core/config.js';
+import type {
+  BulkWriteObserver,
+  KeySink,
+  KeySource,
+  MigrationRecord,
+  ReadResult,
+  ScanPage,
+  WriteMode,
+  WriteResult,
+} from '../../src/core/contracts.js';
+import { createKeyFilter, type KeyFilter } from '../../src/core/key-filter.js';
+import { reverseBits64 } from '../../src/core/scan-position.js';
 
-function reverseBits64(value: bigint): bigint {
-  let v = value;
-  let out = 0n;
-  for (let i = 0; i < 64; i++) {
-    out = (out << 1n) | (v & 1n);
-    v >>= 1n;
-  }
-  return out;
+/** A key filter with only the given rules. */
+export function keyFilter(rules: Partial<FilterConfig>): KeyFilter {
+  return createKeyFilter({
+    allowKeyPrefix: [],
+    blockKeyPrefix: [],
+    allowKeySuffix: [],
+    blockKeySuffix: [],
+    allowKeyRegex: [],
+    blockKeyRegex: [],
+    allowDb: [],
+    blockDb: [],
+    ...rules,
+  });
 }
+
+/** A filter that keeps every key. */
+export const passAll = keyFilter({});
 
 /** A cursor whose scan position is page × 2^40, so fake cursors order like real ones. */
 export function fakeCursor(page: number): string {
   return page === 0 ? '0' : reverseBits64(BigInt(page) << 40n).toString();
+}
+
+export interface FakeSourceOptions {
+  /** Records per part: a read of more keys hands the remainder back as `rest` (see ReadResult.rest). */
+  partSize?: number;
+  /** Keys reported as too big to DUMP whole (ReadResult.big), by their text. */
+  big?: string[];
 }
 
 /** An in-memory keyspace served in fixed pages, as SCAN would. */
@@ -22,6 +49,7 @@ export class FakeSource implements KeySource {
   constructor(
     private readonly keys: Buffer[],
     private readonly pageSize: number,
+    private readonly options: FakeSourceOptions = {},
   ) {}
 
   async scan(cursor: string): Promise<ScanPage> {
@@ -33,7 +61,20 @@ export class FakeSource implements KeySource {
   }
 
   async read(keys: Buffer[]): Promise<ReadResult> {
-    return { records: keys.map((key) => ({ key, payload: Buffer.concat([Buffer.from('v:'), key]), pttlMs: 0, readAtMs: 0 })), gone: 0 };
+    const isBig = (key: Buffer) => this.options.big?.includes(key.toString()) ?? false;
+    const big = keys.filter(isBig).map((key) => ({ key, bytes: 100 }));
+    const part = this.readPart(keys.filter((key) => !isBig(key)));
+    return big.length > 0 ? { ...part, big } : part;
+  }
+
+  private readPart(keys: Buffer[]): ReadResult {
+    const n = this.options.partSize ?? keys.length;
+    const part: ReadResult = {
+      records: keys.slice(0, n).map((key) => ({ key, payload: Buffer.concat([Buffer.from('v:'), key]), pttlMs: 0, readAtMs: 0 })),
+      gone: 0,
+    };
+    if (n < keys.length) part.rest = async () => this.readPart(keys.slice(n));
+    return part;
   }
 }
 
@@ -67,4 +108,24 @@ export class FakeSink implements KeySink {
 
 export function keys(n: number, prefix = 'k'): Buffer[] {
   return Array.from({ length: n }, (_, i) => Buffer.from(`${prefix}${i}`));
+}
+
+/** Stands in for a live follower: hands out increasing marks and records every confirmation. */
+export class FakeObserver implements BulkWriteObserver {
+  /** The last mark handed out (marks count from 1). */
+  issued = 0;
+  readonly confirmed: { keys: Buffer[]; mark: number }[] = [];
+
+  readIssued(): number {
+    return ++this.issued;
+  }
+
+  writeConfirmed(keys: Buffer[], mark: number): void {
+    this.confirmed.push({ keys, mark });
+  }
+}
+
+/** Resolves after pending I/O callbacks ran: lets in-memory fakes run as far as they can. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -107,4 +107,12 @@ describe('Function: readConfigFile', () => {
     assert.equal(config.rateLimit, 5000);
     assert.equal(config.target.topology, 'cluster');
   });
+
+  it('copies Redis 7 functions unless [advanced] functions = false (a redis-ferry extension)', () => {
+    const base = '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n';
+    assert.equal(readConfigFile(file('fn-default.toml', base)).config.functions, true);
+    assert.equal(readConfigFile(file('fn-off.toml', `${base}[advanced]\nfunctions = false\n`)).config.functions, false);
+    const [problem] = problems(() => readConfigFile(file('fn-bad.toml', `${base}[advanced]\nfunctions = "no"\n`)));
+    assert.match(problem!, /fn-bad\.toml:\d+: .*functions/);
+  });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatVerifyResult } from '../../src/cli/verify-summary.js';
+import { emptyReport, type MigrationVerifyResult, mergeReports, totalDifferences } from '../../src/core/verify-report.js';
 import { parseScore } from '../../src/verify/compare-value.js';
-import { emptyReport, formatVerifyResult, type MigrationVerifyResult, mergeReports, totalDifferences } from '../../src/verify/report.js';
 
 describe('Function: mergeReports', () => {
   it('sums counts and keeps at most N examples per kind', () => {

@@ -7,7 +7,7 @@ import { applySecrets, parseSecretValue } from '../../src/cloud/secret-refs.js';
 import { sliceDeadline } from '../../src/cloud/slice-deadline.js';
 import { describeTaskError } from '../../src/cloud/task-failure.js';
 import { parseConfig } from '../../src/core/config.js';
-import { type ConfigError, SourceUnavailableError, TargetKeyExistsError } from '../../src/core/errors.js';
+import { type ConfigError, InternalError, SourceUnavailableError, TargetKeyExistsError } from '../../src/core/errors.js';
 
 const SRC = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/source-AbCdEf';
 const TGT = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/target-GhIjKl';
@@ -151,6 +151,17 @@ describe('Function: task errors', () => {
     assert.equal(thrown.message, 'SourceUnavailableError: source x: connection refused');
     const fatal = new TargetKeyExistsError(Buffer.from('k'), 'target already has key k');
     assert.equal(toTaskError(fatal), fatal);
+  });
+
+  it('names a plain Error that reached the task InternalError, keeping it as the cause', () => {
+    const plain = new Error('Connection is closed.');
+    const thrown = toTaskError(plain) as InternalError;
+    assert.ok(thrown instanceof InternalError);
+    assert.equal(thrown.name, 'InternalError');
+    assert.equal(thrown.cause, plain);
+    assert.match(thrown.message, /unclassified error left the task \(Connection is closed\.\)/);
+    const named = new RangeError('slot 16384 is outside 0-16383');
+    assert.equal(toTaskError(named), named, 'an error with a name of its own passes as it is');
   });
 
   it('reads a Lambda error cause, unwrapping RetryableMigrationError', () => {

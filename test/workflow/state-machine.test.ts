@@ -1,19 +1,18 @@
-import './helpers/polyfills.js';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Redis } from 'ioredis';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
+import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
+import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
+import type { ExecutionRecord, InvokeHook, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import type { CapturedConsole } from './helpers/capture-console.js';
-import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
-import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import type { ExecutionRecord, InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
 
 /**
@@ -33,7 +32,7 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redi
 let source: RedisServer;
 let target: RedisServer;
 let dynamo: LocalDynamo;
-let secrets: FakeSecrets;
+let secrets: LocalSecrets;
 let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
@@ -104,7 +103,7 @@ before(async () => {
     startRedis({ password: SOURCE_PASSWORD }),
     startRedis({ password: TARGET_PASSWORD }),
     startLocalDynamo(),
-    startFakeSecrets(),
+    startLocalSecrets(),
   ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
   secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
@@ -160,7 +159,6 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         void zombie.finally(() => (settled = true));
         await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, {
           description: 'the zombie to save a batch',
-          timeoutMs: 10_000,
           intervalMs: 2,
         });
         throw lambdaError('Lambda.SdkClientException', 'simulated: lost contact with the invocation');
@@ -244,9 +242,9 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await assertCopied();
   });
 
-  // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
-  // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
   it("completes a restart whose slices stop inside the failed attempt's rewrite window", async () => {
+    // copyUnit must keep the frontier an earlier, failed attempt wrote up to when a slice stops
+    // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
     const conflictKey = await failOnConflict('e2e-conflict-short');
     await target.client({ db: 0 }).del(conflictKey);
     const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
@@ -335,6 +333,32 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-unreachable').load();
     assert.equal(record?.activeRun, undefined, 'the failed plan released the migration: a restart need not wait');
     assert.equal(record?.status, 'failed');
+  });
+
+  it("Plan copies the source's Redis 7 functions to the target before any unit copies a key", async () => {
+    await flushTarget();
+    const mylib = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)";
+    await source.client().call('FUNCTION', 'LOAD', mylib);
+    try {
+      let atFirstCopy: unknown[] | undefined;
+      workflow.hook = async (invocation, call) => {
+        if (invocation.state === STATE.copy) atFirstCopy ??= (await target.client().call('FUNCTION', 'LIST')) as unknown[];
+        return call();
+      };
+      const chain = await workflow.start({ migrationId: 'e2e-functions', config: config() }, 'e2e-functions');
+      workflow.hook = undefined;
+      assert.equal(final(chain).status, 'SUCCEEDED', JSON.stringify(final(chain).error));
+      assert.equal(atFirstCopy?.length, 1, 'the library was on the target before the first copy slice');
+      assert.equal(await target.client().call('FCALL', 'myfunc', '0', 'from the plan step'), 'from the plan step');
+      assert.ok(
+        logs.lines.some((l) => /functions: copied 1 function library \(mylib, 1 function\)/.test(l)),
+        'the plan step logged the copy',
+      );
+      await assertCopied();
+    } finally {
+      workflow.hook = undefined;
+      await Promise.all([source.client().call('FUNCTION', 'FLUSH'), target.client().call('FUNCTION', 'FLUSH')]);
+    }
   });
 
   it('derives a new migration id from the schedule time, and refreshes an existing target with "replace"', async () => {
