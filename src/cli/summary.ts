@@ -1,3 +1,4 @@
+import type { UnitCounters } from '../core/contracts.js';
 import type { MigrationSummary, ReconcileSummary } from '../runner/run-migration.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 
@@ -18,11 +19,7 @@ export function formatSummary(summary: MigrationSummary): string {
     `  skipped  ${formatCount(t.skippedExisting)} already on target, ${formatCount(t.skippedGone)} deleted or expired during the copy, ${formatCount(t.filtered)} filtered out`,
     ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),
     ...(t.notCopied > 0 ? [`  NOT COPIED ${formatCount(t.notCopied)} keys of a type struct mode cannot carry (see docs/fidelity.md)`] : []),
-    ...(t.skippedTooBig > 0
-      ? [
-          `  TOO BIG  ${formatCount(t.skippedTooBig)} key${t.skippedTooBig === 1 ? '' : 's'} skipped: strings longer than the target's proto-max-bulk-len (named in the notes above)`,
-        ]
-      : []),
+    ...tooBigLines(t),
     `  units    ${summary.units.filter((u) => u.checkpoint.status === 'done').length}/${summary.units.length} done`,
   ];
   for (const { unit, checkpoint } of summary.units) {
@@ -51,10 +48,20 @@ function formatReconcile(summary: MigrationSummary, pass: ReconcileSummary): str
     `  scanned  ${formatCount(t.scanned)} source keys in ${formatCount(t.batches)} batches`,
     `  skipped  ${formatCount(t.skippedGone)} deleted or expired during the pass, ${formatCount(t.filtered)} filtered out`,
     ...(t.bigKeys > 0 ? [`  big keys ${formatCount(t.bigKeys)} copied by type in chunks`] : []),
+    ...tooBigLines(t),
     `  units    ${sourceDone}/${summary.units.length} compared${walked}`,
   ];
   for (const { unit, checkpoint } of [...summary.units, ...pass.targetUnits]) {
     if (checkpoint.status === 'failed') lines.push(`  failed   ${unit.label}: ${checkpoint.error ?? 'unknown error'}`);
   }
   return lines.join('\n');
+}
+
+/** The keys left out because the target cannot hold them (--on-too-big skip), when there are any. */
+function tooBigLines(t: UnitCounters): string[] {
+  if (t.skippedTooBig === 0) return [];
+  return [
+    `  TOO BIG  ${formatCount(t.skippedTooBig)} key${t.skippedTooBig === 1 ? '' : 's'} skipped: ` +
+      "strings longer than the target's proto-max-bulk-len (named in the notes above)",
+  ];
 }
