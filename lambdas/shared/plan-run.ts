@@ -24,7 +24,8 @@ export interface PlanResult {
   nextRound: number;
   /**
    * `copy` while any unit is not copied; then, unless verify is `none` (or a dry run), `verify`
-   * until every unit is verified by this run. One phase per round: the state carries one list.
+   * until every unit (and with extraCheck every target unit) is verified by this run. One phase per
+   * round: the state carries one list.
    */
   phase: 'copy' | 'verify';
   /** The phase's units not yet done (copied, or verified): the Map's items. */
@@ -85,7 +86,9 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
         ]),
       );
       phase = 'verify';
-      unitIds = plan.units.map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
+      // The extra-key check's target units verify alongside, each its own item of the Map.
+      const targetUnits = config.extraCheck ? (plan.targetUnits ?? []) : [];
+      unitIds = [...plan.units, ...targetUnits].map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
     }
     return {
       migrationId,

@@ -25,6 +25,8 @@ export interface CopyFlags {
   bigKeyThreshold?: number;
   verify?: 'none' | 'quick' | 'full';
   maxMismatches?: number;
+  /** false with --no-extra-check */
+  extraCheck?: boolean;
 }
 
 export interface BuiltConfig {
@@ -53,6 +55,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.bigKeyThreshold !== undefined) out.bigKeyThreshold = flags.bigKeyThreshold;
     if (flags.verify) out.verify = flags.verify;
     if (flags.maxMismatches !== undefined) out.maxMismatches = flags.maxMismatches;
+    if (flags.extraCheck === false) out.extraCheck = false;
     if (flags.dbs) out.dbs = flags.dbs;
     if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
     if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;

@@ -120,6 +120,11 @@ const migrationSchema = z
     verify: z.enum(['none', 'quick', 'full']).default('quick'),
     /** Differing keys tolerated before verification fails the run. */
     maxMismatches: z.number().int().min(0).default(0),
+    /**
+     * Verification also walks the target for keys the source does not have (within the selection),
+     * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
+     */
+    extraCheck: z.boolean().default(true),
   })
   .superRefine((cfg, ctx) => {
     for (const [side, ep] of [

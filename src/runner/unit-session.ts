@@ -1,6 +1,6 @@
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
-import type { BigKeyCopier, CheckpointStore, KeySink, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
+import type { BigKeyCopier, CheckpointStore, KeySink, KeySource, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
@@ -8,6 +8,7 @@ import type { RateLimiter } from '../core/rate-limiter.js';
 import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
 import { openTargetDb } from '../redis/target-access.js';
 import { copyKeyByType, StructFallbackSink } from '../struct/index.js';
+import { type ReconcileParts, type ReconcileSessionOptions, reconcileParts } from './reconcile-wiring.js';
 import { openStructClients, type StructClients } from './struct-clients.js';
 
 export interface UnitSessionOptions {
@@ -24,6 +25,11 @@ export interface UnitSessionOptions {
   note?: (message: string) => void;
   /** Bounds the payload bytes held at once; share one between the sessions a process runs together. */
   readBudget?: ByteBudget;
+  /**
+   * Reconcile instead of copy: write only the keys that differ (policy `replace`), and keep the
+   * pass's counts in the checkpoint (see reconcile-wiring.ts). Not with a dry run.
+   */
+  reconcile?: ReconcileSessionOptions;
 }
 
 /**
@@ -41,9 +47,12 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   const opened = await openUnitSource(config.source, unit, readOptions, previous, note);
   let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
   let clients: StructClients | undefined;
+  let reconcile: ReconcileParts | undefined;
   try {
     const checkpoint = continueOn(options.checkpoint, opened.node, unit, note);
     target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb, note);
+    let keySource: KeySource = opened.source;
+    let store = options.store;
     let sink: KeySink | undefined;
     let fallback: StructFallbackSink | undefined;
     let copyBigKey: BigKeyCopier | undefined;
@@ -63,13 +72,18 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
         if (result.status === 'too-big') await sinkByType.handleTooBig(key, result.bytes);
         return { status: result.status, bytes: result.bytes };
       };
+      if (options.reconcile) {
+        const parts = { source: opened.source, sink, copyBigKey, store, clients, destination: target.destination };
+        reconcile = await reconcileParts({ ...parts, config, unit, options: options.reconcile, checkpoint });
+        ({ source: keySource, sink, copyBigKey, store } = reconcile);
+      }
     }
     const done = await copyUnit({
-      source: opened.source,
+      source: keySource,
       sink,
       filter: options.filter,
-      policy: config.onExistingKey,
-      store: options.store,
+      policy: options.reconcile ? 'replace' : config.onExistingKey,
+      store,
       checkpoint,
       limiter: options.limiter,
       shouldStop: options.shouldStop,
@@ -79,7 +93,7 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
     if (fallback) reportStructStats(unit, fallback, note);
     return done;
   } finally {
-    await Promise.all([opened.close(), target?.close(), clients?.close()]);
+    await Promise.all([opened.close(), target?.close(), clients?.close(), reconcile?.close()]);
   }
 }
 

@@ -262,6 +262,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         planted = true;
         await target.client({ db: 0 }).set(changed, 'changed on the target');
         await target.client({ db: 1 }).del('one:3');
+        await target.client({ db: 1 }).set('only:target', 'a key the source does not have');
       }
       return call();
     };
@@ -270,20 +271,34 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     workflow.hook = undefined;
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error?.name, 'VerificationFailed');
-    assert.match(failed.error!.cause, /^2 keys differ \(0 allowed\): 1 missing, 1 value; e\.g\. missing "one:3"; value "k:7"\./);
+    assert.match(
+      failed.error!.cause,
+      /^3 keys differ \(0 allowed\): 1 missing, 1 value, 1 extra; e\.g\. missing "one:3"; value "k:7"; extra "only:target"\./,
+    );
+    assert.match(failed.error!.cause, /, \d+ target keys looked up on the source\./);
     const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-verify').load();
     assert.equal(record?.status, 'failed');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
-    assert.equal((record!.verify as { mismatches: number }).mismatches, 2, 'the verify result is stored with the migration');
+    assert.equal((record!.verify as { mismatches: number }).mismatches, 3, 'the verify result is stored with the migration');
+    const targetUnits = (record!.verify as { units: { unitId: string }[] }).units.filter((u) => u.unitId.startsWith('target/'));
+    assert.deepEqual(
+      targetUnits.map((u) => u.unitId),
+      ['target/db0', 'target/db1'],
+      'each target db was walked as its own unit',
+    );
 
     await target.client({ db: 0 }).set(changed, (await source.client({ db: 0 }).getBuffer(changed))!);
     await target.client({ db: 1 }).set('one:3', (await source.client({ db: 1 }).getBuffer('one:3'))!);
+    await target.client({ db: 1 }).del('only:target');
     const copiesBefore = workflow.invocations.filter((i) => i.state === STATE.copy).length;
     const again = final(await workflow.start(input, 'e2e-verify.2'));
     assert.equal(again.status, 'SUCCEEDED', JSON.stringify(again.error));
     assert.equal(workflow.invocations.filter((i) => i.state === STATE.copy).length, copiesBefore, 'nothing was copied again');
-    const summary = again.output as { verify: { checked: number; mismatches: number; level: string } };
-    assert.deepEqual([summary.verify.level, summary.verify.checked, summary.verify.mismatches], ['full', keyCount, 0]);
+    const summary = again.output as { verify: { checked: number; targetChecked: number; mismatches: number; level: string } };
+    assert.deepEqual(
+      [summary.verify.level, summary.verify.checked, summary.verify.targetChecked, summary.verify.mismatches],
+      ['full', keyCount, keyCount, 0],
+    );
   });
 
   it('refuses a second run of a migration that another run holds, touching nothing', async () => {
