@@ -11,6 +11,8 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:secretNames         secret names (any suffix)
  *   redis-ferry:vpcId, :subnetIds, :securityGroupIds
  *   redis-ferry:memorySize, :timeoutMinutes, :maxConcurrency
+ *   redis-ferry:copyTimeBudgetMs, :verifyTimeBudgetMs   cap each copy / verify slice (default: the timeout)
+ *   redis-ferry:maxSlicesPerUnitExecution               slices per unit per round (default 300)
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
  *                                   { "config": …, "migrationIdPrefix"?: … }) and :scheduleTimeZone
@@ -41,6 +43,11 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy')
     problems.push('redis-ferry:tableRemovalPolicy must be "retain" or "destroy"');
   const timeoutMinutes = number('timeoutMinutes');
+  const copyTimeBudgetMs = number('copyTimeBudgetMs');
+  const verifyTimeBudgetMs = number('verifyTimeBudgetMs');
+  const maxSlicesPerUnitExecution = number('maxSlicesPerUnitExecution');
+  const memorySize = number('memorySize');
+  const maxConcurrency = number('maxConcurrency');
   let schedule: MigratorStackSettings['schedule'];
   const expression = get('scheduleExpression');
   if (expression !== undefined && expression !== '') {
@@ -70,9 +77,12 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     vpcId: (get('vpcId') as string | undefined) || undefined,
     subnetIds: list('subnetIds'),
     securityGroupIds: list('securityGroupIds'),
-    memorySize: number('memorySize'),
+    memorySize,
     timeout: timeoutMinutes === undefined ? undefined : Duration.minutes(timeoutMinutes),
-    maxConcurrency: number('maxConcurrency'),
+    maxConcurrency,
+    copyTimeBudget: copyTimeBudgetMs === undefined ? undefined : Duration.millis(copyTimeBudgetMs),
+    verifyTimeBudget: verifyTimeBudgetMs === undefined ? undefined : Duration.millis(verifyTimeBudgetMs),
+    maxSlicesPerUnitExecution,
     tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     schedule,
   };

@@ -1,7 +1,7 @@
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
-import { type CloudConfig, parseCloudConfig, parseExecutionInput, resolveMigrationId } from '../../src/cloud/execution-input.js';
+import { type CloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
 import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
@@ -24,7 +24,8 @@ export interface PlanResult {
   nextRound: number;
   /**
    * `copy` while any unit is not copied; then, unless verify is `none` (or a dry run), `verify`
-   * until every unit is verified by this run. One phase per round: the state carries one list.
+   * until every unit (and with extraCheck every target unit) is verified by this run. One phase per
+   * round: the state carries one list.
    */
   phase: 'copy' | 'verify';
   /** The phase's units not yet done (copied, or verified): the Map's items. */
@@ -52,8 +53,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   if (input.kind === 'start') {
     runId = event.executionName;
     round = 0;
-    cloud = parseCloudConfig(input.config, 'input.config');
-    migrationId = resolveMigrationId(input, cloud);
+    ({ cloud, migrationId } = checkStartInput(input));
     state = new DynamoMigrationState(dynamo, settings.tableName, migrationId);
     await state.claim(runId, {
       ttlMs: settings.claimTtlMs,
@@ -86,7 +86,9 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
         ]),
       );
       phase = 'verify';
-      unitIds = plan.units.map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
+      // The extra-key check's target units verify alongside, each its own item of the Map.
+      const targetUnits = config.extraCheck ? (plan.targetUnits ?? []) : [];
+      unitIds = [...plan.units, ...targetUnits].map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
     }
     return {
       migrationId,

@@ -88,23 +88,23 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   const byId = new Map(units.map((u) => [u.checkpoint.unitId, u]));
   const mine = planned.map((id) => byId.get(id)).filter((u): u is StoredUnit => u !== undefined);
   const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length;
-  if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length : 0);
+  const targetUnits = verifiesAfterCopy(config) && config.extraCheck ? (record.targetUnits?.length ?? 0) : 0;
+  if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length + targetUnits : 0);
 
   let verify: MigrationVerifyResult | undefined;
   const progressStore = new DynamoVerifyProgress(deps.dynamo, deps.settings.tableName, migrationId, { runId, owner: `${runId}/report` });
   if (verifiesAfterCopy(config)) {
     const progress = new Map((await progressStore.list()).map((p) => [p.unitId, p]));
-    const pendingVerify = mine.filter((u) => !isVerified(progress.get(u.checkpoint.unitId), runId, config.verify)).length;
+    // The copy units, then (extraCheck) the target units of the plan: every one verified by this run.
+    const toVerify = [
+      ...mine.map((u) => ({ unitId: u.checkpoint.unitId, label: u.descriptor?.label, targetDb: u.descriptor?.targetDb ?? 0 })),
+      ...(config.extraCheck ? (record.targetUnits ?? []) : []).map((u) => ({ unitId: u.id, label: u.label, targetDb: u.targetDb })),
+    ];
+    const pendingVerify = toVerify.filter((u) => !isVerified(progress.get(u.unitId), runId, config.verify)).length;
     if (pendingVerify > 0) return notFinished(migrationId, 0, pendingVerify);
-    const verified = mine.map((u) => {
-      const p = progress.get(u.checkpoint.unitId)!;
-      return {
-        unitId: p.unitId,
-        label: u.descriptor?.label ?? p.unitId,
-        targetDb: u.descriptor?.targetDb ?? 0,
-        report: p.report,
-        startedAt: p.startedAt,
-      };
+    const verified = toVerify.map((u) => {
+      const p = progress.get(u.unitId)!;
+      return { unitId: p.unitId, label: u.label ?? p.unitId, targetDb: u.targetDb, report: p.report, startedAt: p.startedAt };
     });
     verify = migrationVerifyResult(migrationId, config.verify, verified, config.maxMismatches, Date.now());
   }

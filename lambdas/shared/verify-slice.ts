@@ -1,16 +1,14 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, type VerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
 import { runSlice, type SliceControl } from '../../src/cloud/slice-runner.js';
-import { VERIFY_EXAMPLES, VERIFY_TTL_TOLERANCE_MS } from '../../src/cloud/verify-outcome.js';
 import type { MigrationConfig } from '../../src/core/config.js';
 import { MigrationError } from '../../src/core/errors.js';
-import { createKeyFilter } from '../../src/core/key-filter.js';
+import type { VerifyReport } from '../../src/core/verify-report.js';
 import { isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
-import { nodeClients } from '../../src/verify/connections.js';
-import { verifyScan } from '../../src/verify/verify-db.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
+import { openUnitWork } from './verify-unit.js';
 
 /** One iteration of a unit's verify loop: ids, and how many slices this child execution has run. */
 export interface VerifyEvent {
@@ -29,7 +27,7 @@ export interface VerifyResult {
   unitId: string;
   slices: number;
   done: boolean;
-  /** Keys compared in this slice (totals and differences live in DynamoDB). */
+  /** Keys compared in this slice: source keys, or a target unit's target keys (totals and differences live in DynamoDB). */
   checked: number;
 }
 
@@ -76,40 +74,55 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   const { progress, checkedBefore } = value;
   if (!progress) return { migrationId, runId, unitId, slices, done: true, checked: 0 };
   const { done, cursor, report } = progress;
-  const { checked, skipped, differences } = report;
-  deps.log.info('slice verified', { migrationId, unitId, slices, deadlineReached, done, cursor, checked, skipped, differences });
-  return { migrationId, runId, unitId, slices, done, checked: checked - checkedBefore };
+  const { checked, skipped, targetChecked, differences } = report;
+  deps.log.info('slice verified', {
+    migrationId,
+    unitId,
+    slices,
+    deadlineReached,
+    done,
+    cursor,
+    checked,
+    skipped,
+    targetChecked,
+    differences,
+  });
+  return { migrationId, runId, unitId, slices, done, checked: keysLookedAt(report) - checkedBefore };
 }
 
-/** The work of a verify slice: take the unit's verification and compare until done or told to stop. */
+/** A copy unit's source keys compared, or a target unit's target keys looked up on the source. */
+function keysLookedAt(report: VerifyReport): number {
+  return report.checked + (report.targetChecked ?? 0);
+}
+
+/**
+ * The work of a verify slice: take the unit's verification (a copy unit's comparison, or a target
+ * unit's extra-key check) and go on until done or told to stop.
+ */
 async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, slice: SliceControl): Promise<VerifiedSlice> {
   const { migrationId, runId, unitId } = ids;
   const { settings } = deps;
-  const { cloud } = await openMigration(deps, migrationId, runId);
-  const unit = await plannedUnit(
-    new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }),
-    ids,
-  );
+  const { record, cloud } = await openMigration(deps, migrationId, runId);
+  // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).
+  const targetUnit = record.targetUnits?.find((u) => u.id === unitId);
+  const unit = targetUnit
+    ? undefined
+    : await plannedUnit(new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }), ids);
   const config = await resolveConfig(cloud, deps.resolveSecret);
   if (config.verify === 'none') return { checkedBefore: 0 };
 
   const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/${requestId}` });
   let progress = await store.acquire(unitId, config.verify);
   if (progress.done) return { checkedBefore: 0 };
-  const checkedBefore = progress.report.checked;
 
-  const clients = await nodeClients(config, await deps.targetKind(migrationId, config))(unit);
+  const work = await openUnitWork(
+    config,
+    unit ? { unit, targetKind: () => deps.targetKind(migrationId, config) } : { targetUnit: targetUnit! },
+  );
+  progress = work.continueFrom(progress);
+  const checkedBefore = keysLookedAt(progress.report);
   try {
-    const reached = await verifyScan(clients.source, clients.target, {
-      readers: clients.readers,
-      level: config.verify,
-      ttlToleranceMs: VERIFY_TTL_TOLERANCE_MS,
-      bigKeyBytes: config.bigKeyThreshold || undefined,
-      maxExamples: VERIFY_EXAMPLES,
-      count: Math.min(config.scan.count, 1000),
-      match: config.scan.match,
-      type: config.scan.type,
-      filter: createKeyFilter(config.filter),
+    const reached = await work.run({
       cursor: progress.cursor,
       report: progress.report,
       shouldStop: slice.shouldStop,
@@ -122,7 +135,7 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   } catch (error) {
     throw asVerifyError(error, unitId);
   } finally {
-    await clients.close();
+    await work.close();
   }
   return { progress, checkedBefore };
 }

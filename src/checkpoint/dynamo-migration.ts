@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
 import { Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
 import { TTL_ATTRIBUTE } from './table-keys.js';
@@ -21,6 +22,8 @@ export interface MigrationRecord {
   round?: number;
   planCreatedAt?: string;
   unitIds?: string[];
+  /** The plan's target units (verify's extra-key check); absent in plans made before they existed. */
+  targetUnits?: TargetUnitDescriptor[];
   lastError?: string;
   lastErrorType?: string;
   summary?: unknown;
@@ -53,6 +56,7 @@ function recordFromItem(migrationId: string, item: Item): MigrationRecord {
     round: num(item, 'round'),
     planCreatedAt: str(item, 'planCreatedAt'),
     unitIds: item.unitIds?.L?.map((v) => v.S!),
+    targetUnits: json('targetUnits'),
     lastError: str(item, 'lastError'),
     lastErrorType: str(item, 'lastErrorType'),
     summary: json('summary'),

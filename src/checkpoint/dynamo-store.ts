@@ -1,5 +1,11 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { type CheckpointStore, type MigrationPlan, newCheckpoint, type UnitCheckpoint } from '../core/contracts.js';
+import {
+  type CheckpointStore,
+  type MigrationPlan,
+  newCheckpoint,
+  type TargetUnitDescriptor,
+  type UnitCheckpoint,
+} from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 import {
   countersToAttribute,
@@ -70,6 +76,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const createdAt = Item && str(Item, 'planCreatedAt');
     if (!Item || !createdAt) return undefined;
     const ids = (Item.unitIds?.L ?? []).map((v) => v.S!);
+    const targetUnits = str(Item, 'targetUnits');
     const byId = new Map((await this.listUnits()).map((u) => [u.checkpoint.unitId, u]));
     const units = ids.map((id) => {
       const descriptor = byId.get(id)?.descriptor;
@@ -79,7 +86,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
         );
       return descriptor;
     });
-    return { migrationId: this.migrationId, units, createdAt };
+    return {
+      migrationId: this.migrationId,
+      units,
+      ...(targetUnits ? { targetUnits: JSON.parse(targetUnits) as TargetUnitDescriptor[] } : {}),
+      createdAt,
+    };
   }
 
   /**
@@ -110,7 +122,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
     });
 
     const e = new Expr();
-    const update = `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${e.value({ L: plan.units.map((u) => s(u.id)) })}, ${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
+    // The target units are few (one per target master × db): they travel on the migration item, with the commit.
+    const targetUnits = plan.targetUnits ? `, ${e.name('targetUnits')} = ${e.value(s(JSON.stringify(plan.targetUnits)))}` : '';
+    const unitIds = e.value({ L: plan.units.map((u) => s(u.id)) });
+    const update =
+      `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${unitIds}${targetUnits}, ` +
+      `${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
     await guarded(
       () =>
         this.client.send(

@@ -19,7 +19,7 @@ import { TTL_ATTRIBUTE } from './table-keys.js';
 /**
  * Verification progress of one unit, beside its copy checkpoint:
  *
- *   pk = <migrationId>   sk = "verify#<unitId>"   runId, level, cursor, done, report (JSON), version, owner
+ *   pk = <migrationId>   sk = "verify#<unitId>"   runId, level, cursor, scanNode, done, report (JSON), version, owner
  *
  * Progress belongs to one run: every round of the run resumes it, and a new run (a restart) starts
  * the unit's verification over, since the target may have changed in between.
@@ -36,6 +36,8 @@ export interface VerifyProgress {
   done: boolean;
   /** What the unit's walk found so far (examples capped by the verifier). */
   report: VerifyReport;
+  /** The node process `cursor` belongs to, where the walk tracks it (a target unit's extra-key check). */
+  scanNode?: string;
   version: number;
   /** The invocation that took the unit last. */
   owner?: string;
@@ -66,7 +68,7 @@ function verifyKey(migrationId: string, unitId: string): Item {
 function progressFromItem(item: Item): VerifyProgress {
   const level = (str(item, 'level') ?? 'quick') as VerifyLevel;
   const reportJson = str(item, 'report');
-  const optional = (attribute: 'owner' | 'error' | 'errorType' | 'errorRun') =>
+  const optional = (attribute: 'owner' | 'error' | 'errorType' | 'errorRun' | 'scanNode') =>
     str(item, attribute) !== undefined ? { [attribute]: str(item, attribute) } : {};
   return {
     unitId: str(item, 'sk')!.slice(VERIFY_SK_PREFIX.length),
@@ -79,6 +81,7 @@ function progressFromItem(item: Item): VerifyProgress {
     startedAt: str(item, 'startedAt') ?? new Date(0).toISOString(),
     updatedAt: str(item, 'updatedAt') ?? new Date(0).toISOString(),
     ...optional('owner'),
+    ...optional('scanNode'),
     ...optional('error'),
     ...optional('errorType'),
     ...optional('errorRun'),
@@ -250,6 +253,8 @@ export class DynamoVerifyProgress {
     ];
     if (progress.owner) set.push(`${e.name('owner')} = ${e.value(s(progress.owner))}`);
     const remove = fresh ? [e.name('error'), e.name('errorType'), e.name('errorRun'), e.name(TTL_ATTRIBUTE)] : [];
+    if (progress.scanNode) set.push(`${e.name('scanNode')} = ${e.value(s(progress.scanNode))}`);
+    else remove.push(e.name('scanNode'));
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,

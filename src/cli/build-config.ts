@@ -31,6 +31,8 @@ export interface CopyFlags {
   /** Milliseconds, from --cutover-when-idle / --quiet-period. */
   cutoverWhenIdle?: number;
   quietPeriod?: number;
+  /** false with --no-extra-check */
+  extraCheck?: boolean;
 }
 
 export interface BuiltConfig {
@@ -59,6 +61,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.bigKeyThreshold !== undefined) out.bigKeyThreshold = flags.bigKeyThreshold;
     if (flags.verify) out.verify = flags.verify;
     if (flags.maxMismatches !== undefined) out.maxMismatches = flags.maxMismatches;
+    if (flags.extraCheck === false) out.extraCheck = false;
     if (flags.dbs) out.dbs = flags.dbs;
     if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
     if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;

@@ -3,6 +3,7 @@ import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { cutoverCommand } from './cutover-command.js';
 import { migrateCommand } from './migrate-command.js';
+import { registerRehearseCommand } from './rehearse-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
@@ -45,9 +46,83 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('migrate')
+  copyOptions(program.command('migrate'))
     .description('copy every key from the source to the target; running the same command again resumes')
+    .option('--reconcile', 'copy only the keys that differ and delete target keys the source lacks (see reconcile)')
+    .option('--no-delete', 'with --reconcile: keep the target keys the source lacks')
+    .option('--follow', "live migration: follow the source's writes after the copy until cutover (Ctrl-C once, or redis-ferry cutover)")
+    .option('--follow-config-set', 'with --follow: set notify-keyspace-events on the source for the run, restore it afterwards')
+    .option('--cutover-when-idle <duration>', 'with --follow: cut over by itself once no write arrived for this long, e.g. 30s', duration)
+    .option('--quiet-period <duration>', 'with --follow: how long no write may arrive before "safe to switch" (default 2s)', duration)
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
+    });
+
+  program
+    .command('cutover')
+    .description('tell a running `migrate --follow` to cut over: drain, wait for quiet, verify, finish')
+    .argument('<migration-id>', 'the id the follow run printed when it started')
+    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
+    .action(async (id: string, flags: { stateDir: string }) => {
+      process.exitCode = await cutoverCommand(id, flags.stateDir);
+    });
+
+  copyOptions(program.command('reconcile'))
+    .description(
+      'make the target equal the source within the selection, in one resumable pass: copy keys that are ' +
+        'missing or differ, delete target keys the source lacks; a completed pass run again starts a new one',
+    )
+    .option('--no-delete', 'keep the target keys the source lacks')
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await migrateCommand(config, { ...flags, reconcile: true }, argsFrom('reconcile'));
+    });
+
+  program
+    .command('verify')
+    .description(`compare the target with the source; exit ${EXIT_MISMATCHES} when they differ by more than --max-mismatches keys`)
+    .argument('[config]', 'the same config file as migrate (filters and db mapping apply)')
+    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
+    .option('--target <url>', 'target, e.g. redis://host:6380')
+    .addOption(
+      new Option('--verify <level>', 'quick: existence, type and TTL; full: the values too').choices(['quick', 'full']).default('full'),
+    )
+    .option('--max-mismatches <n>', 'differing keys tolerated before the exit code says failure', positiveNumber, 0)
+    .option('--examples <n>', 'example keys shown per kind of difference', positiveNumber, 5)
+    .option('--ttl-tolerance <ms>', 'largest TTL difference that still counts as equal', positiveNumber, 1000)
+    .option('--count <n>', 'keys per SCAN call', positiveNumber)
+    .option('--match <pattern>', 'verify only keys matching this glob (as the copy did)')
+    .addOption(
+      new Option('--type <type>', 'verify only keys of this type (as the copy did)').choices([
+        'string',
+        'list',
+        'set',
+        'zset',
+        'hash',
+        'stream',
+      ]),
+    )
+    .option('--dbs <list>', 'source dbs to verify, e.g. 0,1 (default: every non-empty db)', dbList)
+    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
+    .option('--no-extra-check', 'do not look for keys the target has and the source does not')
+    .option('--id <id>', 'migration id the result is stored with (default: as migrate derives it)')
+    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
+    .option('--json', 'print the result as JSON')
+    .action(async (config: string | undefined, flags) => {
+      process.exitCode = await verifyCommand(config, flags);
+    });
+
+  // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
+  registerStartCommand(program);
+  registerStatusCommand(program);
+  // The same workflow, run on this machine before deploying it (from a checkout).
+  registerRehearseCommand(program);
+
+  return program;
+}
+
+/** The options `migrate` and `reconcile` share: what to copy, from where to where, and how. */
+function copyOptions(command: Command): Command {
+  return command
     .argument('[config]', 'redis-shake scan config (v3 type = "scan" or v4 [scan_reader]/[redis_writer])')
     .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
     .option('--target <url>', 'target, e.g. redis://host:6380 (add ?cluster=true for a cluster)')
@@ -80,6 +155,7 @@ export function buildProgram(): Command {
       ).choices(['none', 'quick', 'full']),
     )
     .option('--max-mismatches <n>', 'differing keys tolerated by the check (default 0)', positiveNumber)
+    .option('--no-extra-check', 'the check does not look for keys the target has and the source does not')
     .option('--match <pattern>', 'copy only keys matching this glob (SCAN MATCH)')
     .addOption(
       new Option('--type <type>', 'copy only keys of this type (SCAN TYPE)').choices(['string', 'list', 'set', 'zset', 'hash', 'stream']),
@@ -87,63 +163,8 @@ export function buildProgram(): Command {
     .option('--dbs <list>', 'source dbs to copy, e.g. 0,1 (default: every non-empty db)', dbList)
     .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
     .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
-    .option('--follow', "live migration: follow the source's writes after the copy until cutover (Ctrl-C once, or redis-ferry cutover)")
-    .option('--follow-config-set', 'with --follow: set notify-keyspace-events on the source for the run, restore it afterwards')
-    .option('--cutover-when-idle <duration>', 'with --follow: cut over by itself once no write arrived for this long, e.g. 30s', duration)
-    .option('--quiet-period <duration>', 'with --follow: how long no write may arrive before "safe to switch" (default 2s)', duration)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
-    .option('--json', 'print the final summary as JSON')
-    .action(async (config: string | undefined, flags) => {
-      process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
-    });
-
-  program
-    .command('cutover')
-    .description('tell a running `migrate --follow` to cut over: drain, wait for quiet, verify, finish')
-    .argument('<migration-id>', 'the id the follow run printed when it started')
-    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
-    .action(async (id: string, flags: { stateDir: string }) => {
-      process.exitCode = await cutoverCommand(id, flags.stateDir);
-    });
-
-  program
-    .command('verify')
-    .description(`compare the target with the source; exit ${EXIT_MISMATCHES} when they differ by more than --max-mismatches keys`)
-    .argument('[config]', 'the same config file as migrate (filters and db mapping apply)')
-    .option('--source <url>', 'source, e.g. redis://:password@host:6379 (rediss:// for TLS)')
-    .option('--target <url>', 'target, e.g. redis://host:6380')
-    .addOption(
-      new Option('--verify <level>', 'quick: existence, type and TTL; full: the values too').choices(['quick', 'full']).default('full'),
-    )
-    .option('--max-mismatches <n>', 'differing keys tolerated before the exit code says failure', positiveNumber, 0)
-    .option('--examples <n>', 'example keys shown per kind of difference', positiveNumber, 5)
-    .option('--ttl-tolerance <ms>', 'largest TTL difference that still counts as equal', positiveNumber, 1000)
-    .option('--count <n>', 'keys per SCAN call', positiveNumber)
-    .option('--match <pattern>', 'verify only keys matching this glob (as the copy did)')
-    .addOption(
-      new Option('--type <type>', 'verify only keys of this type (as the copy did)').choices([
-        'string',
-        'list',
-        'set',
-        'zset',
-        'hash',
-        'stream',
-      ]),
-    )
-    .option('--dbs <list>', 'source dbs to verify, e.g. 0,1 (default: every non-empty db)', dbList)
-    .option('--db-map <pairs>', 'source:target db pairs, e.g. 1:0,2:3', dbMap)
-    .option('--id <id>', 'migration id the result is stored with (default: as migrate derives it)')
-    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
-    .option('--json', 'print the result as JSON')
-    .action(async (config: string | undefined, flags) => {
-      process.exitCode = await verifyCommand(config, flags);
-    });
-
-  // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
-  registerStartCommand(program);
-  registerStatusCommand(program);
-
-  return program;
+    .option('--json', 'print the final summary as JSON');
 }
 
 /** The arguments as typed, from the subcommand on, for the "resume with" hint. */

@@ -35,7 +35,7 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
-  // The migration's own plan, when it ran here: the same units it copied.
+  // The migration's own plan, when it ran here: the same units it copied (and target units it walks).
   const plan = await new FileCheckpointStore(stateDir, migrationId).loadPlan().catch(() => undefined);
   let stopRequested = false;
   const onSignal = () => {
@@ -45,7 +45,7 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   };
   process.on('SIGINT', onSignal);
   try {
-    const scope = await verifyScope(config, plan?.units);
+    const scope = await verifyScope(config, plan);
     const result = await verifyMigration({
       ...scope,
       config,

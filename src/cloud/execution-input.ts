@@ -155,6 +155,15 @@ export function resolveMigrationId(input: StartInput, cloud: CloudConfig): strin
 }
 
 /**
+ * What the Plan task checks of a new run's input once its shape is valid: the cloud config, then
+ * the migration id the run will use. `redis-ferry rehearse` calls the same, for the same error.
+ */
+export function checkStartInput(input: StartInput): { cloud: CloudConfig; migrationId: string } {
+  const cloud = parseCloudConfig(input.config, 'input.config');
+  return { cloud, migrationId: resolveMigrationId(input, cloud) };
+}
+
+/**
  * Turns a locally loaded config (a redis-shake file where each password is a secret ARN) into an
  * execution input. A password that is not an ARN is refused: it would land in the execution history.
  */

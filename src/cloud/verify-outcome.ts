@@ -76,6 +76,8 @@ export interface VerifySummary {
   level: VerifyLevel;
   checked: number;
   skipped: number;
+  /** Target keys looked up on the source by the extra-key check (absent when it did not run). */
+  targetChecked?: number;
   mismatches: number;
   maxMismatches: number;
   passed: boolean;
@@ -89,6 +91,7 @@ export function verifySummary(result: MigrationVerifyResult): VerifySummary {
     level,
     checked: totals.checked,
     skipped: totals.skipped,
+    ...(totals.targetChecked !== undefined ? { targetChecked: totals.targetChecked } : {}),
     mismatches,
     maxMismatches,
     passed,
@@ -112,7 +115,9 @@ export function verificationFailureCause(result: MigrationVerifyResult): string 
   const subject = result.mismatches === 1 ? '1 key differs' : `${result.mismatches} keys differ`;
   return (
     `${subject} (${result.maxMismatches} allowed): ${counts}${examples ? `; e.g. ${examples}` : ''}. ` +
-    `Migration ${result.migrationId} was verified (${result.level}) after a complete copy: ${t.checked} keys checked, ${t.skipped} skipped (deleted or expiring meanwhile). ` +
+    `Migration ${result.migrationId} was verified (${result.level}) after a complete copy: ` +
+    `${t.checked} keys checked, ${t.skipped} skipped (deleted or expiring meanwhile)` +
+    `${t.targetChecked !== undefined ? `, ${t.targetChecked} target keys looked up on the source` : ''}. ` +
     `Fix the target (or raise maxMismatches), then start the migration again with the same migrationId: it verifies again without copying again`
   );
 }

@@ -113,7 +113,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     out.unsupported.push({
       origin: 'advanced.empty_db_before_sync',
       message:
-        'redis-ferry never deletes target data; empty the target yourself (FLUSHDB) if you mean to, and set empty_db_before_sync = false',
+        'migrate never empties the target; empty it yourself (FLUSHDB) if you mean to, or run redis-ferry reconcile, ' +
+        'which deletes the target keys the source lacks; then set empty_db_before_sync = false',
     });
   }
   if (advanced.aws_psync) out.warnings.push('advanced.aws_psync is for sync mode and is ignored by a scan copy');
@@ -126,6 +127,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('concurrency', 'advanced.concurrency');
   out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
   out.origins.set('maxMismatches', 'advanced.max_mismatches');
+  out.origins.set('extraCheck', 'advanced.extra_check');
   out.origins.set('functions', 'advanced.functions');
   out.origins.set('onTooBig', 'advanced.on_too_big');
   // A payload above the target's proto-max-bulk-len cannot be sent in one RESTORE: such keys go by type.
@@ -157,6 +159,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
     // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
     ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
+    ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
     ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
     ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };

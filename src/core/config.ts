@@ -132,6 +132,11 @@ const migrationSchema = z
         cutoverWhenIdleMs: z.number().int().min(1).optional(),
       })
       .default({ enabled: false, configSet: false, quietMs: 2000 }),
+    /**
+     * Verification also walks the target for keys the source does not have (within the selection),
+     * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
+     */
+    extraCheck: z.boolean().default(true),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.follow.enabled && cfg.onExistingKey === 'skip') {

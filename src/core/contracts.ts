@@ -110,9 +110,30 @@ export interface UnitDescriptor {
   sourceNode?: string;
 }
 
+/**
+ * One target node × logical db, walked from the target side: the keys the target has and the
+ * source does not (verify's extra-key check, reconcile's delete pass). A cluster target has one per
+ * master, found again by its slot ranges after a failover, as a source unit is.
+ */
+export interface TargetUnitDescriptor {
+  /** "target/db0", or "target/slots-0-5460/db0" for a cluster master. */
+  id: string;
+  /** Human label, e.g. "127.0.0.1:6380 db0" or "shard 0-5460 @ 127.0.0.1:7000 db0". */
+  label: string;
+  targetDb: number;
+  /** The selected source dbs the copy writes into `targetDb`: a target key is extra when none of them has it. */
+  sourceDbs: number[];
+  /** The node walked at plan time (a standalone address, the sentinel master, a cluster master). */
+  targetAddress: string;
+  /** For a cluster target: the master's slot ranges. */
+  slots?: [number, number][];
+}
+
 export interface MigrationPlan {
   migrationId: string;
   units: UnitDescriptor[];
+  /** The target side of the same selection, one per target node × db (absent in plans made before it existed). */
+  targetUnits?: TargetUnitDescriptor[];
   createdAt: string;
 }
 
@@ -176,6 +197,50 @@ export function subtractCounters(a: Readonly<UnitCounters>, b: Readonly<UnitCoun
   return out;
 }
 
+/**
+ * What a reconcile pass found and did, beside the copy counters of the same unit. A source unit
+ * counts the diff (compared = missing + different + unchanged); a target unit counts its delete pass.
+ */
+export interface ReconcileCounters {
+  /** Source keys compared with the target. */
+  compared: number;
+  /** Of `compared`: written because the target did not have them. */
+  missing: number;
+  /** Of `compared`: written because the target held another value, type or TTL. */
+  different: number;
+  /** Of `compared`: equal on both sides, left alone. */
+  unchanged: number;
+  /** Target keys (within the selection) looked up on the source. */
+  targetChecked: number;
+  /** Of `targetChecked`: absent on the source, deleted from the target. */
+  deleted: number;
+}
+
+export const ZERO_RECONCILE: Readonly<ReconcileCounters> = Object.freeze({
+  compared: 0,
+  missing: 0,
+  different: 0,
+  unchanged: 0,
+  targetChecked: 0,
+  deleted: 0,
+});
+
+const RECONCILE_NAMES = Object.keys(ZERO_RECONCILE) as (keyof ReconcileCounters)[];
+
+/** The sum of reconcile counts (absent ones: a plain copy's checkpoint), field by field. */
+export function sumReconcile(list: readonly (Readonly<ReconcileCounters> | undefined)[]): ReconcileCounters {
+  const total = { ...ZERO_RECONCILE };
+  for (const counts of list) if (counts) for (const k of RECONCILE_NAMES) total[k] += counts[k] ?? 0;
+  return total;
+}
+
+/** `a` minus `b`, field by field: what was counted since `b`. */
+export function subtractReconcile(a: Readonly<ReconcileCounters>, b: Readonly<ReconcileCounters>): ReconcileCounters {
+  const out = { ...a };
+  for (const k of RECONCILE_NAMES) out[k] -= b[k];
+  return out;
+}
+
 export type UnitStatus = 'pending' | 'running' | 'done' | 'failed';
 
 export interface UnitCheckpoint {
@@ -205,6 +270,8 @@ export interface UnitCheckpoint {
    * with REPLACE under the `fail` policy; `writeFrontier` is set to '0' (the end of the walk) too.
    */
   rescanReason?: string;
+  /** A reconcile pass's own counts (see ReconcileCounters); absent for a plain copy. */
+  reconcile?: ReconcileCounters;
   error?: string;
   updatedAt: string;
 }

@@ -32,3 +32,13 @@ export function defaultMigrationId(config: MigrationConfig): string {
 export function isValidMigrationId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id);
 }
+
+/**
+ * A reconcile pass's id: its own checkpoints, never those of the migration of the same config
+ * (whose units are done). The conflict policy is left out (a pass always overwrites what differs);
+ * whether it deletes is in.
+ */
+export function defaultReconcileId(config: MigrationConfig, deletes: boolean): string {
+  const of = defaultMigrationId({ ...config, onExistingKey: 'replace' });
+  return `r-${createHash('sha256').update(JSON.stringify({ of, deletes })).digest('hex').slice(0, 12)}`;
+}

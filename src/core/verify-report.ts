@@ -5,8 +5,9 @@
  */
 
 export type VerifyLevel = 'quick' | 'full';
-export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value';
-export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value'];
+/** How a key differs; `extra`: the target has a key (in the selection) the source does not (src/verify/verify-extra.ts). */
+export type KeyDifference = 'missing' | 'type' | 'ttl' | 'value' | 'extra';
+export const KEY_DIFFERENCES: readonly KeyDifference[] = ['missing', 'type', 'ttl', 'value', 'extra'];
 
 /** What one verification found, for one unit or summed over a migration. */
 export interface VerifyReport {
@@ -15,6 +16,8 @@ export interface VerifyReport {
   checked: number;
   /** Source keys not judged: deleted, or about to expire, while they were checked. */
   skipped: number;
+  /** Target keys looked up on the source by the extra-key check (absent when it did not run). */
+  targetChecked?: number;
   differences: Record<KeyDifference, number>;
   /** Up to `maxExamples` keys per kind of difference, formatted for humans. */
   examples: Record<KeyDifference, string[]>;
@@ -25,13 +28,14 @@ export function emptyReport(level: VerifyLevel): VerifyReport {
     level,
     checked: 0,
     skipped: 0,
-    differences: { missing: 0, type: 0, ttl: 0, value: 0 },
-    examples: { missing: [], type: [], ttl: [], value: [] },
+    differences: { missing: 0, type: 0, ttl: 0, value: 0, extra: 0 },
+    examples: { missing: [], type: [], ttl: [], value: [], extra: [] },
   };
 }
 
+// Reports stored before a kind existed (DynamoDB, verify.json) lack it: read as none.
 export function totalDifferences(report: VerifyReport): number {
-  return KEY_DIFFERENCES.reduce((n, kind) => n + report.differences[kind], 0);
+  return KEY_DIFFERENCES.reduce((n, kind) => n + (report.differences[kind] ?? 0), 0);
 }
 
 export function mergeReports(level: VerifyLevel, reports: VerifyReport[], maxExamples: number): VerifyReport {
@@ -39,9 +43,10 @@ export function mergeReports(level: VerifyLevel, reports: VerifyReport[], maxExa
   for (const r of reports) {
     out.checked += r.checked;
     out.skipped += r.skipped;
+    if (r.targetChecked !== undefined) out.targetChecked = (out.targetChecked ?? 0) + r.targetChecked;
     for (const kind of KEY_DIFFERENCES) {
-      out.differences[kind] += r.differences[kind];
-      for (const example of r.examples[kind]) if (out.examples[kind].length < maxExamples) out.examples[kind].push(example);
+      out.differences[kind] += r.differences[kind] ?? 0;
+      for (const example of r.examples[kind] ?? []) if (out.examples[kind].length < maxExamples) out.examples[kind].push(example);
     }
   }
   return out;
@@ -53,7 +58,7 @@ export interface MigrationVerifyResult {
   level: VerifyLevel;
   startedAt: string;
   durationMs: number;
-  /** Per unit (source shard × db), with the target db it was compared with. */
+  /** Per unit (source shard × db), with the target db it was compared with; then the extra-key check's target units. */
   units: { unitId: string; label: string; targetDb: number; report: VerifyReport }[];
   totals: VerifyReport;
   mismatches: number;

@@ -1,6 +1,7 @@
 import type { EndpointConfig } from '../core/config.js';
 import { clusterSeeds, discoverCluster } from './cluster-topology.js';
 import { openPipe, parseAddress } from './connect.js';
+import type { Side } from './redis-errors.js';
 
 /** The address in a MOVED/ASK reply; ":port" (an unknown endpoint) means the host that replied. */
 export function redirectAddress(address: string, repliedFrom: string): string {
@@ -14,7 +15,8 @@ import { canWait } from './restore-pipeline.js';
 /**
  * The target cluster's slot map and one data pipe per master. Writes are routed by key slot; a
  * MOVED reply updates one slot at once (`learn`), and `refresh` re-reads the whole layout from any
- * reachable node (single-flight, so concurrent per-node writes trigger one read).
+ * reachable node (single-flight, so concurrent per-node writes trigger one read). Opened on the
+ * source side it routes reads (existence checks) to the source masters the same way.
  */
 export class ClusterRouter {
   private owners: (string | undefined)[] = new Array(SLOT_COUNT);
@@ -29,13 +31,15 @@ export class ClusterRouter {
   private constructor(
     private readonly endpoint: EndpointConfig,
     private readonly note: (message: string) => void,
+    private readonly side: Side,
   ) {}
 
-  static async open(endpoint: EndpointConfig, note: (message: string) => void = () => {}): Promise<ClusterRouter> {
-    const router = new ClusterRouter(endpoint, note);
+  static async open(endpoint: EndpointConfig, note: (message: string) => void = () => {}, side: Side = 'target'): Promise<ClusterRouter> {
+    const router = new ClusterRouter(endpoint, note, side);
     await router.refresh();
     const first = router.masters()[0];
-    if (first) {
+    // Writes only: a source router never writes, so whether replicas acknowledge does not matter.
+    if (first && side === 'target') {
       router.waitRefused = await canWait(await router.pipe(first));
       if (router.waitRefused)
         note(
@@ -72,7 +76,7 @@ export class ClusterRouter {
 
   private async load(): Promise<void> {
     const notes: string[] = [];
-    const topology = await discoverCluster('target', this.endpoint, clusterSeeds('target', this.endpoint, this.mastersNow), notes);
+    const topology = await discoverCluster(this.side, this.endpoint, clusterSeeds(this.side, this.endpoint, this.mastersNow), notes);
     for (const message of notes) {
       if (!this.seen.has(message)) this.note(message);
       this.seen.add(message);
@@ -90,7 +94,8 @@ export class ClusterRouter {
     const added = this.mastersNow.filter((a) => !before.includes(a));
     if (before.length > 0 && (gone.length > 0 || added.length > 0)) {
       this.note(
-        `target cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; writes follow the new layout`,
+        `${this.side} cluster layout changed: masters ${gone.join(', ') || '-'} out, ${added.join(', ') || '-'} in; ` +
+          `${this.side === 'target' ? 'writes' : 'reads'} follow the new layout`,
       );
     }
     for (const address of gone) this.drop(address);
@@ -100,7 +105,7 @@ export class ClusterRouter {
   pipe(address: string): Promise<RespPipe> {
     let pipe = this.pipes.get(address);
     if (!pipe) {
-      pipe = openPipe('target', this.endpoint, address, 0);
+      pipe = openPipe(this.side, this.endpoint, address, 0);
       this.pipes.set(address, pipe);
       pipe.catch(() => this.pipes.delete(address));
     }

@@ -5,11 +5,12 @@ import { ConfigError, TargetUnavailableError } from '../core/errors.js';
 import { probeAccess } from './access-probe.js';
 import { ClusterKeySink } from './cluster-key-sink.js';
 import { ClusterRouter } from './cluster-router.js';
-import { discoverCluster } from './cluster-topology.js';
+import { describeShard, discoverCluster } from './cluster-topology.js';
 import { tryCommand } from './command-probe.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
+import type { SlotRange } from './key-slot.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
@@ -23,9 +24,18 @@ export interface TargetLayout {
   maxDb: number;
   /** The node(s) writes go to: the server, the master the sentinels name, or every cluster master. */
   masters: string[];
+  /** The same masters, labelled, with a cluster master's slots: walked for keys only the target has (planTargetUnits). */
+  nodes: TargetNode[];
   /** Who the target is, to tell whether it is the source itself (see same-server.ts). */
   identity: ServerIdentity;
   notes: string[];
+}
+
+export interface TargetNode {
+  address: string;
+  slots?: SlotRange[];
+  /** "127.0.0.1:6380", "mymaster master 10.0.0.7:6379", "shard 0-5460 @ 127.0.0.1:7000 (e20ae9b9)". */
+  label: string;
 }
 
 export interface OpenedSink {
@@ -52,6 +62,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       redisVersion: version,
       maxDb,
       masters: [view.master],
+      nodes: [{ address: view.master, label: `${view.masterName} master ${view.master}` }],
       identity: { nodes: [{ address: view.master, runId }], clusterNodeIds: [] },
       notes,
     };
@@ -75,6 +86,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       redisVersion: version,
       maxDb,
       masters: [address],
+      nodes: [{ address, label: address }],
       identity: { nodes: [{ address, runId }], clusterNodeIds: [] },
       notes,
     };
@@ -87,7 +99,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
       { retryable: true },
     );
   }
-  const nodes = await Promise.all(
+  const identities = await Promise.all(
     topology.shards.map(async ({ master: { address } }) => {
       const node = await connectNode('target', endpoint, address);
       try {
@@ -107,7 +119,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     redisVersion: state.redisVersion,
     maxDb: 0,
     masters,
-    identity: { nodes, clusterNodeIds: clusterNodeIds(topology.shards) },
+    nodes: topology.shards.map((shard) => ({ address: shard.master.address, slots: shard.slots, label: `shard ${describeShard(shard)}` })),
+    identity: { nodes: identities, clusterNodeIds: clusterNodeIds(topology.shards) },
     notes,
   };
 }

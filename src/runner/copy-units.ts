@@ -1,9 +1,10 @@
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
-import { type CheckpointStore, newCheckpoint, type UnitCheckpoint, type UnitDescriptor } from '../core/contracts.js';
-import { MigrationError } from '../core/errors.js';
+import type { CheckpointStore, UnitDescriptor } from '../core/contracts.js';
 import { createKeyFilter } from '../core/key-filter.js';
 import { RateLimiter } from '../core/rate-limiter.js';
+import type { ReconcileSessionOptions } from './reconcile-wiring.js';
+import { type PoolOutcome, runUnitPool } from './unit-pool.js';
 import { type CopyEvent, copyWithRetries, type UnitCopyContext } from './unit-retries.js';
 
 export interface CopyUnitsOptions {
@@ -15,27 +16,22 @@ export interface CopyUnitsOptions {
   maxAttempts: number;
   sleep?: (ms: number) => Promise<void>;
   emit: (event: CopyEvent) => void;
+  /** Reconcile instead of copy: each unit writes only the keys that differ (see unit-session.ts). */
+  reconcile?: ReconcileSessionOptions;
   /** A live follower's part in each unit session (follow mode). */
   follow?: UnitCopyContext['follow'];
 }
 
-export interface CopiedUnits {
-  /** Each unit's checkpoint as the copy left it, in the order of `units`. */
-  checkpoints: UnitCheckpoint[];
-  /** The first error that failed a unit; the other units stopped after their current batch. */
-  failure?: MigrationError;
-  /** Stopped before the end (a follow run stopped before its cutover); the copy itself may be complete. */
-  interrupted?: boolean;
-}
+/** Each unit's checkpoint as the copy left it, and the first error that failed a unit. */
+export type CopiedUnits = PoolOutcome;
 
 /**
- * Copies the units concurrently, up to the configured limit, sharing one key filter, one rate
- * limiter and one read budget. The first unit that fails for good stops the others.
+ * Copies the units concurrently, up to the configured limit (unit-pool.ts), sharing one key
+ * filter, one rate limiter and one read budget. The first unit that fails for good stops the others.
  */
 export async function copyUnits(options: CopyUnitsOptions): Promise<CopiedUnits> {
   const { config, store } = options;
-  let failure: MigrationError | undefined;
-  const context: UnitCopyContext = {
+  const shared: Omit<UnitCopyContext, 'shouldStop'> = {
     config,
     store,
     maxAttempts: options.maxAttempts,
@@ -45,24 +41,10 @@ export async function copyUnits(options: CopyUnitsOptions): Promise<CopiedUnits>
     limiter: config.rateLimit > 0 ? new RateLimiter(config.rateLimit) : undefined,
     // One bound on payload bytes in memory for every unit this process copies at once.
     readBudget: new ByteBudget(DEFAULT_READ_BUDGET_BYTES),
-    shouldStop: () => failure !== undefined || (options.shouldStop?.() ?? false),
+    ...(options.reconcile ? { reconcile: options.reconcile } : {}),
     ...(options.follow ? { follow: options.follow } : {}),
   };
-  const outcomes = new Map<string, UnitCheckpoint>();
-  const queue = [...options.units];
-  const workers = Math.min(queue.length, config.concurrency > 0 ? config.concurrency : queue.length);
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let unit = queue.shift(); unit; unit = queue.shift()) {
-        try {
-          outcomes.set(unit.id, await copyWithRetries(unit, context));
-        } catch (error) {
-          failure ??=
-            error instanceof MigrationError ? error : new MigrationError(String((error as Error)?.message ?? error), { cause: error });
-          outcomes.set(unit.id, (await store.loadUnit(unit.id).catch(() => undefined)) ?? newCheckpoint(unit.id));
-        }
-      }
-    }),
+  return runUnitPool(options.units, { concurrency: config.concurrency, store, shouldStop: options.shouldStop }, (unit, shouldStop) =>
+    copyWithRetries(unit, { ...shared, shouldStop }),
   );
-  return { checkpoints: options.units.map((unit) => outcomes.get(unit.id) ?? newCheckpoint(unit.id)), ...(failure ? { failure } : {}) };
 }

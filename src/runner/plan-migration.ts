@@ -3,7 +3,7 @@ import type { CheckpointStore, MigrationPlan } from '../core/contracts.js';
 import { discoverSource, type SourceLayout } from '../redis/source-access.js';
 import { discoverTarget, type TargetLayout } from '../redis/target-access.js';
 import { copyFunctions } from './copy-functions.js';
-import { planUnits } from './plan-units.js';
+import { planTargetUnits, planUnits } from './plan-units.js';
 import { preflightTarget } from './preflight.js';
 import { refuseSameServer } from './same-server.js';
 
@@ -16,17 +16,19 @@ export interface PlannedMigration {
 }
 
 /**
- * Discovers both sides, then reuses the stored plan (resume) or makes a new one. Either way the
- * target must not be the source itself (see same-server.ts). A new plan is saved only after the
- * target passed preflight and took the source's functions, so a refused migration leaves no state
- * behind. Used by the local runner and by the `plan` Lambda alike, so both copy the functions
- * before the units start.
+ * Discovers both sides, then reuses the stored plan (resume) or makes a new one, with its target
+ * units (see planTargetUnits). Either way the target must not be the source itself (see
+ * same-server.ts). A new plan is saved only after the target passed preflight and took the
+ * source's functions, so a refused migration leaves no state behind. Used by the local runner and
+ * by the `plan` Lambda alike, so both copy the functions before the units start.
  */
 export async function planMigration(
   config: MigrationConfig,
   migrationId: string,
   store: CheckpointStore,
   note: (message: string) => void,
+  /** Check the target before the first write (see preflightTarget); a reconcile pass expects a populated target. */
+  preflight = true,
 ): Promise<PlannedMigration> {
   const source = await discoverSource(config.source);
   const target = await discoverTarget(config.target, config.mode !== 'struct');
@@ -39,10 +41,10 @@ export async function planMigration(
   }
   const units = planUnits(config, source, target);
   refuseSameServer(units, source.identity, target.identity, note);
-  await preflightTarget(config, units, note);
+  if (preflight) await preflightTarget(config, units, note);
   // Once per migration, before any key: a resumed plan (above) had its functions copied.
   await copyFunctions(config, source, target, note);
-  const plan: MigrationPlan = { migrationId, units, createdAt: new Date().toISOString() };
+  const plan: MigrationPlan = { migrationId, units, targetUnits: planTargetUnits(units, target), createdAt: new Date().toISOString() };
   await store.savePlan(plan);
   return { plan, resumed: false, source, target };
 }

@@ -1,5 +1,5 @@
 import { type MigrationConfig, targetDbFor } from '../core/config.js';
-import type { UnitDescriptor } from '../core/contracts.js';
+import type { TargetUnitDescriptor, UnitDescriptor } from '../core/contracts.js';
 import { ConfigError } from '../core/errors.js';
 import { createKeyFilter } from '../core/key-filter.js';
 import type { SourceLayout } from '../redis/source-access.js';
@@ -46,4 +46,30 @@ export function planUnits(config: MigrationConfig, source: SourceLayout, target:
       };
     }),
   );
+}
+
+/**
+ * The target side of the same selection: one unit per target node (each master of a cluster) ×
+ * target db the plan writes into, naming the source dbs mapped onto that db. Walked for the keys
+ * the source does not have (verify's extra-key check, reconcile's delete pass).
+ */
+export function planTargetUnits(units: UnitDescriptor[], target: TargetLayout): TargetUnitDescriptor[] {
+  const sourceDbsOf = new Map<number, Set<number>>();
+  for (const unit of units) {
+    const dbs = sourceDbsOf.get(unit.targetDb) ?? new Set<number>();
+    dbs.add(unit.sourceDb);
+    sourceDbsOf.set(unit.targetDb, dbs);
+  }
+  return [...sourceDbsOf.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([targetDb, dbs]) =>
+      target.nodes.map((node) => ({
+        id: node.slots ? `target/slots-${node.slots[0]![0]}-${node.slots[0]![1]}/db${targetDb}` : `target/db${targetDb}`,
+        label: `${node.label} db${targetDb}`,
+        targetDb,
+        sourceDbs: [...dbs].sort((a, b) => a - b),
+        targetAddress: node.address,
+        ...(node.slots ? { slots: node.slots } : {}),
+      })),
+    );
 }

@@ -72,3 +72,45 @@ export function restampDumpVersion(payload: Buffer, version: number): Buffer {
 export function isVersionRefusal(errorText: string, payload: Buffer): boolean {
   return /payload version or checksum are wrong/i.test(errorText) && payload.length > TRAILER_BYTES && hasValidChecksum(payload);
 }
+
+/** The serialized value without its trailer: equal bodies are equal values, whatever RDB version stamped them. */
+export function dumpBody(payload: Buffer): Buffer {
+  assertPayload(payload);
+  return payload.subarray(0, payload.length - TRAILER_BYTES);
+}
+
+/** RDB object types (the payload's first byte) by the value type they hold (rdb.h; 22-25: hashes with field TTLs). */
+const TYPE_OF_RDB_TYPE: Readonly<Record<number, string>> = Object.freeze({
+  0: 'string',
+  1: 'list',
+  10: 'list',
+  14: 'list',
+  18: 'list',
+  2: 'set',
+  11: 'set',
+  20: 'set',
+  3: 'zset',
+  5: 'zset',
+  12: 'zset',
+  17: 'zset',
+  4: 'hash',
+  9: 'hash',
+  13: 'hash',
+  16: 'hash',
+  15: 'stream',
+  19: 'stream',
+  21: 'stream',
+});
+
+/**
+ * Hash-table encodings (RDB_TYPE_SET 2, RDB_TYPE_HASH 4) serialize in their table's order, which a
+ * server seeds at random when it starts: the same set or hash DUMPs to different bytes on two
+ * servers. True when both payloads hold the same type and either is such an encoding, so bytes that
+ * differ do not mean values that differ. (Hashes with field TTLs, 22-25, are left out: comparing
+ * them by type would miss the field TTLs.)
+ */
+export function mayDumpDifferently(a: Buffer, b: Buffer): boolean {
+  if (a.length === 0 || b.length === 0) return false;
+  const type = TYPE_OF_RDB_TYPE[a[0]!];
+  return type !== undefined && type === TYPE_OF_RDB_TYPE[b[0]!] && [a[0], b[0]].some((t) => t === 2 || t === 4);
+}

@@ -29,7 +29,7 @@ export interface CompareOptions {
 const DUMP_GROUP_BYTES = 8 * 1024 * 1024;
 
 /** The outcome for one key: a difference, none (null), or why it was not judged. */
-export type KeyVerdict = KeyDifference | null | 'gone' | 'expiring';
+export type KeyVerdict = Exclude<KeyDifference, 'extra'> | null | 'gone' | 'expiring';
 
 /**
  * Compares a batch of keys (read from the source) with the target. For each key: TYPE and PTTL on

@@ -1,6 +1,6 @@
 import type { MigrationConfig } from '../core/config.js';
-import type { UnitDescriptor } from '../core/contracts.js';
-import { createKeyFilter } from '../core/key-filter.js';
+import type { TargetUnitDescriptor, UnitDescriptor } from '../core/contracts.js';
+import { createKeyFilter, type KeyFilter } from '../core/key-filter.js';
 import {
   emptyReport,
   type MigrationVerifyResult,
@@ -11,6 +11,7 @@ import {
 } from '../core/verify-report.js';
 import type { OpenVerifyClients } from './connections.js';
 import { verifyScan } from './verify-db.js';
+import { openExtraCheck, verifyExtraScan } from './verify-extra.js';
 
 export interface VerifyMigrationOptions {
   config: MigrationConfig;
@@ -26,20 +27,27 @@ export interface VerifyMigrationOptions {
   bigKeyBytes?: number;
   /** The units to verify: the migration's plan (see src/runner/verify-scope.ts for `verify` on its own). */
   units: UnitDescriptor[];
+  /**
+   * The target units walked for keys only the target has (the plan's, see planTargetUnits); none or
+   * absent: no extra-key check.
+   */
+  targetUnits?: TargetUnitDescriptor[];
   /** How a unit's clients are opened (topology seam), e.g. nodeClients(config, target.kind). */
   open: OpenVerifyClients;
   shouldStop?: () => boolean;
-  /** After each unit. */
-  onUnit?: (unit: UnitDescriptor, report: VerifyReport) => void;
+  /** After each unit (source units, then target units). */
+  onUnit?: (unit: UnitDescriptor | TargetUnitDescriptor, report: VerifyReport) => void;
 }
 
 /**
  * Verifies a migration: every unit (source shard × db) against its target db, with the copy's own
- * SCAN MATCH/TYPE and key filters, one unit after the other. Used by `redis-ferry verify`, and by
- * the runner after a copy; the state machine can call verifyScan per unit with a deadline instead.
+ * SCAN MATCH/TYPE and key filters, one unit after the other; then every target unit given
+ * for keys the source does not have. Used by `redis-ferry verify`, and by the runner after a copy;
+ * the state machine calls verifyScan and verifyExtraScan per unit with a deadline instead.
  */
 export async function verifyMigration(options: VerifyMigrationOptions): Promise<MigrationVerifyResult> {
   const { config, level, units, open } = options;
+  const targetUnits = options.targetUnits ?? [];
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const maxExamples = options.maxExamples ?? 5;
@@ -68,6 +76,12 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
       await clients.close();
     }
   }
+  for (const unit of targetUnits) {
+    if (options.shouldStop?.()) break;
+    const report = await verifyTargetUnit(options, unit, filter, maxExamples);
+    results.push({ unitId: unit.id, label: unit.label, targetDb: unit.targetDb, report });
+    options.onUnit?.(unit, report);
+  }
   const totals = mergeReports(
     level,
     results.map((u) => u.report),
@@ -84,6 +98,28 @@ export async function verifyMigration(options: VerifyMigrationOptions): Promise<
     totals,
     mismatches,
     maxMismatches,
-    passed: mismatches <= maxMismatches && results.length === units.length,
+    passed: mismatches <= maxMismatches && results.length === units.length + targetUnits.length,
   };
+}
+
+/** One target unit's extra-key check, whole. */
+async function verifyTargetUnit(
+  options: VerifyMigrationOptions,
+  unit: TargetUnitDescriptor,
+  filter: KeyFilter,
+  maxExamples: number,
+): Promise<VerifyReport> {
+  const clients = await openExtraCheck(options.config, unit);
+  try {
+    const { report } = await verifyExtraScan(clients.target, clients.source, {
+      level: options.level,
+      ttlToleranceMs: options.ttlToleranceMs ?? 1000,
+      filter,
+      maxExamples,
+      shouldStop: options.shouldStop,
+    });
+    return report;
+  } finally {
+    await clients.close();
+  }
 }

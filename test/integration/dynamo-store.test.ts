@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { type MigrationPlan, newCheckpoint, type UnitCheckpoint, ZERO_COUNTERS } from '../../src/core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../../src/core/errors.js';
-import { type LocalDynamo, startLocalDynamo } from '../workflow/helpers/local-dynamo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -32,6 +32,7 @@ const plan = (migrationId: string): MigrationPlan => ({
     { id: 'db0', label: '127.0.0.1:6379 db0', sourceDb: 0, targetDb: 0, sourceAddress: '127.0.0.1:6379' },
     { id: '0-5460/db0', label: 'shard 0-5460 db0', sourceDb: 0, targetDb: 0, sourceAddress: '127.0.0.1:7000', slots: [[0, 5460]] },
   ],
+  targetUnits: [{ id: 'target/db0', label: '127.0.0.1:6380 db0', targetDb: 0, sourceDbs: [0], targetAddress: '127.0.0.1:6380' }],
 });
 
 const advance = (cp: UnitCheckpoint, cursor: string): UnitCheckpoint => ({
@@ -49,6 +50,8 @@ describe('Class: DynamoCheckpointStore', () => {
     assert.equal(await s.loadPlan(), undefined);
     await s.savePlan(plan(id));
     assert.deepEqual(await s.loadPlan(), plan(id));
+    const record = await new DynamoMigrationState(dynamo.client, TABLE, id).load();
+    assert.deepEqual(record?.targetUnits, plan(id).targetUnits, 'the target units travel on the migration item');
     const units = await s.listUnits();
     assert.deepEqual(units.map((u) => [u.checkpoint.unitId, u.checkpoint.status, u.checkpoint.version]).sort(), [
       ['0-5460/db0', 'pending', 0],

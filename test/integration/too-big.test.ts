@@ -117,4 +117,36 @@ describe('CLI: a string too long for the target (proto-max-bulk-len)', () => {
     assert.match(result.stderr, /skipped key "big:str"/);
     await assertAllButBig();
   });
+
+  it('reconcile --on-too-big skip leaves the key out of its counts and repairs everything else', async () => {
+    assert.equal((await migrate('--on-too-big', 'skip')).code, 0);
+    await target.client().set('k:1', 'changed on the target');
+    await target.client().set('only:target', 'the source does not have it');
+    const result = await runCli([
+      'reconcile',
+      '--source',
+      `redis://${source.address}`,
+      '--target',
+      `redis://${target.address}`,
+      '--state-dir',
+      join(work, `state-${++run}`),
+      '--progress',
+      'none',
+      '--on-too-big',
+      'skip',
+      '--json',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as {
+      totals: { skippedTooBig: number };
+      reconcile: { totals: { compared: number; missing: number; different: number; unchanged: number; deleted: number } };
+    };
+    assert.equal(summary.totals.skippedTooBig, 1);
+    const { compared, missing, different, unchanged, deleted } = summary.reconcile.totals;
+    assert.deepEqual(
+      { compared, missing, different, unchanged, deleted },
+      { compared: SMALL + 1, missing: 0, different: 1, unchanged: SMALL, deleted: 1 },
+    );
+    await assertAllButBig();
+  });
 });

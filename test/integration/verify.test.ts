@@ -80,7 +80,7 @@ describe('redis-ferry verify', () => {
 
     assert.equal(quick.code, EXIT_MISMATCHES);
     const report = JSON.parse(quick.stdout);
-    assert.deepEqual(report.totals.differences, { missing: 1, type: 1, ttl: 1, value: 0 }, 'quick does not read values');
+    assert.deepEqual(report.totals.differences, { missing: 1, type: 1, ttl: 1, value: 0, extra: 0 }, 'quick does not read values');
 
     assert.equal(tolerated.code, 0, tolerated.stdout);
     assert.match(tolerated.stdout, /passed \(7 ≤ 10 allowed\)/);
@@ -99,7 +99,45 @@ describe('redis-ferry verify', () => {
     assert.equal(result.code, EXIT_MISMATCHES, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.equal(report.totals.checked, 5, 'big:hash, big:set, big:zset, big:list, big:string');
-    assert.deepEqual(report.totals.differences, { missing: 0, type: 0, ttl: 0, value: 3 });
+    assert.deepEqual(report.totals.differences, { missing: 0, type: 0, ttl: 0, value: 3, extra: 0 });
+  });
+
+  it('finds keys only the target has, within the selection (match, db mapping reversed), and skips the check on request', async () => {
+    // Prepare: source db 3 is copied into target db 4 (keys "m:*"); the target then gains keys of its own.
+    const s3 = source.client({ db: 3 });
+    const t4 = target.client({ db: 4 });
+    await s3.set('m:1', 'copied');
+    await source.client({ db: 4 }).set('m:2', 'in a source db the selection does not map onto target db 4');
+    const selection = ['--dbs', '3', '--db-map', '3:4', '--match', 'm:*', '--ttl-tolerance', '60000'];
+    const copied = await runCli(['migrate', ...urls(), ...state(), ...selection.slice(0, 6), '--progress', 'none']);
+    assert.equal(copied.code, 0, copied.stderr);
+    await t4.set('m:2', 'extra');
+    await t4.set(Buffer.from([0x6d, 0x3a, 0xff, 0x00]), 'extra, binary name');
+    // Within the TTL tolerance (60 s below) of running out: it may be gone on the source already, so not extra.
+    await t4.set('m:expiring', 'about to expire', 'PX', 30_000);
+    await t4.set('other', 'outside the selection (MATCH)');
+    await target.client({ db: 3 }).set('m:3', 'in a target db nothing is copied into');
+    // Act
+    const found = await runCli(['verify', ...urls(), ...state(), ...selection, '--verify', 'quick', '--json']);
+    const human = await runCli(['verify', ...urls(), ...state(), ...selection, '--verify', 'quick']);
+    const stored = JSON.parse(await readFile(join(work, 'state', JSON.parse(found.stdout).migrationId, 'verify.json'), 'utf8'));
+    const skipped = await runCli(['verify', ...urls(), ...state(), ...selection, '--verify', 'quick', '--no-extra-check']);
+    // Assess
+    assert.equal(found.code, EXIT_MISMATCHES, found.stderr);
+    const result = JSON.parse(found.stdout);
+    assert.equal(result.mismatches, 2, 'extra keys count toward max_mismatches');
+    assert.deepEqual(result.totals.differences, { missing: 0, type: 0, ttl: 0, value: 0, extra: 2 });
+    assert.deepEqual(result.totals.examples.extra.sort(), ['"m:2"', '"m:\\xff\\x00"']);
+    assert.equal(result.totals.targetChecked, 4, 'm:1, m:2, the binary key and m:expiring; not "other", not db 3');
+    assert.deepEqual(
+      result.units.map((u: { unitId: string }) => u.unitId),
+      ['db3', 'target/db4'],
+    );
+    assert.match(human.stdout, /extra\s+2\s+e\.g\. "m:/);
+    assert.match(human.stdout, /and 4 target keys looked up on the source/);
+    assert.equal(stored.totals.differences.extra, 2, 'stored with the migration');
+    assert.equal(skipped.code, 0, skipped.stdout + skipped.stderr);
+    assert.match(skipped.stdout, /all identical/);
   });
 
   it('refuses bad input with exit 2', async () => {

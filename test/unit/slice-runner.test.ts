@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { SliceDeadlineError } from '../../src/cloud/cloud-errors.js';
 import { runSlice, type SliceOptions } from '../../src/cloud/slice-runner.js';
 import { CheckpointConflictError, SourceUnavailableError, TargetKeyExistsError } from '../../src/core/errors.js';
 import { waitUntil } from '../helpers/wait.js';
-import { type LocalDynamo, startLocalDynamo } from '../workflow/helpers/local-dynamo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

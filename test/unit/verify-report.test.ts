@@ -23,7 +23,7 @@ describe('Function: mergeReports', () => {
     // Assess
     assert.equal(merged.checked, 15);
     assert.equal(merged.skipped, 1);
-    assert.deepEqual(merged.differences, { missing: 3, type: 0, ttl: 0, value: 1 });
+    assert.deepEqual(merged.differences, { missing: 3, type: 0, ttl: 0, value: 1, extra: 0 });
     assert.deepEqual(merged.examples.missing, ['"a"', '"b"']);
     assert.equal(totalDifferences(merged), 4);
   });

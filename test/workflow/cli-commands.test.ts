@@ -6,11 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { type SfnLike, startCommand } from '../../src/cli/start-command.js';
 import { statusCommand } from '../../src/cli/status-command.js';
 import { newCheckpoint } from '../../src/core/contracts.js';
 import type { ConfigError, MigrationError } from '../../src/core/errors.js';
-import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -1,19 +1,18 @@
-import './helpers/polyfills.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
+import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
+import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
+import type { ExecutionRecord, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis, stopAll } from '../helpers/index.js';
 import { comparingView } from '../integration/topology-support.js';
-import type { CapturedConsole } from './helpers/capture-console.js';
-import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
-import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import type { ExecutionRecord, LocalWorkflow } from './helpers/local-workflow.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -31,7 +30,7 @@ const MIGRATION_ID = 'e2e-cluster';
 let source: RedisServer;
 let target: RedisCluster;
 let dynamo: LocalDynamo;
-let secrets: FakeSecrets;
+let secrets: LocalSecrets;
 let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
@@ -46,7 +45,7 @@ before(async () => {
     startRedis({ password: SOURCE_PASSWORD }),
     startCluster({ masters: 3 }),
     startLocalDynamo(),
-    startFakeSecrets(),
+    startLocalSecrets(),
   ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
 

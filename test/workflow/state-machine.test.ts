@@ -1,4 +1,3 @@
-import './helpers/polyfills.js';
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -7,14 +6,14 @@ import type { Redis } from 'ioredis';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
+import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
+import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
+import type { ExecutionRecord, InvokeHook, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import type { CapturedConsole } from './helpers/capture-console.js';
-import { type FakeSecrets, startFakeSecrets } from './helpers/fake-secrets.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
-import { type LocalDynamo, startLocalDynamo } from './helpers/local-dynamo.js';
-import type { ExecutionRecord, InvokeHook, LocalWorkflow } from './helpers/local-workflow.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -33,7 +32,7 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redi
 let source: RedisServer;
 let target: RedisServer;
 let dynamo: LocalDynamo;
-let secrets: FakeSecrets;
+let secrets: LocalSecrets;
 let deployment: LocalDeployment;
 let workflow: LocalWorkflow;
 let tableName: string;
@@ -104,7 +103,7 @@ before(async () => {
     startRedis({ password: SOURCE_PASSWORD }),
     startRedis({ password: TARGET_PASSWORD }),
     startLocalDynamo(),
-    startFakeSecrets(),
+    startLocalSecrets(),
   ]);
   secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
   secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
@@ -263,6 +262,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         planted = true;
         await target.client({ db: 0 }).set(changed, 'changed on the target');
         await target.client({ db: 1 }).del('one:3');
+        await target.client({ db: 1 }).set('only:target', 'a key the source does not have');
       }
       return call();
     };
@@ -271,20 +271,34 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     workflow.hook = undefined;
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error?.name, 'VerificationFailed');
-    assert.match(failed.error!.cause, /^2 keys differ \(0 allowed\): 1 missing, 1 value; e\.g\. missing "one:3"; value "k:7"\./);
+    assert.match(
+      failed.error!.cause,
+      /^3 keys differ \(0 allowed\): 1 missing, 1 value, 1 extra; e\.g\. missing "one:3"; value "k:7"; extra "only:target"\./,
+    );
+    assert.match(failed.error!.cause, /, \d+ target keys looked up on the source\./);
     const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-verify').load();
     assert.equal(record?.status, 'failed');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
-    assert.equal((record!.verify as { mismatches: number }).mismatches, 2, 'the verify result is stored with the migration');
+    assert.equal((record!.verify as { mismatches: number }).mismatches, 3, 'the verify result is stored with the migration');
+    const targetUnits = (record!.verify as { units: { unitId: string }[] }).units.filter((u) => u.unitId.startsWith('target/'));
+    assert.deepEqual(
+      targetUnits.map((u) => u.unitId),
+      ['target/db0', 'target/db1'],
+      'each target db was walked as its own unit',
+    );
 
     await target.client({ db: 0 }).set(changed, (await source.client({ db: 0 }).getBuffer(changed))!);
     await target.client({ db: 1 }).set('one:3', (await source.client({ db: 1 }).getBuffer('one:3'))!);
+    await target.client({ db: 1 }).del('only:target');
     const copiesBefore = workflow.invocations.filter((i) => i.state === STATE.copy).length;
     const again = final(await workflow.start(input, 'e2e-verify.2'));
     assert.equal(again.status, 'SUCCEEDED', JSON.stringify(again.error));
     assert.equal(workflow.invocations.filter((i) => i.state === STATE.copy).length, copiesBefore, 'nothing was copied again');
-    const summary = again.output as { verify: { checked: number; mismatches: number; level: string } };
-    assert.deepEqual([summary.verify.level, summary.verify.checked, summary.verify.mismatches], ['full', keyCount, 0]);
+    const summary = again.output as { verify: { checked: number; targetChecked: number; mismatches: number; level: string } };
+    assert.deepEqual(
+      [summary.verify.level, summary.verify.checked, summary.verify.targetChecked, summary.verify.mismatches],
+      ['full', keyCount, keyCount, 0],
+    );
   });
 
   it('refuses a second run of a migration that another run holds, touching nothing', async () => {

@@ -1,6 +1,6 @@
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../../core/byte-budget.js';
 import type { MigrationConfig } from '../../core/config.js';
-import type { CheckpointStore, UnitCheckpoint, UnitDescriptor } from '../../core/contracts.js';
+import type { CheckpointStore, TargetUnitDescriptor, UnitCheckpoint, UnitDescriptor } from '../../core/contracts.js';
 import { MigrationError } from '../../core/errors.js';
 import { createKeyFilter } from '../../core/key-filter.js';
 import type { CopiedUnits } from '../copy-units.js';
@@ -23,6 +23,8 @@ export interface StartFollowingOptions {
   config: MigrationConfig;
   store: CheckpointStore;
   units: UnitDescriptor[];
+  /** The target side: a gap's reconcile deletes what the source lacks in the unit's target db. */
+  targetUnits: TargetUnitDescriptor[];
   /** The checkpoints as they stood when the run started: units with progress were copied while no one followed. */
   atStart: (UnitCheckpoint | undefined)[];
   emit: (event: { type: 'note'; message: string }) => void;
@@ -46,7 +48,7 @@ export async function startFollowing(options: StartFollowingOptions): Promise<Fo
     filter,
     budget,
     configSet: config.follow.configSet,
-    reconcile: (unit, observer) => reconcileUnit({ config, store, unit, filter, budget, observer, note }),
+    reconcile: (unit, observer) => reconcileUnit({ config, store, unit, targetUnits: options.targetUnits, filter, budget, observer, note }),
     note,
     ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
   });
@@ -74,17 +76,17 @@ export async function followAfterCopy(
   copied: CopiedUnits,
   options: { config: MigrationConfig; shouldStop?: () => boolean; follow?: FollowControl },
   emit: (event: { type: 'following'; units: number }) => void,
-): Promise<CopiedUnits & { copyEndedAt?: number }> {
-  if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return copied;
+): Promise<{ failure?: MigrationError; interrupted: boolean; copyEndedAt?: number }> {
+  if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return { interrupted: false };
   const copyDone = performance.now();
   emit({ type: 'following', units: copied.checkpoints.length });
   const shouldStop = () => options.shouldStop?.() ?? false;
   try {
     const verdict = await followUntilCutover(phase, options.config, options.follow ?? { cutoverRequested: () => false }, shouldStop);
-    return { ...copied, ...(verdict ? {} : { interrupted: true }), copyEndedAt: copyDone };
+    return { interrupted: !verdict, copyEndedAt: copyDone };
   } catch (error) {
     const failure = error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
-    return { ...copied, failure };
+    return { failure, interrupted: false, copyEndedAt: copyDone };
   }
 }
 

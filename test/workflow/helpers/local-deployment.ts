@@ -1,44 +1,27 @@
 import type { MigratorStackSettings } from '../../../infra/migrator-stack.js';
-import { type CapturedConsole, captureConsole } from './capture-console.js';
-import type { FakeSecrets } from './fake-secrets.js';
-import { LOCAL_AWS_ENV, type LocalDynamo } from './local-dynamo.js';
-import { LocalWorkflow } from './local-workflow.js';
+import type { LocalDynamo } from '../../../src/checkpoint/local-dynamo.js';
+import { type LocalDeployment as Deployment, deployLocally as deployMachine } from '../../../src/rehearse/local-deployment.js';
+import type { LocalSecrets } from '../../../src/rehearse/local-secrets.js';
+import { loadTemplateMachine } from '../../../src/rehearse/template-machine.js';
 import { type SynthesizedApp, synthApp } from './synth-app.js';
-import { loadTemplateMachine } from './template-machine.js';
 
 /** The synthesized app, its checkpoint table in local DynamoDB, and its state machine run locally. */
-export interface LocalDeployment {
+export interface LocalDeployment extends Deployment {
   app: SynthesizedApp;
-  workflow: LocalWorkflow;
-  tableName: string;
-  /** Everything the handlers logged (restored by close()). */
-  logs: CapturedConsole;
-  close(): void;
 }
 
 /**
- * Synthesizes the stack with `settings`, creates its table in `dynamo`, and loads its bundled
- * handlers with the AWS endpoints pointed at the local DynamoDB and Secrets Manager.
+ * Synthesizes the stack with `settings` in-process (the tests' own slice budgets), then deploys it
+ * locally as `redis-ferry rehearse` does (src/rehearse).
  */
-export async function deployLocally(settings: MigratorStackSettings, dynamo: LocalDynamo, secrets: FakeSecrets): Promise<LocalDeployment> {
+export async function deployLocally(settings: MigratorStackSettings, dynamo: LocalDynamo, secrets: LocalSecrets): Promise<LocalDeployment> {
   const app = synthApp(settings);
-  const machine = loadTemplateMachine(app.template, app.outdir);
-  const tableName = [...machine.functions.values()][0]!.environment.TABLE_NAME!;
-  await dynamo.createTable(tableName);
-  const logs = captureConsole();
-  const workflow = new LocalWorkflow(machine, {
-    ...LOCAL_AWS_ENV,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    POWERTOOLS_DEV: 'true',
-  });
+  const deployment = await deployMachine(loadTemplateMachine(app.template, app.outdir), dynamo, secrets);
   return {
+    ...deployment,
     app,
-    workflow,
-    tableName,
-    logs,
     close: () => {
-      logs.restore();
+      deployment.close();
       app.cleanup();
     },
   };

@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { MigratorStack, type MigratorStackSettings } from '../../../infra/migrator-stack.js';
-
-export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
-}
+import type { CfnTemplate } from '../../../src/rehearse/cloud-assembly.js';
 
 export interface SynthesizedApp {
   outdir: string;

@@ -1,4 +1,4 @@
-// dynalite 4 ships no types; this covers the part the tests use.
+// dynalite 4 ships no types; this covers the part local-dynamo.ts uses.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

@@ -1,16 +1,16 @@
-import './polyfills.js';
+import './promise-polyfill.js';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Context } from 'aws-lambda';
-import { type ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { STATE } from '../../../infra/constructs/migration-state-machine.js';
+import type { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { ACCOUNT, REGION, type TemplateFunction, type TemplateMachine } from './template-machine.js';
 
 type JsonInput = Parameters<StateMachine['run']>[0];
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
-type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
+/** An event of aws-local-stepfunctions' log (its type is not exported by name). */
+export type WorkflowEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncIterable<infer E> ? E : never;
 
-/** One Lambda invocation as the fault hooks see it. */
+/** One Lambda invocation as the hooks see it. */
 export interface Invocation {
   state: string;
   functionId: string;
@@ -25,6 +25,18 @@ export interface Invocation {
  */
 export type InvokeHook = (invocation: Invocation, call: () => Promise<unknown>) => Promise<unknown>;
 
+/** Follows a run as it happens (the rehearsal's printer). */
+export interface WorkflowObserver {
+  executionStarted?(name: string, input: unknown): void;
+  /** Every interpreter event, in order (states of Map iterations carry the iteration's `index`). */
+  event?(execution: string, event: WorkflowEvent): void;
+  /** A Lambda task is about to be invoked. */
+  invoking?(invocation: Invocation): void;
+  /** After a Lambda task returned, before the state machine goes on (so a read here sees its effect). */
+  invoked?(invocation: Invocation, result: unknown, elapsedMs: number): Promise<void> | void;
+  executionEnded?(record: ExecutionRecord): void;
+}
+
 export interface ExecutionRecord {
   name: string;
   input: unknown;
@@ -32,15 +44,17 @@ export interface ExecutionRecord {
   output?: unknown;
   /** The execution's error and cause (from its Fail state or the uncaught error). */
   error?: { name: string; cause: string };
-  events: NonNullable<EventLog>[];
+  events: WorkflowEvent[];
+  /** The execution this one started to continue the run (its next round). */
+  continuedAs?: { name: string; input: unknown };
 }
 
 /**
  * Step Functions, locally: the synthesized definition run by aws-local-stepfunctions, whose Lambda
  * tasks call the esbuild bundles from the cloud assembly (not the TypeScript sources), each loaded
  * with its function's environment from the template, with a fake Lambda context honouring the
- * function's timeout. A run that hands over to its next round (NextRound → StartExecution of
- * itself) is continued as the service would: a new execution with that name and input.
+ * function's timeout. A run that hands over to its next round (a StartExecution of itself) is
+ * continued as the service would: a new execution with that name and input.
  */
 export class LocalWorkflow {
   readonly invocations: Invocation[] = [];
@@ -48,6 +62,9 @@ export class LocalWorkflow {
   private readonly counts = new Map<string, number>();
   private readonly startedNames = new Set<string>();
   hook: InvokeHook | undefined;
+  observer: WorkflowObserver | undefined;
+  /** Keep each execution's events in its record (a long rehearsal keeps none). */
+  keepEvents = true;
 
   constructor(
     readonly machine: TemplateMachine,
@@ -74,18 +91,22 @@ export class LocalWorkflow {
     return chain;
   }
 
-  private async runOne(name: string, input: unknown): Promise<ExecutionRecord & { continuedAs?: { name: string; input: unknown } }> {
+  private async runOne(name: string, input: unknown): Promise<ExecutionRecord> {
     if (this.startedNames.has(name)) throw new Error(`execution name ${name} used twice`);
     this.startedNames.add(name);
+    this.observer?.executionStarted?.(name, input);
+    // Loaded on use: a devDependency, which the published CLI bundle must start without.
+    const { StateMachine } = await import('aws-local-stepfunctions');
     const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${this.machine.stateMachineName}:${name}`;
     let continuedAs: { name: string; input: unknown } | undefined;
-    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {
-      [STATE.nextRound]: async (params) => {
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const state of this.machine.startExecutionStates) {
+      overrides[state] = async (params) => {
         const p = params as { Name: string; Input: unknown };
         continuedAs = { name: p.Name, input: p.Input };
         return { ExecutionArn: `${executionArn.replace(/:[^:]+$/, '')}:${p.Name}`, StartDate: new Date().toISOString() };
-      },
-    };
+      };
+    }
     for (const [state, functionId] of this.machine.lambdaStates) {
       overrides[state] = async (params) => ({
         StatusCode: 200,
@@ -93,8 +114,7 @@ export class LocalWorkflow {
         Payload: await this.invoke(state, functionId, (params as { Payload: Record<string, unknown> }).Payload),
       });
     }
-    const machine = new StateMachine(this.machine.definition);
-    const execution = machine.run(input as JsonInput, {
+    const execution = new StateMachine(this.machine.definition).run(input as JsonInput, {
       overrides: {
         taskResourceLocalHandlers: overrides as never,
         retryIntervalOverrides: Object.fromEntries(this.machine.taskStates.map((s) => [s, 0])),
@@ -104,25 +124,26 @@ export class LocalWorkflow {
         StateMachine: { Id: this.machine.stateMachineArn, Name: this.machine.stateMachineName },
       },
     });
-    const events: NonNullable<EventLog>[] = [];
+    const events: WorkflowEvent[] = [];
     const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event);
+      for await (const event of execution.eventLogs) {
+        if (this.keepEvents) events.push(event);
+        this.observer?.event?.(name, event);
+      }
     })();
+    let record: ExecutionRecord;
     try {
       const output = await execution.result;
       await collecting;
-      return { name, input, status: 'SUCCEEDED', output, events, continuedAs };
+      record = { name, input, status: 'SUCCEEDED', output, events, continuedAs };
     } catch (error) {
       await collecting;
       const cause = (error as ExecutionError).cause as Error | undefined;
-      return {
-        name,
-        input,
-        status: 'FAILED',
-        error: { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? String(error) },
-        events,
-      };
+      const failure = { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? String(error) };
+      record = { name, input, status: 'FAILED', error: failure, events };
     }
+    this.observer?.executionEnded?.(record);
+    return record;
   }
 
   private async invoke(state: string, functionId: string, payload: Record<string, unknown>): Promise<unknown> {
@@ -132,9 +153,13 @@ export class LocalWorkflow {
     this.counts.set(state, count);
     const invocation: Invocation = { state, functionId, payload, count };
     this.invocations.push(invocation);
+    this.observer?.invoking?.(invocation);
     // Lambda hands the function a JSON copy of the event and returns a JSON copy of the result.
     const call = async () => JSON.parse(JSON.stringify((await handler(structuredClone(payload), lambdaContext(fn))) ?? null));
-    return this.hook ? this.hook(invocation, call) : call();
+    const started = Date.now();
+    const result = await (this.hook ? this.hook(invocation, call) : call());
+    await this.observer?.invoked?.(invocation, result, Date.now() - started);
+    return result;
   }
 }
 

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { type AttributeDefinition, CreateTableCommand, DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { PARTITION_KEY, SORT_KEY } from './table-keys.js';
 
-/** DynamoDB's API served in-process by dynalite on loopback: real requests, real conditions. */
+/**
+ * DynamoDB's API served in-process by dynalite on loopback: real requests, real conditions. The
+ * tests and `redis-ferry rehearse` keep checkpoints here; nothing is written to disk.
+ */
 export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
@@ -21,16 +24,18 @@ export const LOCAL_AWS_ENV = {
 /** The table layout of infra/constructs/checkpoint-table.ts. */
 export const CHECKPOINT_TABLE_KEYS = {
   keySchema: [
-    { AttributeName: 'pk', KeyType: 'HASH' },
-    { AttributeName: 'sk', KeyType: 'RANGE' },
+    { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+    { AttributeName: SORT_KEY, KeyType: 'RANGE' },
   ] as KeySchemaElement[],
   attributes: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: PARTITION_KEY, AttributeType: 'S' },
+    { AttributeName: SORT_KEY, AttributeType: 'S' },
   ] as AttributeDefinition[],
 };
 
 export async function startLocalDynamo(): Promise<LocalDynamo> {
+  // Loaded on use: dynalite is a devDependency, and the published CLI bundle must start without it.
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
