@@ -210,7 +210,16 @@ async function passComplete(store: FileCheckpointStore, deletes: boolean): Promi
 }
 
 /** Options of migrate and reconcile that verify does not take: flags, and options followed by a value. */
-const COPY_ONLY_FLAGS = new Set(['--reconcile', '--no-delete', '--fresh', '--dry-run', '--no-adaptive-count', '--no-functions']);
+const COPY_ONLY_FLAGS = new Set([
+  '--reconcile',
+  '--no-delete',
+  '--fresh',
+  '--dry-run',
+  '--no-adaptive-count',
+  '--no-functions',
+  '--follow',
+  '--follow-config-set',
+]);
 const COPY_ONLY_VALUES = new Set([
   '--rate-limit',
   '--on-existing',
@@ -219,6 +228,8 @@ const COPY_ONLY_VALUES = new Set([
   '--big-key-threshold',
   '--concurrency',
   '--progress',
+  '--cutover-when-idle',
+  '--quiet-period',
 ]);
 
 /** `redis-ferry verify` with the run's source, target and selection (the options verify does not take left out). */
