@@ -13,9 +13,12 @@ export interface BenchOptions {
   latency: 'auto' | 'netns' | 'proxy';
   /** Extra `redis-ferry migrate` flags for every redis-ferry row, e.g. to measure an option. */
   ferryArgs: string[];
+  /** (f) the writer's fixed rate during the copy, and the rates stepped through after it. */
+  writeRate: number;
+  followSteps: number[];
 }
 
-export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'v' | 'p';
+export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'v' | 'p' | 'f';
 
 export const USAGE = `Usage: npm run bench -- [options]
   --keys N        keys in the dataset (default 1000000; 200k and 1M are accepted)
@@ -28,11 +31,17 @@ export const USAGE = `Usage: npm run bench -- [options]
                     e  redis-ferry with the source behind added round-trip latency
                     v  redis-ferry on 256 incompressible 4 MB values: peak RSS stays bounded
                     p  one redis-ferry run under node --cpu-prof, summarised
+                    f  redis-ferry migrate --follow with a writer child at --write-rate during the copy, the time
+                       from "writes stopped" to "safe to switch", then the writer stepped through --follow-steps
+                       (follow only) to find the rate the follower keeps up with. It writes to the source, so it
+                       runs after the other standalone rows; alone (--only f) it replaces its section of --out
   --out FILE      results file (default bench/RESULTS.md)
   --seed N        dataset seed (default 1)
   --scan-count N  SCAN COUNT / batch size for (b) and (c) (default 1000, redis-ferry's default)
   --rtt-ms N      added round-trip time for (e) (default 20)
   --latency MODE  auto (netns + netem, else a userspace delay proxy), netns, proxy (default auto)
+  --write-rate N  (f) the writer's writes/s during the copy (default 10000)
+  --follow-steps L  (f) writer rates after the copy, comma-separated (default 5000,10000,20000,40000)
   --ferry-args S  extra redis-ferry migrate flags for the (d)/(e)/(p) rows, e.g. --ferry-args="--big-key-threshold 0"`;
 
 function count(name: string, value: string): number {
@@ -56,6 +65,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'rtt-ms': { type: 'string', default: '20' },
       latency: { type: 'string', default: 'auto' },
       'ferry-args': { type: 'string', default: '' },
+      'write-rate': { type: 'string', default: '10000' },
+      'follow-steps': { type: 'string', default: '5000,10000,20000,40000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,8 +74,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const only = new Set<Scenario>();
   for (const token of values.only.split(',').map((t) => t.trim())) {
     if (token === 'd') only.add('ds').add('dc');
-    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'v', 'p'].includes(token)) only.add(token as Scenario);
-    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, v, p)`);
+    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'v', 'p', 'f'].includes(token)) only.add(token as Scenario);
+    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, v, p, f)`);
   }
   if (!['auto', 'netns', 'proxy'].includes(values.latency)) throw new Error('--latency: auto, netns or proxy');
   return {
@@ -77,5 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     rttMs: count('rtt-ms', values['rtt-ms']),
     latency: values.latency as BenchOptions['latency'],
     ferryArgs: values['ferry-args'].split(/\s+/).filter((a) => a.length > 0),
+    writeRate: count('write-rate', values['write-rate']),
+    followSteps: values['follow-steps'].split(',').map((v) => count('follow-steps', v.trim())),
   };
 }

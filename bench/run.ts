@@ -14,6 +14,8 @@ import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, wr
 import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
 import { measureStartupCost, type StartupCost } from './ferry-child.js';
 import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
+import { renderFollowSection, spliceFollowSection } from './follow-report.js';
+import { type FollowReport, runFollowBench } from './follow-scenario.js';
 import { DEFAULT_LARGE_VALUES, startLargeValuePair } from './large-values.js';
 import { measureMigrate } from './migrate-loop.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
@@ -94,19 +96,20 @@ async function main(opts: BenchOptions): Promise<number> {
   let datasetLines: string[] = [];
   let startup: StartupCost | undefined;
   let profile: ReportContext['profile'];
+  let follow: FollowReport | undefined;
   log(
     `redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
   if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
 
   try {
-    if (['ds', 'dc', 'e', 'v', 'p'].some(has)) {
+    if (['ds', 'dc', 'e', 'v', 'p', 'f'].some(has)) {
       // The ferry rows run the bundled CLI, as users do: build it from this checkout first.
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
       startup = await measureStartupCost();
     }
     const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs, args: opts.ferryArgs });
-    if (['a', 'b', 'c', 'ds', 'e', 'p'].some(has)) {
+    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f'].some(has)) {
       log('Starting a source and a target redis-server, loading the dataset…');
       pair = await startStandalonePair(spec);
       const source = { host: pair.source.host, port: pair.source.port };
@@ -252,6 +255,22 @@ async function main(opts: BenchOptions): Promise<number> {
           }
         }
       }
+      if (has('f')) {
+        // Last of the standalone rows: its writer changes the source the others read.
+        follow = await runFollowBench(
+          { source: sourceAdmin, target: targetAdmin },
+          [`redis://${pair.source.address}`, targetUrl],
+          source.port,
+          {
+            rate: opts.writeRate,
+            steps: opts.followSteps,
+            keys: opts.keys,
+            seed: spec.seed,
+            afterCopyS: 10,
+            stepS: 15,
+          },
+        );
+      }
       await pair.stop();
       pair = undefined;
     }
@@ -328,9 +347,12 @@ async function main(opts: BenchOptions): Promise<number> {
   };
   const out = resolve(opts.out);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, renderMarkdown(ctx, results));
+  const followSection = follow ? renderFollowSection(follow, ctx.commandLine, ctx.date) : undefined;
+  // (f) alone keeps the other rows of the file and replaces its own section.
+  const base = opts.only.size === 1 && followSection ? await readFile(out, 'utf8').catch(() => '') : renderMarkdown(ctx, results);
+  await writeFile(out, followSection ? spliceFollowSection(base, followSection) : base);
   log(`Results written to ${out}`);
-  return results.some((r) => r.skipped?.startsWith('failed')) ? 1 : 0;
+  return results.some((r) => r.skipped?.startsWith('failed')) || follow?.failure ? 1 : 0;
 }
 
 // Ctrl-C / kill: exit through process.exit so every exit hook runs (servers, namespace).

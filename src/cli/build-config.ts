@@ -25,6 +25,12 @@ export interface CopyFlags {
   bigKeyThreshold?: number;
   verify?: 'none' | 'quick' | 'full';
   maxMismatches?: number;
+  /** --follow: follow the source's writes until cutover. */
+  follow?: boolean;
+  followConfigSet?: boolean;
+  /** Milliseconds, from --cutover-when-idle / --quiet-period. */
+  cutoverWhenIdle?: number;
+  quietPeriod?: number;
   /** false with --no-extra-check */
   extraCheck?: boolean;
 }
@@ -59,6 +65,7 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
     if (flags.dbs) out.dbs = flags.dbs;
     if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
     if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;
+    out.follow = followOverrides(input.follow, flags);
     for (const side of ['source', 'target'] as const) {
       const password = env[`REDIS_FERRY_${side.toUpperCase()}_PASSWORD`];
       const endpoint = out[side] as Record<string, unknown> | undefined;
@@ -97,4 +104,14 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
   const describe = (path: string) =>
     path.startsWith('source') ? `--source (${path})` : path.startsWith('target') ? `--target (${path})` : (flagNames[path] ?? path);
   return { config: parseConfig(overrides(input as MigrationConfigInput), describe), warnings: [] };
+}
+
+/** --follow and its companions on top of the file's [advanced] follow settings. */
+function followOverrides(base: MigrationConfigInput['follow'], flags: CopyFlags): MigrationConfigInput['follow'] {
+  const follow = { ...base };
+  if (flags.follow || flags.followConfigSet || flags.cutoverWhenIdle !== undefined) follow.enabled = true;
+  if (flags.followConfigSet) follow.configSet = true;
+  if (flags.cutoverWhenIdle !== undefined) follow.cutoverWhenIdleMs = flags.cutoverWhenIdle;
+  if (flags.quietPeriod !== undefined) follow.quietMs = flags.quietPeriod;
+  return follow;
 }

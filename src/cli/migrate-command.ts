@@ -8,6 +8,7 @@ import { type MigrationSummary, type RunEvent, runMigration } from '../runner/ru
 import { FileVerifyReportStore } from '../verify/report-store.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
 import { redactUrl } from './endpoint-url.js';
+import { followControl } from './follow-control.js';
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from './progress-reporter.js';
 import { formatSummary } from './summary.js';
 import { EXIT_MISMATCHES } from './verify-command.js';
@@ -46,7 +47,9 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
   const { store, release } = await openStore(config.dryRun, flags, migrationId, reconcile ? { deletes } : undefined, reporter);
 
   let stopRequested = false;
+  const follow = config.follow.enabled ? followControl(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId, reporter) : undefined;
   const onSignal = () => {
+    if (follow?.requestFromSignal()) return; // the first Ctrl-C of a follow run asks for the cutover
     if (stopRequested) {
       reporter.stop();
       process.stderr.write('\nStopped without waiting; the last checkpoint stands.\n');
@@ -65,8 +68,9 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
       store,
       shouldStop: () => stopRequested,
       ...(reconcile ? { reconcile: { delete: deletes } } : {}),
+      ...(follow ? { follow: follow.control } : {}),
       onEvent: (event) => {
-        logEvent(event, reporter, { config, migrationId, reconcile });
+        logEvent(event, reporter, { config, migrationId, reconcile, stateDir: flags.stateDir });
         reporter.handle(event);
       },
     });
@@ -124,7 +128,7 @@ async function reportOutcome(
 function logEvent(
   event: RunEvent,
   reporter: ProgressReporter,
-  run: { config: MigrationConfig; migrationId: string; reconcile: boolean },
+  run: { config: MigrationConfig; migrationId: string; reconcile: boolean; stateDir?: string },
 ): void {
   const { config, migrationId, reconcile } = run;
   if (event.type === 'plan') {
@@ -139,6 +143,9 @@ function logEvent(
     reporter.log(`note: ${event.message}`);
   } else if (event.type === 'deleting') {
     reporter.log(`Compared every unit; deleting the target keys the source lacks (${event.units.length} target unit(s))…`);
+  } else if (event.type === 'following') {
+    const stateDir = run.stateDir && run.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${run.stateDir}` : '';
+    reporter.log(`Copy done; following the source's writes. Cut over with Ctrl-C or: redis-ferry cutover ${migrationId}${stateDir}`);
   } else if (event.type === 'verifying') {
     reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
   } else if (event.type === 'retry') {
@@ -203,7 +210,16 @@ async function passComplete(store: FileCheckpointStore, deletes: boolean): Promi
 }
 
 /** Options of migrate and reconcile that verify does not take: flags, and options followed by a value. */
-const COPY_ONLY_FLAGS = new Set(['--reconcile', '--no-delete', '--fresh', '--dry-run', '--no-adaptive-count', '--no-functions']);
+const COPY_ONLY_FLAGS = new Set([
+  '--reconcile',
+  '--no-delete',
+  '--fresh',
+  '--dry-run',
+  '--no-adaptive-count',
+  '--no-functions',
+  '--follow',
+  '--follow-config-set',
+]);
 const COPY_ONLY_VALUES = new Set([
   '--rate-limit',
   '--on-existing',
@@ -212,6 +228,8 @@ const COPY_ONLY_VALUES = new Set([
   '--big-key-threshold',
   '--concurrency',
   '--progress',
+  '--cutover-when-idle',
+  '--quiet-period',
 ]);
 
 /** `redis-ferry verify` with the run's source, target and selection (the options verify does not take left out). */

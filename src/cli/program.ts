@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
+import { cutoverCommand } from './cutover-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { registerRehearseCommand } from './rehearse-command.js';
 import { registerStartCommand } from './start-command.js';
@@ -12,6 +13,14 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
   return n;
+}
+
+/** `30s`, `500ms`, `2m` or a plain number of seconds, in milliseconds. */
+export function duration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('must be a duration such as 30s, 500ms or 2m');
+  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
+  return Math.round(Number(m[1]) * scale);
 }
 
 function dbList(value: string): number[] {
@@ -41,8 +50,21 @@ export function buildProgram(): Command {
     .description('copy every key from the source to the target; running the same command again resumes')
     .option('--reconcile', 'copy only the keys that differ and delete target keys the source lacks (see reconcile)')
     .option('--no-delete', 'with --reconcile: keep the target keys the source lacks')
+    .option('--follow', "live migration: follow the source's writes after the copy until cutover (Ctrl-C once, or redis-ferry cutover)")
+    .option('--follow-config-set', 'with --follow: set notify-keyspace-events on the source for the run, restore it afterwards')
+    .option('--cutover-when-idle <duration>', 'with --follow: cut over by itself once no write arrived for this long, e.g. 30s', duration)
+    .option('--quiet-period <duration>', 'with --follow: how long no write may arrive before "safe to switch" (default 2s)', duration)
     .action(async (config: string | undefined, flags) => {
       process.exitCode = await migrateCommand(config, flags, argsFrom('migrate'));
+    });
+
+  program
+    .command('cutover')
+    .description('tell a running `migrate --follow` to cut over: drain, wait for quiet, verify, finish')
+    .argument('<migration-id>', 'the id the follow run printed when it started')
+    .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
+    .action(async (id: string, flags: { stateDir: string }) => {
+      process.exitCode = await cutoverCommand(id, flags.stateDir);
     });
 
   copyOptions(program.command('reconcile'))

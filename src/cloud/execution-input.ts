@@ -137,6 +137,12 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  if (config?.follow.enabled) {
+    problems.push(
+      `${where}.follow: follow mode (ksn = true) runs on one machine for now, not in the serverless workflow: ` +
+        'run redis-ferry migrate --follow where both servers are reachable, or leave follow/ksn out to copy and verify',
+    );
+  }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return { stored, input: input as MigrationConfigInput, refs, config };
 }

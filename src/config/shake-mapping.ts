@@ -104,10 +104,6 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
       origin: `${srcName}.scan`,
       message: 'scan = false leaves nothing to copy: redis-ferry copies by SCAN; set scan = true',
     });
-  if (src.ksn)
-    out.warnings.push(
-      `${srcName}.ksn = true: keyspace-notification catch-up is not supported; writes made during the run may be missed, so run verify afterwards`,
-    );
   if (src.count !== undefined && src.count >= 1 && src.count < 100) {
     out.warnings.push(
       `${srcName}.count = ${src.count}: every SCAN returns about ${src.count} key(s), one round trip each; count = 1000 is usually 10-100x faster`,
@@ -161,6 +157,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(threshold !== undefined ? { bigKeyThreshold: threshold } : {}),
     ...(advanced.verify ? { verify: advanced.verify } : {}),
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
+    // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
+    ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
     ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
     ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
     ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),

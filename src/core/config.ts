@@ -120,6 +120,18 @@ const migrationSchema = z
     verify: z.enum(['none', 'quick', 'full']).default('quick'),
     /** Differing keys tolerated before verification fails the run. */
     maxMismatches: z.number().int().min(0).default(0),
+    /** Live migration: follow the source's writes after the copy until cutover (docs/follow.md). */
+    follow: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Set missing notify-keyspace-events flags for the run, and put the old value back after it. */
+        configSet: z.boolean().default(false),
+        /** How long no event may arrive before the cutover declares the target caught up (ms). */
+        quietMs: z.number().int().min(0).default(2000),
+        /** Start the cutover by itself once no event arrived for this long (ms); absent: wait to be told. */
+        cutoverWhenIdleMs: z.number().int().min(1).optional(),
+      })
+      .default({ enabled: false, configSet: false, quietMs: 2000 }),
     /**
      * Verification also walks the target for keys the source does not have (within the selection),
      * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
@@ -127,6 +139,18 @@ const migrationSchema = z
     extraCheck: z.boolean().default(true),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.follow.enabled && cfg.onExistingKey === 'skip') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['follow'],
+        message:
+          'cannot be combined with the "skip" conflict policy: a followed key must take the source\'s newest value; ' +
+          'use "fail" (an empty target) or "replace"',
+      });
+    }
+    if (cfg.follow.enabled && cfg.dryRun) {
+      ctx.addIssue({ code: 'custom', path: ['follow'], message: 'cannot be combined with a dry run (following writes)' });
+    }
     for (const [side, ep] of [
       ['source', cfg.source],
       ['target', cfg.target],

@@ -299,3 +299,14 @@ export interface CheckpointStore {
   /** Writes `checkpoint` if the stored version equals `checkpoint.version`; returns it with version + 1. */
   saveUnit(checkpoint: UnitCheckpoint): Promise<UnitCheckpoint>;
 }
+
+/** Sees which keys a bulk pass wrote and when it read them, so a live follower can keep its copy newest. */
+export interface BulkWriteObserver {
+  /** Called just before a batch's read (DUMP) is issued to the source; returns an opaque mark. */
+  readIssued(): number;
+  /**
+   * Called after the target confirmed the batch's writes (all its parts and big keys), with every
+   * key the batch read (the kept keys, written or not) and the mark returned when its read was issued.
+   */
+  writeConfirmed(keys: Buffer[], mark: number): void;
+}

@@ -25,6 +25,14 @@ export class ConfigError extends MigrationError {
   }
 }
 
+/** Follow mode cannot start: keyspace notifications are off or cannot be checked (exit 2, nothing written). */
+export class FollowSetupError extends ConfigError {
+  constructor(message: string, options?: ErrorOptions) {
+    super([message], options);
+    this.name = 'FollowSetupError';
+  }
+}
+
 /** A checkpoint write lost a race: another worker owns or advanced the unit. The loser must stop. */
 export class CheckpointConflictError extends MigrationError {
   constructor(message: string, options?: ErrorOptions) {

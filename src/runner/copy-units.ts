@@ -18,6 +18,8 @@ export interface CopyUnitsOptions {
   emit: (event: CopyEvent) => void;
   /** Reconcile instead of copy: each unit writes only the keys that differ (see unit-session.ts). */
   reconcile?: ReconcileSessionOptions;
+  /** A live follower's part in each unit session (follow mode). */
+  follow?: UnitCopyContext['follow'];
 }
 
 /** Each unit's checkpoint as the copy left it, and the first error that failed a unit. */
@@ -40,6 +42,7 @@ export async function copyUnits(options: CopyUnitsOptions): Promise<CopiedUnits>
     // One bound on payload bytes in memory for every unit this process copies at once.
     readBudget: new ByteBudget(DEFAULT_READ_BUDGET_BYTES),
     ...(options.reconcile ? { reconcile: options.reconcile } : {}),
+    ...(options.follow ? { follow: options.follow } : {}),
   };
   return runUnitPool(options.units, { concurrency: config.concurrency, store, shouldStop: options.shouldStop }, (unit, shouldStop) =>
     copyWithRetries(unit, { ...shared, shouldStop }),

@@ -20,6 +20,7 @@ import { nodeClients } from '../verify/connections.js';
 import { verifyMigration } from '../verify/verify-migration.js';
 import { copyUnits } from './copy-units.js';
 import { type DeleteEvent, deleteExtraUnits } from './delete-units.js';
+import { type FollowControl, followAfterCopy, startFollowing } from './follow/follow-run.js';
 import { planMigration } from './plan-migration.js';
 import { planTargetUnits } from './plan-units.js';
 import { type ReconcileSummary, reconcileSummary } from './reconcile-summary.js';
@@ -33,7 +34,8 @@ export type RunEvent =
   | { type: 'plan'; plan: MigrationPlan; resumed: boolean; source: SourceLayout; target: TargetLayout }
   | CopyEvent
   | DeleteEvent
-  | { type: 'verifying'; level: VerifyLevel };
+  | { type: 'verifying'; level: VerifyLevel }
+  | { type: 'following'; units: number };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
@@ -88,6 +90,8 @@ export interface RunMigrationOptions {
    */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Live migration (config.follow.enabled): when to cut over, and what to show meanwhile. */
+  follow?: FollowControl;
   /**
    * Reconcile instead of copy: each unit writes only the keys that differ (policy `replace`), then,
    * with `delete`, each target unit deletes the keys the source lacks; checkpointed like a copy.
@@ -121,43 +125,58 @@ export async function runMigration(options: RunMigrationOptions): Promise<Migrat
   const walkable = plan.targetUnits ?? planTargetUnits(plan.units, target);
   const targetUnits = deletes ? walkable : [];
   const atStart = await Promise.all([...plan.units, ...targetUnits].map((u) => store.loadUnit(u.id)));
-  const alreadyComplete = resumed && atStart.every((c) => c?.status === 'done');
+  // A follow run always follows, even when every unit's copy was done by an earlier run.
+  const alreadyComplete = !config.follow.enabled && resumed && atStart.every((c) => c?.status === 'done');
+  // Subscribed before any copy starts: every write from here on is seen (docs/follow.md).
+  const follow = config.follow.enabled
+    ? await startFollowing({ config, store, units: plan.units, targetUnits: walkable, atStart, emit, follow: options.follow })
+    : undefined;
+  try {
+    const retries = { config, store, shouldStop: options.shouldStop, maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep, emit };
+    const copied = await copyUnits({
+      ...retries,
+      units: plan.units,
+      ...(reconcile ? { reconcile } : {}),
+      ...(follow ? { follow: follow.copyHooks() } : {}),
+    });
+    const followed = follow ? await followAfterCopy(follow, copied, options, emit) : { interrupted: false };
+    await follow?.close();
+    const units = plan.units.map((unit, i) => ({ unit, checkpoint: copied.checkpoints[i]! }));
+    // After the diff, so the pass deletes only what the source lacked once every unit was compared.
+    const deleting = targetUnits.length > 0 && !copied.failure && units.every((u) => u.checkpoint.status === 'done') && !stopped();
+    if (deleting) emit({ type: 'deleting', units: targetUnits });
+    const deleted: PoolOutcome = deleting
+      ? await deleteExtraUnits({ ...retries, units: targetUnits, observer: reconcile?.observer })
+      : { checkpoints: targetUnits.map((u, i) => atStart[plan.units.length + i] ?? newCheckpoint(u.id)) };
+    const deletePass = targetUnits.map((unit, i) => ({ unit, checkpoint: deleted.checkpoints[i]! }));
+    const failure = copied.failure ?? followed.failure ?? deleted.failure;
+    const allDone = [...units, ...deletePass].every((u) => u.checkpoint.status === 'done') && !followed.interrupted;
 
-  const retries = { config, store, shouldStop: options.shouldStop, maxAttempts: options.maxAttempts ?? 8, sleep: options.sleep, emit };
-  const copied = await copyUnits({ ...retries, units: plan.units, ...(reconcile ? { reconcile } : {}) });
-  const units = plan.units.map((unit, i) => ({ unit, checkpoint: copied.checkpoints[i]! }));
-  // After the diff, so the pass deletes only what the source lacked once every unit was compared.
-  const deleting = targetUnits.length > 0 && !copied.failure && units.every((u) => u.checkpoint.status === 'done') && !stopped();
-  if (deleting) emit({ type: 'deleting', units: targetUnits });
-  const deleted: PoolOutcome = deleting
-    ? await deleteExtraUnits({ ...retries, units: targetUnits, observer: reconcile?.observer })
-    : { checkpoints: targetUnits.map((u, i) => atStart[plan.units.length + i] ?? newCheckpoint(u.id)) };
-  const deletePass = targetUnits.map((unit, i) => ({ unit, checkpoint: deleted.checkpoints[i]! }));
-  const failure = copied.failure ?? deleted.failure;
-  const allDone = [...units, ...deletePass].every((u) => u.checkpoint.status === 'done');
-
-  const copyDurationMs = performance.now() - started;
-  const totals = sumCounters(units.map((u) => u.checkpoint.counters));
-  // Keys kept on purpose (a reconcile pass with --no-delete) are not looked for.
-  const extraCheckUnits = config.extraCheck && (!reconcile || deletes) ? walkable : [];
-  const verified =
-    config.verify !== 'none' && allDone && !failure && !config.dryRun && !alreadyComplete && !stopped()
-      ? await verifyCopy(options, config, plan.units, extraCheckUnits, target, totals.skippedTooBig, emit)
-      : {};
-  return {
-    ...verified,
-    migrationId,
-    status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
-    dryRun: config.dryRun,
-    units,
-    totals,
-    thisRun: subtractCounters(totals, sumCounters(atStart.slice(0, plan.units.length).map((c) => c?.counters ?? ZERO_COUNTERS))),
-    alreadyComplete,
-    durationMs: performance.now() - started,
-    copyDurationMs,
-    ...(failure ? { error: failure } : {}),
-    ...(reconcile ? { reconcile: reconcileSummary(deletes, [...units, ...deletePass], atStart, deletePass) } : {}),
-  };
+    const copyDurationMs = (followed.copyEndedAt ?? performance.now()) - started;
+    const totals = sumCounters(units.map((u) => u.checkpoint.counters));
+    // Keys kept on purpose (a reconcile pass with --no-delete) are not looked for.
+    const extraCheckUnits = config.extraCheck && (!reconcile || deletes) ? walkable : [];
+    const verified =
+      config.verify !== 'none' && allDone && !failure && !config.dryRun && !alreadyComplete && !stopped()
+        ? await verifyCopy(options, config, plan.units, extraCheckUnits, target, totals.skippedTooBig, emit)
+        : {};
+    return {
+      ...verified,
+      migrationId,
+      status: failure ? 'failed' : allDone ? 'completed' : 'interrupted',
+      dryRun: config.dryRun,
+      units,
+      totals,
+      thisRun: subtractCounters(totals, sumCounters(atStart.slice(0, plan.units.length).map((c) => c?.counters ?? ZERO_COUNTERS))),
+      alreadyComplete,
+      durationMs: performance.now() - started,
+      copyDurationMs,
+      ...(failure ? { error: failure } : {}),
+      ...(reconcile ? { reconcile: reconcileSummary(deletes, [...units, ...deletePass], atStart, deletePass) } : {}),
+    };
+  } finally {
+    await follow?.close();
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import type { ByteBudget } from '../core/byte-budget.js';
 import type { MigrationConfig } from '../core/config.js';
 import {
+  type BulkWriteObserver,
   type CheckpointStore,
   newCheckpoint,
   type TargetUnitDescriptor,
@@ -40,6 +41,12 @@ export interface UnitCopyContext extends RetryContext {
   readBudget: ByteBudget;
   /** Reconcile instead of copy (see unit-session.ts). */
   reconcile?: ReconcileSessionOptions;
+  /** Follow mode: every session writes with REPLACE and reports its batches to the unit's follower. */
+  follow?: {
+    session(unit: UnitDescriptor): { policy: 'replace'; observer: BulkWriteObserver };
+    /** The session ended: done, or stopped or failed (then its unconfirmed batches are a gap). */
+    ended(unit: UnitDescriptor, done: boolean): void;
+  };
 }
 
 /**
@@ -61,7 +68,17 @@ export function copyWithRetries(unit: UnitDescriptor, context: UnitCopyContext):
       onProgress: (cp) => emit({ type: 'progress', unit, checkpoint: cp }),
       note: (message) => emit({ type: 'note', message }),
       ...(context.reconcile ? { reconcile: context.reconcile } : {}),
-    }),
+      ...context.follow?.session(unit),
+    }).then(
+      (done) => {
+        context.follow?.ended(unit, done.status === 'done');
+        return done;
+      },
+      (error: unknown) => {
+        context.follow?.ended(unit, false);
+        throw error;
+      },
+    ),
   );
 }
 

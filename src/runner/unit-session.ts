@@ -1,6 +1,14 @@
 import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../core/byte-budget.js';
 import type { ConflictPolicy, MigrationConfig } from '../core/config.js';
-import type { BigKeyCopier, CheckpointStore, KeySink, KeySource, UnitCheckpoint, UnitDescriptor } from '../core/contracts.js';
+import type {
+  BigKeyCopier,
+  BulkWriteObserver,
+  CheckpointStore,
+  KeySink,
+  KeySource,
+  UnitCheckpoint,
+  UnitDescriptor,
+} from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
@@ -30,6 +38,10 @@ export interface UnitSessionOptions {
    * pass's counts in the checkpoint (see reconcile-wiring.ts). Not with a dry run.
    */
   reconcile?: ReconcileSessionOptions;
+  /** Overrides config.onExistingKey (the live follower writes every key with REPLACE). */
+  policy?: ConflictPolicy;
+  /** Told which keys each batch read and wrote (the live follower's guard; see BulkWriteObserver). */
+  observer?: BulkWriteObserver;
 }
 
 /**
@@ -82,7 +94,8 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
       source: keySource,
       sink,
       filter: options.filter,
-      policy: options.reconcile ? 'replace' : config.onExistingKey,
+      policy: options.reconcile ? 'replace' : (options.policy ?? config.onExistingKey),
+      observer: options.observer,
       store,
       checkpoint,
       limiter: options.limiter,

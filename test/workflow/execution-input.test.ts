@@ -25,6 +25,13 @@ describe('Function: parseCloudConfig', () => {
     assert.deepEqual(cloud.stored, cloudConfig(), 'the stored form keeps the ARNs as given');
   });
 
+  it('refuses follow mode, which runs on one machine for now, naming what to do instead', () => {
+    assert.throws(
+      () => parseCloudConfig({ ...cloudConfig(), follow: { enabled: true } }),
+      (error: ConfigError) => /follow mode \(ksn = true\) runs on one machine for now.*redis-ferry migrate --follow/.test(error.message),
+    );
+  });
+
   it('refuses plaintext passwords, bad ARNs and local files, all at once, without echoing the password', () => {
     const raw = {
       source: { addresses: ['10.0.0.5:6379'], password: 'hunter2', tls: { enabled: true, caFile: '/etc/ca.pem' } },

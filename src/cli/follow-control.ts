@@ -1,0 +1,73 @@
+import { existsSync, rmSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FollowControl } from '../runner/follow/follow-run.js';
+import { cutoverRequestPath } from './cutover-command.js';
+import { formatFollowStats } from './follow-format.js';
+import type { ProgressReporter } from './progress-reporter.js';
+
+/**
+ * How a local follow run learns it should cut over: Ctrl-C once, or `redis-ferry cutover <id>`
+ * from another terminal (a file in the migration's state dir). A second Ctrl-C stops instead.
+ */
+export function followControl(stateDir: string, migrationId: string, reporter: ProgressReporter) {
+  const requestFile = cutoverRequestPath(stateDir, migrationId);
+  const restoreFile = join(stateDir, migrationId, 'notify-keyspace-events.json');
+  rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
+  let requested = false;
+  let checkedAt = 0;
+  let shownAt = 0;
+  let lastEvents = new Map<string, number>();
+  const control: FollowControl = {
+    cutoverRequested: () => {
+      if (!requested && performance.now() - checkedAt > 500) {
+        checkedAt = performance.now();
+        if (existsSync(requestFile)) {
+          requested = true;
+          reporter.log('Cutover requested: draining, then waiting for a quiet period…');
+        }
+      }
+      return requested;
+    },
+    onStats: (stats) => {
+      const now = performance.now();
+      if (now - shownAt < 5000) return;
+      const rates = new Map<string, number>();
+      for (const { unit, stats: s } of stats) {
+        const before = lastEvents.get(unit.id);
+        if (before !== undefined) rates.set(unit.id, ((s.events - before) * 1000) / (now - shownAt));
+      }
+      lastEvents = new Map(stats.map((s) => [s.unit.id, s.stats.events]));
+      shownAt = now;
+      for (const line of formatFollowStats(stats, rates)) reporter.log(line);
+    },
+    restoreStore: {
+      load: async () => {
+        try {
+          return JSON.parse(await readFile(restoreFile, 'utf8')) as Record<string, string>;
+        } catch {
+          return {};
+        }
+      },
+      save: async (values) => {
+        if (Object.keys(values).length === 0) await rm(restoreFile, { force: true });
+        else await writeFile(restoreFile, `${JSON.stringify(values)}\n`);
+      },
+    },
+    onCaughtUp: (verdict) => {
+      rmSync(requestFile, { force: true });
+      for (const line of formatFollowStats(verdict.units)) reporter.log(line);
+      reporter.log(`caught up as of ${verdict.caughtUpAt.toISOString()}: safe to switch`);
+    },
+  };
+  return {
+    control,
+    /** Ctrl-C: the first one asks for the cutover; returns false once it already has (then it stops). */
+    requestFromSignal(): boolean {
+      if (requested) return false;
+      requested = true;
+      reporter.log('Cutover: draining, then waiting for a quiet period (Ctrl-C again stops; the run resumes later)…');
+      return true;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { ByteBudget, DEFAULT_READ_BUDGET_BYTES } from '../../core/byte-budget.js';
+import type { MigrationConfig } from '../../core/config.js';
+import type { CheckpointStore, TargetUnitDescriptor, UnitCheckpoint, UnitDescriptor } from '../../core/contracts.js';
+import { MigrationError } from '../../core/errors.js';
+import { createKeyFilter } from '../../core/key-filter.js';
+import type { CopiedUnits } from '../copy-units.js';
+import { type CutoverVerdict, FollowPhase, type NotifyRestoreStore } from './follow-phase.js';
+import { reconcileUnit } from './reconcile-unit.js';
+import type { FollowStats } from './unit-follower.js';
+
+export interface FollowControl {
+  /** True once the user asked for the cutover (Ctrl-C once, `redis-ferry cutover`, a flag file). */
+  cutoverRequested: () => boolean;
+  /** Called about once a second while following, with every unit's state. */
+  onStats?: (stats: { unit: UnitDescriptor; stats: FollowStats }[]) => void;
+  /** Called once every unit caught up: the target equals the source as of `verdict.caughtUpAt`. */
+  onCaughtUp?: (verdict: CutoverVerdict) => void;
+  /** Where notify-keyspace-events values to put back are kept across a killed run. */
+  restoreStore?: NotifyRestoreStore;
+}
+
+export interface StartFollowingOptions {
+  config: MigrationConfig;
+  store: CheckpointStore;
+  units: UnitDescriptor[];
+  /** The target side: a gap's reconcile deletes what the source lacks in the unit's target db. */
+  targetUnits: TargetUnitDescriptor[];
+  /** The checkpoints as they stood when the run started: units with progress were copied while no one followed. */
+  atStart: (UnitCheckpoint | undefined)[];
+  emit: (event: { type: 'note'; message: string }) => void;
+  follow?: FollowControl;
+}
+
+/**
+ * Starts following every unit before any copy begins. A unit that already made progress in an
+ * earlier run was not followed while that run was down: it starts with a gap, which a reconcile
+ * heals once its copy is done.
+ */
+export async function startFollowing(options: StartFollowingOptions): Promise<FollowPhase> {
+  const { config, store, units } = options;
+  const note = (message: string) => options.emit({ type: 'note', message });
+  const filter = createKeyFilter(config.filter);
+  // The follower's reads have a budget of their own: a stalled copy must not stall the follower.
+  const budget = new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
+  const phase = new FollowPhase({
+    config,
+    units,
+    filter,
+    budget,
+    configSet: config.follow.configSet,
+    reconcile: (unit, observer) => reconcileUnit({ config, store, unit, targetUnits: options.targetUnits, filter, budget, observer, note }),
+    note,
+    ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
+  });
+  try {
+    await phase.start();
+  } catch (error) {
+    await phase.close();
+    throw error;
+  }
+  units.forEach((unit, i) => {
+    const before = options.atStart[i];
+    if (before && (before.status === 'done' || before.counters.batches > 0)) {
+      phase.follower(unit.id).openGap('writes made while no follow run was running were not seen');
+    }
+  });
+  return phase;
+}
+
+/**
+ * After a complete copy: follows until the cutover is asked for, then waits until every unit has
+ * caught up. A stop (second Ctrl-C) before that leaves the run interrupted, resumable.
+ */
+export async function followAfterCopy(
+  phase: FollowPhase,
+  copied: CopiedUnits,
+  options: { config: MigrationConfig; shouldStop?: () => boolean; follow?: FollowControl },
+  emit: (event: { type: 'following'; units: number }) => void,
+): Promise<{ failure?: MigrationError; interrupted: boolean; copyEndedAt?: number }> {
+  if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return { interrupted: false };
+  const copyDone = performance.now();
+  emit({ type: 'following', units: copied.checkpoints.length });
+  const shouldStop = () => options.shouldStop?.() ?? false;
+  try {
+    const verdict = await followUntilCutover(phase, options.config, options.follow ?? { cutoverRequested: () => false }, shouldStop);
+    return { interrupted: !verdict, copyEndedAt: copyDone };
+  } catch (error) {
+    const failure = error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
+    return { failure, interrupted: false, copyEndedAt: copyDone };
+  }
+}
+
+/** Follows until the cutover is asked for (or stop), then waits until caught up. Undefined when stopped. */
+async function followUntilCutover(
+  phase: FollowPhase,
+  config: MigrationConfig,
+  control: FollowControl,
+  shouldStop: () => boolean,
+): Promise<CutoverVerdict | undefined> {
+  const idleMs = config.follow.cutoverWhenIdleMs;
+  const idle = () => idleMs !== undefined && phase.stats().every((s) => s.stats.quietMs >= idleMs);
+  let lastStats = 0;
+  while (!shouldStop() && !control.cutoverRequested() && !idle()) {
+    phase.throwIfFailed();
+    if (performance.now() - lastStats >= 1000) {
+      control.onStats?.(phase.stats());
+      lastStats = performance.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const verdict = await phase.cutover(config.follow.quietMs, shouldStop);
+  if (verdict) control.onCaughtUp?.(verdict);
+  return verdict;
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startLiveWriter } from '../fixtures/live-writer.js';
+import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { assertSameData } from '../helpers/compare-data.js';
+import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
+
+describe('migrate --follow: standalone → standalone under a concurrent writer', () => {
+  let source: RedisServer;
+  let target: RedisServer;
+  let work: string;
+
+  before(async () => {
+    [source, target] = await Promise.all([
+      startRedis({ aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }] }),
+      startRedis(),
+    ]);
+    work = await mkdtemp(join(tmpdir(), 'ferry-follow-'));
+  });
+  after(async () => {
+    await Promise.all([source?.stop(), target?.stop()]);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const follow = (sourceUrl: string, ...extra: string[]) =>
+    runCli(['migrate', '--source', sourceUrl, '--target', `redis://${target.address}`, '--follow', '--state-dir', work, ...extra]);
+
+  it('refuses in one line naming the missing flags when notifications are off, writing nothing', async () => {
+    const [src, dst] = [source.client(), target.client()];
+    await Promise.all([src.flushall(), dst.flushall()]);
+    await src.config('SET', 'notify-keyspace-events', 'Kx');
+    await src.set('a', '1');
+    const result = await follow(`redis://${source.address}`);
+    assert.equal(result.code, 2, result.stderr);
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /notify-keyspace-events is "(Kx|xK)", lacking "Eg\$lshzet"/);
+    assert.match(lines[0]!, /--follow-config-set/);
+    assert.equal(await dst.dbsize(), 0);
+    await src.config('SET', 'notify-keyspace-events', '');
+  });
+
+  it('names the parameter group when CONFIG is refused, as on a managed service', async () => {
+    const [src, dst] = [source.client(), target.client()];
+    await Promise.all([src.flushall(), dst.flushall()]);
+    await src.set('a', '1');
+    const result = await follow(`redis://managed:secret-pw@${source.address}`, '--follow-config-set');
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /CONFIG GET notify-keyspace-events was refused .*parameter group/);
+    assert.doesNotMatch(result.stderr, /secret-pw/);
+    assert.equal(await dst.dbsize(), 0);
+  });
+
+  for (let rep = 1; rep <= 5; rep++) {
+    it(`ends identical after cutover, no extra keys (repetition ${rep})`, async () => {
+      // Prepare: a fresh pair, notifications off (the run turns them on and back off).
+      const [src, dst] = [source.client(), target.client()];
+      await Promise.all([src.flushall(), dst.flushall()]);
+      await src.config('SET', 'notify-keyspace-events', '');
+      await seedMixedDataset(src);
+      await seedStrings(src, 1000, 'bulk:');
+      await source.client({ db: 1 }).set('db1-seed', 'x'); // db 1 is a unit too: the writer MOVEs keys there
+      const writer = startLiveWriter(src, { seed: rep, moveToDb: 1 });
+      await writer.reached(200);
+      const id = `follow-${rep}`;
+
+      // Act: copy while writing, keep following, stop writing, cut over from another command.
+      const run = spawnCli([
+        'migrate',
+        '--source',
+        `redis://${source.address}`,
+        '--target',
+        `redis://${target.address}`,
+        '--follow',
+        '--follow-config-set',
+        '--quiet-period',
+        '500ms',
+        '--count',
+        '50',
+        '--id',
+        id,
+        '--state-dir',
+        work,
+        '--progress',
+        'plain',
+      ]);
+      let out = '';
+      run.child.stdout!.on('data', (d) => (out += d));
+      run.child.stderr!.on('data', (d) => (out += d));
+      await waitUntil(async () => /following the source's writes/.test(out) || out.slice(-300), {
+        timeoutMs: 120_000,
+        description: 'the copy to finish',
+      });
+      await writer.reached(2500); // the writer keeps going past the copy
+      const counts = await writer.stop();
+      const cutover = await runCli(['cutover', id, '--state-dir', work]);
+      assert.equal(cutover.code, 0, cutover.stderr);
+      const result = await run.done;
+
+      // Assess
+      assert.equal(result.code, 0, `exit ${result.code}\n${out}`);
+      assert.match(out, /caught up as of .*: safe to switch/);
+      assert.ok(Object.keys(counts).length >= 12, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
+      await assertSameData(src, dst);
+      await assertSameData(source.client({ db: 1 }), target.client({ db: 1 }));
+      const [, flags] = (await src.config('GET', 'notify-keyspace-events')) as string[];
+      assert.equal(flags, '', 'notify-keyspace-events is put back as it was');
+    });
+  }
+});
