@@ -30,6 +30,7 @@ export interface PlanResult {
   phase: 'copy' | 'verify';
   /** The phase's units not yet done (copied, or verified): the Map's items. */
   unitIds: string[];
+  /** The phase's units in all, done or not (in `verify`, with the target units). */
   unitCount: number;
   resumed: boolean;
   /** Name for the execution that continues this run, if this round does not finish it. */
@@ -76,6 +77,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     const { plan, resumed } = await planMigration(config, migrationId, store, (message) => deps.log.info(message, { migrationId }));
     const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
     let phase: PlanResult['phase'] = 'copy';
+    let unitCount = plan.units.length;
     let unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
     if (unitIds.length === 0 && verifiesAfterCopy(config)) {
       // Everything is copied: this round verifies, resuming this run's progress (a new run starts over).
@@ -87,8 +89,9 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
       );
       phase = 'verify';
       // The extra-key check's target units verify alongside, each its own item of the Map.
-      const targetUnits = config.extraCheck ? (plan.targetUnits ?? []) : [];
-      unitIds = [...plan.units, ...targetUnits].map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
+      const toVerify = [...plan.units, ...(config.extraCheck ? (plan.targetUnits ?? []) : [])];
+      unitCount = toVerify.length;
+      unitIds = toVerify.map((u) => u.id).filter((id) => !isVerified(progress.get(id), runId, config.verify));
     }
     return {
       migrationId,
@@ -97,7 +100,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
       nextRound: round + 1,
       phase,
       unitIds,
-      unitCount: plan.units.length,
+      unitCount,
       resumed,
       nextExecutionName: roundExecutionName(runId, round + 1),
     };

@@ -96,6 +96,7 @@ function progressReader(dynamo: LocalDynamo, tableName: string): ProgressReader 
       return checkpoint && { total: checkpoint.counters.copied, cursor: checkpoint.cursor };
     }
     const progress = await new DynamoVerifyProgress(dynamo.client, tableName, migrationId, reader).load(unitId);
-    return progress && { total: progress.report.checked, cursor: progress.cursor };
+    // A target unit (the extra-key check) counts the target keys it looked up on the source.
+    return progress && { total: progress.report.checked + (progress.report.targetChecked ?? 0), cursor: progress.cursor };
   };
 }

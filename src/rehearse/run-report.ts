@@ -42,7 +42,8 @@ function outcomeLines(summary: RunSummary): string[] {
   if (!v) lines.push(row('verify', summary.dryRun ? 'none (a dry run has no verify phase)' : 'none (verify = "none")'));
   else {
     const differ = v.mismatches === 0 ? 'none differ' : `${fmt(v.mismatches)} differ (${fmt(v.maxMismatches)} allowed)`;
-    lines.push(row('verify', `${v.level}: ${fmt(v.checked)} keys checked, ${differ}: ${v.passed ? 'passed' : 'FAILED'}`));
+    const extra = v.targetChecked !== undefined ? ` (and ${fmt(v.targetChecked)} target keys looked up on the source)` : '';
+    lines.push(row('verify', `${v.level}: ${fmt(v.checked)} keys checked${extra}, ${differ}: ${v.passed ? 'passed' : 'FAILED'}`));
   }
   return lines;
 }

@@ -97,7 +97,7 @@ describe('redis-ferry rehearse', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     // The copy round hands over to the verify round: two executions at least, each counted.
     assert.match(result.stdout, /▶ execution rehearse-toml \(round 0\)/);
-    assert.match(result.stdout, /▶ execution rehearse-toml-[0-9a-f]{8}-r1 \(round 1\)\n {2}Plan {14}phase verify, 2 of 2 unit\(s\)/);
+    assert.match(result.stdout, /▶ execution rehearse-toml-[0-9a-f]{8}-r1 \(round 1\)\n {2}Plan {14}phase verify, 4 of 4 unit\(s\)/);
     assert.match(result.stdout, /Copy {3}db0 {2}slice 1 +\+\d+ copied {2}total +\d+ {2}cursor /);
     // docs/serverless.md's arithmetic: a round that hands over is 28 events, the last one 22; a child
     // of S slices 7 × S + 4 (one batch of 1,000 keys holds each db here: one slice per unit and phase).
@@ -106,9 +106,14 @@ describe('redis-ferry rehearse', () => {
       /NextRound {9}starts execution rehearse-toml-[0-9a-f]{8}-r1\n.*\n {2}history {11}28 events; its largest child execution 11 /,
     );
     assert.match(result.stdout, /MigrationDone\n {2}history {11}22 events; its largest child execution 11 \(limit 25,000 each\)/);
-    assert.match(result.stdout, new RegExp(`verify {5}full: ${keyCount.toLocaleString('en-US')} keys checked, none differ: passed`));
+    const keys = keyCount.toLocaleString('en-US');
+    // The verify round checks each copy unit and, for keys only the target has, each target db (target/db0, target/db1).
+    assert.match(
+      result.stdout,
+      new RegExp(`verify {5}full: ${keys} keys checked \\(and ${keys} target keys looked up on the source\\), none differ: passed`),
+    );
     assert.match(result.stdout, /Migration rehearse-toml: finished, 2\/2 units done/);
-    assert.match(result.stdout, /\+ 2 verify item\(s\) \(level full\): 2 done/);
+    assert.match(result.stdout, /\+ 4 verify item\(s\) \(level full\): 4 done/);
     for (const db of [0, 1]) await assertSameData(source.client({ db }), target.client({ db }));
     assertNoPassword(result.stdout + result.stderr);
   });
@@ -183,7 +188,10 @@ describe('npm run demo:workflow', () => {
         /Plan {14}phase copy, 3 of 3 unit\(s\): slots-0-5460\/db0, slots-5461-10921\/db0, slots-10922-16383\/db0/,
       );
       assert.match(result.output, /Plan {14}phase verify/);
-      assert.match(result.output, /verify {5}full: [\d,]+ keys checked, none differ: passed/);
+      assert.match(
+        result.output,
+        /verify {5}full: [\d,]+ keys checked \(and [\d,]+ target keys looked up on the source\), none differ: passed/,
+      );
       assert.match(result.output, /Demo passed: the workflow copied and verified every key\./);
       // tsx keeps its compile cache in the temp dir (as for any tsx run); nothing else may remain.
       assert.deepEqual(
