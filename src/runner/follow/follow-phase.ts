@@ -91,6 +91,11 @@ export class FollowPhase {
     };
   }
 
+  /** Every unit's copy is done (some by an earlier run): gaps can be healed everywhere. */
+  copiesDone(): void {
+    for (const follower of this.followers.values()) follower.copyFinished(false);
+  }
+
   throwIfFailed(): void {
     for (const follower of this.followers.values()) follower.throwIfFailed();
   }

@@ -79,6 +79,8 @@ export async function followAfterCopy(
 ): Promise<{ failure?: MigrationError; interrupted: boolean; copyEndedAt?: number }> {
   if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return { interrupted: false };
   const copyDone = performance.now();
+  // Units an earlier run had finished ran no session here: their copy is done all the same.
+  phase.copiesDone();
   emit({ type: 'following', units: copied.checkpoints.length });
   const shouldStop = () => options.shouldStop?.() ?? false;
   try {
