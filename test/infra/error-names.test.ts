@@ -27,6 +27,7 @@ const wrapping: Error[] = [
   new coreErrors.InternalError('broken', { cause }),
   new coreErrors.BigKeyCopierMissingError(key, 'no copier', { cause }),
   new coreErrors.RedisFunctionsError('functions', { cause }),
+  new coreErrors.FollowSetupError('follow', { cause }),
   new cloudErrors.RetryableMigrationError(cause),
   new cloudErrors.SliceDeadlineError(0, { cause }),
   new structErrors.TempKeyLostError(key, 'lost', { cause }),
