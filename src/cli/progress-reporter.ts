@@ -45,7 +45,12 @@ export function createProgressReporter(
   const line = () => {
     const t = totals();
     const elapsed = performance.now() - started;
-    return `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} | ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`;
+    return (
+      `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
+      `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
+      `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
+      `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
+    );
   };
 
   if (resolved === 'none') {
