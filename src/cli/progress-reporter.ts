@@ -57,25 +57,7 @@ export function createProgressReporter(
     return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
   }
 
-  if (resolved === 'plain') {
-    let timer: NodeJS.Timeout | undefined;
-    return {
-      handle(event) {
-        if (event.type === 'plan') {
-          for (const u of event.plan.units) units.set(u.id, { label: u.label });
-          timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
-          timer.unref();
-        } else if (event.type === 'progress') {
-          const entry = units.get(event.unit.id);
-          if (entry) entry.checkpoint = event.checkpoint;
-        }
-      },
-      log: (l) => stream.write(`${l}\n`),
-      stop() {
-        if (timer) clearInterval(timer);
-      },
-    };
-  }
+  if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
 
   const multibar = new MultiBar(
     {
@@ -136,6 +118,32 @@ export function createProgressReporter(
       // Lines logged since the last frame are only written by a frame: draw one, or they are lost.
       multibar.update();
       multibar.stop();
+    },
+  };
+}
+
+/** One plain progress line every `intervalMs`, for logs and pipes. */
+function plainReporter(
+  stream: NodeJS.WriteStream,
+  units: Map<string, { label: string; checkpoint?: UnitCheckpoint }>,
+  line: () => string,
+  intervalMs: number,
+): ProgressReporter {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    handle(event) {
+      if (event.type === 'plan') {
+        for (const u of event.plan.units) units.set(u.id, { label: u.label });
+        timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
+        timer.unref();
+      } else if (event.type === 'progress') {
+        const entry = units.get(event.unit.id);
+        if (entry) entry.checkpoint = event.checkpoint;
+      }
+    },
+    log: (l) => stream.write(`${l}\n`),
+    stop() {
+      if (timer) clearInterval(timer);
     },
   };
 }
