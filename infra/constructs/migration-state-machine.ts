@@ -105,41 +105,12 @@ export class MigrationStateMachine extends Construct {
     const verifyUnits = this.unitsMap(STATE.verifyUnits, props, this.unitLoop(props, 'verify'));
     verifyUnits.addCatch(recordRunFailure, { resultPath: '$.error' });
 
-    const report = new tasks.LambdaInvoke(this, STATE.report, {
-      lambdaFunction: functions.report,
-      payload: sfn.TaskInput.fromObject({
-        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        round: sfn.JsonPath.numberAt('$.round'),
-      }),
-      retryOnServiceExceptions: false,
-      resultSelector: {
-        finished: sfn.JsonPath.objectAt('$.Payload.finished'),
-        pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'),
-        pendingVerify: sfn.JsonPath.numberAt('$.Payload.pendingVerify'),
-        verificationFailed: sfn.JsonPath.objectAt('$.Payload.verificationFailed'),
-        cause: sfn.JsonPath.objectAt('$.Payload.cause'),
-        summary: sfn.JsonPath.objectAt('$.Payload.summary'),
-      },
-      resultPath: '$.report',
-    });
+    const report = this.reportTask(functions.report);
     addRetriers(report, BOOKKEEPING_RETRIERS);
     report.addCatch(recordRunFailure, { resultPath: '$.error' });
 
     const continued = new sfn.Succeed(this, STATE.continued, { comment: "The run goes on in the next round's execution." });
-    const nextRound = new tasks.StepFunctionsStartExecution(this, STATE.nextRound, {
-      stateMachine: self,
-      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-      // Derived from the run: a retried or redriven hand-off finds the round already started.
-      name: sfn.JsonPath.stringAt('$.nextExecutionName'),
-      input: sfn.TaskInput.fromObject({
-        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        round: sfn.JsonPath.numberAt('$.nextRound'),
-      }),
-      associateWithParent: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+    const nextRound = this.nextRoundTask(self);
     nextRound.addRetry({ errors: ['StepFunctions.ExecutionAlreadyExistsException'], maxAttempts: 0 });
     nextRound.addRetry({
       errors: ['States.TaskFailed'],
@@ -171,6 +142,45 @@ export class MigrationStateMachine extends Construct {
       tracingEnabled: true,
       // The state holds ids and counters only (never configs or passwords), so full logging is safe.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+
+  /** Reads the round's outcome: finished, failed verification, or units still pending. */
+  private reportTask(fn: MigrationStateMachineProps['functions']['report']): tasks.LambdaInvoke {
+    return new tasks.LambdaInvoke(this, STATE.report, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject({
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        round: sfn.JsonPath.numberAt('$.round'),
+      }),
+      retryOnServiceExceptions: false,
+      resultSelector: {
+        finished: sfn.JsonPath.objectAt('$.Payload.finished'),
+        pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'),
+        pendingVerify: sfn.JsonPath.numberAt('$.Payload.pendingVerify'),
+        verificationFailed: sfn.JsonPath.objectAt('$.Payload.verificationFailed'),
+        cause: sfn.JsonPath.objectAt('$.Payload.cause'),
+        summary: sfn.JsonPath.objectAt('$.Payload.summary'),
+      },
+      resultPath: '$.report',
+    });
+  }
+
+  /** Starts the next round as a fresh execution, so no execution's history grows without bound. */
+  private nextRoundTask(self: sfn.IStateMachine): tasks.StepFunctionsStartExecution {
+    return new tasks.StepFunctionsStartExecution(this, STATE.nextRound, {
+      stateMachine: self,
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      // Derived from the run: a retried or redriven hand-off finds the round already started.
+      name: sfn.JsonPath.stringAt('$.nextExecutionName'),
+      input: sfn.TaskInput.fromObject({
+        migrationId: sfn.JsonPath.stringAt('$.migrationId'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        round: sfn.JsonPath.numberAt('$.nextRound'),
+      }),
+      associateWithParent: true,
+      resultPath: sfn.JsonPath.DISCARD,
     });
   }
 

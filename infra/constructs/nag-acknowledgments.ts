@@ -16,13 +16,17 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Pinned to nodejs22.x, the runtime the esbuild bundle targets (node22) and is tested on; moving to a newer runtime is a deliberate, tested change rather than whatever is latest at synth time.',
+        'Pinned to nodejs22.x, the runtime the esbuild bundle targets (node22) and is tested ' +
+        'on; moving to a newer runtime is a deliberate, tested change rather than whatever ' +
+        'is latest at synth time.',
     });
     if (options.inVpc) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         reason:
-          "Lambda needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface to attach to the VPC; AWS's managed policy is the documented, maintained set of exactly those actions.",
+          'Lambda needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface ' +
+          "to attach to the VPC; AWS's managed policy is the documented, maintained set of " +
+          'exactly those actions.',
       });
     }
   }
@@ -31,31 +35,38 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
     Validations.of(migrator.stateMachine.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
       reason:
-        'Granted by LambdaInvoke: the function itself and its qualified versions/aliases (ARN:*). The wildcard covers qualifiers of this one function only.',
+        'Granted by LambdaInvoke: the function itself and its qualified versions/aliases ' +
+        '(ARN:*). The wildcard covers qualifiers of this one function only.',
     });
   }
   Validations.of(migrator.stateMachine).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (CreateLogDelivery, …, DescribeLogGroups) support no resource-level permissions; Step Functions needs them on "*" for tracing and ALL-level logging.',
+      'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs ' +
+      'delivery (CreateLogDelivery, …, DescribeLogGroups) support no resource-level permissions; ' +
+      'Step Functions needs them on "*" for tracing and ALL-level logging.',
   });
 
   // The Distributed Map's policy: it starts child executions of this state machine and manages them.
   const stateMachineId = logicalId(migrator.stateMachine);
   // cdk-nag renders pseudo parameters as <AWS::X> and a stack's explicit env as literals.
   const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
-  const arnPrefix = `arn:${pseudo(stack.partition, 'Partition')}:states:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}`;
+  const arnPrefix =
+    `arn:${pseudo(stack.partition, 'Partition')}:states:` + `${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}`;
   const executions = `${arnPrefix}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineId}"}]}]}`;
   Validations.of(migrator.stateMachine).acknowledge(
     {
       id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
       reason:
-        'Distributed Map: DescribeExecution/StopExecution on the child executions of this state machine only; their names are generated per Map Run, so they cannot be listed in advance.',
+        'Distributed Map: DescribeExecution/StopExecution on the child executions of this ' +
+        'state machine only; their names are generated per Map Run, so they cannot be listed in advance.',
     },
     // One per Distributed Map state (copy phase, verify phase): the policy names each by its label.
     ...[STATE.units, STATE.verifyUnits].map((label) => ({
       id: `AwsSolutions-IAM5[Resource::${executions}/${label}:*]`,
-      reason: `Distributed Map redrive: RedriveExecution on the child executions of this state machine's "${label}" Map Run only; names are generated per run.`,
+      reason:
+        `Distributed Map redrive: RedriveExecution on the child executions of this state ` +
+        `machine's "${label}" Map Run only; names are generated per run.`,
     })),
   );
 }

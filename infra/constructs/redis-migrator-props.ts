@@ -23,7 +23,8 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
     props.maxSlicesPerUnitExecution,
     1,
     maxSlices,
-    `: beyond that a child execution could exceed the ${HISTORY_LIMIT}-event history in the worst case (${worstCaseChildEvents(maxSlices + 1)} events)`,
+    `: beyond that a child execution could exceed the ${HISTORY_LIMIT}-event history ` +
+      `in the worst case (${worstCaseChildEvents(maxSlices + 1)} events)`,
   );
 
   const timeout = props.timeout;

@@ -38,7 +38,10 @@ export interface RedisMigratorProps {
   readonly memorySize?: number;
   /** Timeout of the copy function; each invocation copies until shortly before it. @default Duration.minutes(15) */
   readonly timeout?: Duration;
-  /** Optional cap on each copy invocation's copying time (shorter slices, more frequent checkpoints of progress). @default - until the safety margin before the timeout */
+  /**
+   * Optional cap on each copy invocation's copying time (shorter slices, more frequent checkpoints of progress).
+   * @default - until the safety margin before the timeout
+   */
   readonly copyTimeBudget?: Duration;
   /** Optional cap on each verify invocation's comparing time. @default - until the safety margin before the timeout */
   readonly verifyTimeBudget?: Duration;
@@ -168,19 +171,7 @@ export class RedisMigrator extends Construct {
     });
     this.functions = { plan, copy, verify, report, recordFailure };
 
-    // Least privilege: the item-level actions each function actually calls, on this table only.
-    const grantTable = (fn: MigratorFunction, actions: string[]) =>
-      this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
-    grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
-    grantTable(copy, ['GetItem', 'UpdateItem']);
-    grantTable(verify, ['GetItem', 'UpdateItem']);
-    grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
-    grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
-    for (const secret of props.secrets ?? []) {
-      secret.grantRead(plan);
-      secret.grantRead(copy);
-      secret.grantRead(verify);
-    }
+    this.grantAccess(props.secrets);
 
     const workflow = new MigrationStateMachine(this, 'Workflow', {
       functions: this.functions,
@@ -193,5 +184,22 @@ export class RedisMigrator extends Construct {
 
     if (props.schedule) this.schedule = new MigrationSchedule(this, 'Schedule', { ...props.schedule, stateMachine: this.stateMachine });
     acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined });
+  }
+
+  /** Least privilege: the item-level actions each function actually calls, on this table only. */
+  private grantAccess(secrets: RedisMigratorProps['secrets']): void {
+    const { plan, copy, verify, report, recordFailure } = this.functions;
+    const grantTable = (fn: MigratorFunction, actions: string[]) =>
+      this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
+    grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
+    grantTable(copy, ['GetItem', 'UpdateItem']);
+    grantTable(verify, ['GetItem', 'UpdateItem']);
+    grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
+    grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
+    for (const secret of secrets ?? []) {
+      secret.grantRead(plan);
+      secret.grantRead(copy);
+      secret.grantRead(verify);
+    }
   }
 }

@@ -85,7 +85,9 @@ export async function reportFailure(event: FailureEvent, deps: TaskDeps): Promis
   const error = errorName(first?.errorType ?? failure.error);
   const parts = failed.slice(0, 3).map((f) => f.text);
   if (failed.length > 3) parts.push(`and ${failed.length - 3} more failed unit(s)`);
-  const cause = `migration ${event.migrationId} failed: ${parts.length > 0 ? parts.join('; ') : failure.message}. Fix the cause and start it again with the same migrationId: it resumes from its checkpoints`;
+  const cause =
+    `migration ${event.migrationId} failed: ${parts.length > 0 ? parts.join('; ') : failure.message}. ` +
+    `Fix the cause and start it again with the same migrationId: it resumes from its checkpoints`;
   const released = await new DynamoMigrationState(dynamo, settings.tableName, event.migrationId).fail(event.runId, {
     error,
     message: cause,

@@ -106,7 +106,8 @@ export class DynamoMigrationState {
     ];
     if (options.round !== undefined) set.push(`${e.name('round')} = ${e.value(n(options.round))}`);
     const active = e.name('activeRun');
-    let condition = `(attribute_not_exists(${active}) OR ${active} = ${e.value(s(runId))} OR ${e.name('claimExpiresAt')} < ${e.value(n(now))})`;
+    let condition =
+      `(attribute_not_exists(${active}) OR ${active} = ${e.value(s(runId))} OR ${e.name('claimExpiresAt')} ` + `< ${e.value(n(now))})`;
     if (start) {
       set.push(`${e.name('config')} = ${e.value(s(JSON.stringify(start.config)))}`);
       set.push(`${e.name('identity')} = ${e.value(s(start.identity))}`, `${e.name('dryRun')} = ${e.value({ BOOL: start.dryRun })}`);
@@ -136,7 +137,9 @@ export class DynamoMigrationState {
       const holder = current?.activeRun ?? 'another run';
       const lapse = current?.claimExpiresAt ? new Date(current.claimExpiresAt).toISOString() : 'soon';
       throw new CheckpointConflictError(
-        `migration ${this.migrationId} is being run by execution ${holder} (its claim lapses at ${lapse} if that run has stopped); not starting a second copy. Wait for it, or stop it and start again after that time`,
+        `migration ${this.migrationId} is being run by execution ${holder} (its claim lapses ` +
+          `at ${lapse} if that run has stopped); not starting a second copy. Wait for it, or ` +
+          `stop it and start again after that time`,
         { cause: error },
       );
     }
@@ -157,7 +160,8 @@ export class DynamoMigrationState {
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: migrationKey(this.migrationId),
-              UpdateExpression: `SET ${e.name('claimExpiresAt')} = ${e.value(n(now + ttlMs))}, ${e.name('heartbeatAt')} = ${e.value(n(now))}`,
+              UpdateExpression:
+                `SET ${e.name('claimExpiresAt')} = ${e.value(n(now + ttlMs))}, ${e.name('heartbeatAt')} ` + `= ${e.value(n(now))}`,
               ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
               ReturnValues: 'ALL_NEW',
               ...e.params(),
@@ -199,7 +203,9 @@ export class DynamoMigrationState {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: migrationKey(this.migrationId),
-            UpdateExpression: `SET ${set.join(', ')} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}, ${e.name('lastError')}, ${e.name('lastErrorType')}`,
+            UpdateExpression:
+              `SET ${set.join(', ')} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}, ` +
+              `${e.name('lastError')}, ${e.name('lastErrorType')}`,
             ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
             ...e.params(),
           }),
@@ -223,7 +229,11 @@ export class DynamoMigrationState {
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: migrationKey(this.migrationId),
-              UpdateExpression: `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} = ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))}${verify} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
+              UpdateExpression:
+                `SET ${e.name('status')} = ${e.value(s('failed'))}, ` +
+                `${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} ` +
+                `= ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))}${verify} ` +
+                `REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
               ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
               ...e.params(),
             }),
@@ -240,12 +250,16 @@ export class DynamoMigrationState {
   private checkSameCopy(current: MigrationRecord | undefined, start: NonNullable<ClaimOptions['start']>): void {
     if (current?.identity && current.identity !== start.identity) {
       throw new ConfigError([
-        `migration ${this.migrationId} was started for a different source, target or key selection (identity ${current.identity}, this input ${start.identity}); give this copy another migrationId`,
+        `migration ${this.migrationId} was started for a different source, target or key ` +
+          `selection (identity ${current.identity}, this input ${start.identity}); give this ` +
+          `copy another migrationId`,
       ]);
     }
     if (current?.dryRun !== undefined && current.dryRun !== start.dryRun) {
       throw new ConfigError([
-        `migration ${this.migrationId} was ${current.dryRun ? 'a dry run' : 'a real copy'}; a ${start.dryRun ? 'dry run' : 'real copy'} needs another migrationId (a dry run's "done" units would otherwise be skipped)`,
+        `migration ${this.migrationId} was ${current.dryRun ? 'a dry run' : 'a real copy'}; ` +
+          `a ${start.dryRun ? 'dry run' : 'real copy'} needs another migrationId (a dry run's ` +
+          `"done" units would otherwise be skipped)`,
       ]);
     }
   }

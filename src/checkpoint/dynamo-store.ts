@@ -229,11 +229,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const lease = stored?.lease;
       if (lease && lease.runId !== this.runId && lease.expiresAt >= now && !options.evictOtherRuns) {
         throw new CheckpointConflictError(
-          `unit ${unitId} of migration ${this.migrationId} is being copied by run ${lease.runId} (lease until ${new Date(lease.expiresAt).toISOString()}); this worker stops`,
+          `unit ${unitId} of migration ${this.migrationId} is being copied by run ${lease.runId} ` +
+            `(lease until ${new Date(lease.expiresAt).toISOString()}); this worker stops`,
         );
       }
       const e = new Expr();
-      const update = `SET ${e.name('leaseOwner')} = ${e.value(s(this.owner))}, ${e.name('leaseRun')} = ${e.value(s(this.runId))}, ${e.name('leaseExpiresAt')} = ${e.value(n(now + this.leaseMs))}, ${e.name('version')} = ${e.value(n(current.version + 1))}`;
+      const update =
+        `SET ${e.name('leaseOwner')} = ${e.value(s(this.owner))}, ${e.name('leaseRun')} ` +
+        `= ${e.value(s(this.runId))}, ${e.name('leaseExpiresAt')} = ${e.value(n(now + this.leaseMs))}, ${e.name('version')} ` +
+        `= ${e.value(n(current.version + 1))}`;
       try {
         await this.client.send(
           new UpdateItemCommand({
@@ -267,7 +271,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const now = this.now();
       if (stored.lease && stored.lease.runId !== this.runId && stored.lease.expiresAt >= now) return false;
       const e = new Expr();
-      const update = `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('error')} = ${e.value(s(failure.message))}, ${e.name('errorType')} = ${e.value(s(failure.error))}, ${e.name('errorRun')} = ${e.value(s(this.runId))}, ${e.name('version')} = ${e.value(n(stored.checkpoint.version + 1))}, ${e.name('updatedAt')} = ${e.value(s(new Date(now).toISOString()))} REMOVE ${e.name('leaseOwner')}, ${e.name('leaseRun')}, ${e.name('leaseExpiresAt')}`;
+      const update =
+        `SET ${e.name('status')} = ${e.value(s('failed'))}, ${e.name('error')} = ${e.value(s(failure.message))}, ${e.name('errorType')} ` +
+        `= ${e.value(s(failure.error))}, ${e.name('errorRun')} = ${e.value(s(this.runId))}, ${e.name('version')} ` +
+        `= ${e.value(n(stored.checkpoint.version + 1))}, ${e.name('updatedAt')} = ${e.value(s(new Date(now).toISOString()))} ` +
+        `REMOVE ${e.name('leaseOwner')}, ${e.name('leaseRun')}, ${e.name('leaseExpiresAt')}`;
       try {
         await this.client.send(
           new UpdateItemCommand({
@@ -321,7 +329,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const stored = await this.loadUnitRecord(unitId).catch(() => undefined);
     const holder = stored?.lease ? `, leased to ${stored.lease.owner}` : '';
     return new CheckpointConflictError(
-      `unit ${unitId} of migration ${this.migrationId} was advanced by another worker (stored version ${stored?.checkpoint.version ?? 'none'}${holder}; this worker expected ${expected}); this worker stops`,
+      `unit ${unitId} of migration ${this.migrationId} was advanced by another worker ` +
+        `(stored version ${stored?.checkpoint.version ?? 'none'}${holder}; this worker expected ${expected}); this worker stops`,
       { cause },
     );
   }

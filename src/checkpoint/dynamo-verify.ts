@@ -163,7 +163,8 @@ export class DynamoVerifyProgress {
       }
     }
     throw new CheckpointConflictError(
-      `verification of unit ${unitId} of migration ${this.migrationId} kept changing while this worker tried to take it over; this worker stops`,
+      `verification of unit ${unitId} of migration ${this.migrationId} kept changing while ` +
+        `this worker tried to take it over; this worker stops`,
     );
   }
 
@@ -176,7 +177,9 @@ export class DynamoVerifyProgress {
       if (!isConditionalCheckFailed(error)) throw translateDynamoError(error, '');
       const stored = await this.load(progress.unitId).catch(() => undefined);
       throw new CheckpointConflictError(
-        `verification of unit ${progress.unitId} of migration ${this.migrationId} was taken over (stored version ${stored?.version ?? 'none'}${stored?.owner ? `, by ${stored.owner}` : ''}; this worker expected ${progress.version}); this worker stops`,
+        `verification of unit ${progress.unitId} of migration ${this.migrationId} was taken ` +
+          `over (stored version ${stored?.version ?? 'none'}${stored?.owner ? `, by ${stored.owner}` : ''}; ` +
+          `this worker expected ${progress.version}); this worker stops`,
         { cause: error },
       );
     }

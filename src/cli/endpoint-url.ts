@@ -17,7 +17,8 @@ export function parseEndpointUrl(flag: string, url: string): UrlEndpoint {
   const m = /^(redis|rediss|redis-sentinel|rediss-sentinel):\/\/(?:([^@/]*)@)?([^/?#]+)(?:\/(\d+))?\/?(?:\?([^#]*))?$/.exec(url);
   if (!m) {
     throw new ConfigError([
-      `${flag} ${redactUrl(url)}: expected redis://[user:password@]host:port[/db], rediss:// for TLS, or redis-sentinel://host:port?master=NAME`,
+      `${flag} ${redactUrl(url)}: expected redis://[user:password@]host:port[/db], rediss:// ` +
+        `for TLS, or redis-sentinel://host:port?master=NAME`,
     ]);
   }
   const [, scheme, auth, hosts, db, query] = m;

@@ -7,7 +7,8 @@ export function formatFollowStats(stats: { unit: UnitDescriptor; stats: FollowSt
     const rate = rates.get(unit.id);
     const state = s.reconciling ? 'reconciling' : s.gap ? `gap: ${s.gap}` : 'following';
     return (
-      `  unit ${unit.id}: ${state}; ${s.events} events${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}, ${s.applied} copied, ${s.deleted} deleted, ` +
+      `  unit ${unit.id}: ${state}; ${s.events} events${rate === undefined ? '' : ` (${Math.round(rate)}/s)`}, ${s.applied} ` +
+      `copied, ${s.deleted} deleted, ` +
       `${s.pending} pending, lag ${(s.lagMs / 1000).toFixed(1)} s, gaps healed ${s.gapsHealed}/${s.gaps}`
     );
   });

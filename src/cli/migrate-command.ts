@@ -92,9 +92,8 @@ async function reportOutcome(
   flags: MigrateFlags,
   argv: string[],
 ): Promise<number> {
-  process.stdout.write(
-    `${flags.json ? JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } }) : formatSummary(summary)}\n`,
-  );
+  const json = () => JSON.stringify({ ...summary, error: summary.error?.message, totals: { ...ZERO_COUNTERS, ...summary.totals } });
+  process.stdout.write(`${flags.json ? json() : formatSummary(summary)}\n`);
   if (summary.verify) {
     if (!flags.json) process.stdout.write(`${formatVerifyResult(summary.verify)}\n`);
     await new FileVerifyReportStore(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId).save(summary.verify);

@@ -45,32 +45,19 @@ export function createProgressReporter(
   const line = () => {
     const t = totals();
     const elapsed = performance.now() - started;
-    return `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} | ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`;
+    return (
+      `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
+      `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
+      `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
+      `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
+    );
   };
 
   if (resolved === 'none') {
     return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
   }
 
-  if (resolved === 'plain') {
-    let timer: NodeJS.Timeout | undefined;
-    return {
-      handle(event) {
-        if (event.type === 'plan') {
-          for (const u of event.plan.units) units.set(u.id, { label: u.label });
-          timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
-          timer.unref();
-        } else if (event.type === 'progress') {
-          const entry = units.get(event.unit.id);
-          if (entry) entry.checkpoint = event.checkpoint;
-        }
-      },
-      log: (l) => stream.write(`${l}\n`),
-      stop() {
-        if (timer) clearInterval(timer);
-      },
-    };
-  }
+  if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
 
   const multibar = new MultiBar(
     {
@@ -131,6 +118,32 @@ export function createProgressReporter(
       // Lines logged since the last frame are only written by a frame: draw one, or they are lost.
       multibar.update();
       multibar.stop();
+    },
+  };
+}
+
+/** One plain progress line every `intervalMs`, for logs and pipes. */
+function plainReporter(
+  stream: NodeJS.WriteStream,
+  units: Map<string, { label: string; checkpoint?: UnitCheckpoint }>,
+  line: () => string,
+  intervalMs: number,
+): ProgressReporter {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    handle(event) {
+      if (event.type === 'plan') {
+        for (const u of event.plan.units) units.set(u.id, { label: u.label });
+        timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
+        timer.unref();
+      } else if (event.type === 'progress') {
+        const entry = units.get(event.unit.id);
+        if (entry) entry.checkpoint = event.checkpoint;
+      }
+    },
+    log: (l) => stream.write(`${l}\n`),
+    stop() {
+      if (timer) clearInterval(timer);
     },
   };
 }

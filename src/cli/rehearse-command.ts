@@ -95,7 +95,8 @@ function checkInput(raw: unknown): CheckedInput {
   const parsed = asPlanWould(() => parseExecutionInput(raw));
   if (parsed.kind !== 'start')
     throw new ConfigError([
-      'input: rehearse takes the input that starts a run ({"config": …}); later rounds ({migrationId, runId, round}) are started by the workflow',
+      'input: rehearse takes the input that starts a run ({"config": …}); later rounds ' +
+        '({migrationId, runId, round}) are started by the workflow',
     ]);
   const { cloud, migrationId } = asPlanWould(() => checkStartInput(parsed));
   const { kind: _kind, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: _by, ...input } = parsed;

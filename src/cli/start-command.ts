@@ -37,7 +37,8 @@ export async function startCommand(
   const arnMatch = STATE_MACHINE_ARN.exec(flags.stateMachine ?? '');
   if (!arnMatch)
     throw new ConfigError([
-      `--state-machine ${JSON.stringify(flags.stateMachine)}: expected a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), see the stack output StateMachineArn`,
+      `--state-machine ${JSON.stringify(flags.stateMachine)}: expected a state machine ` +
+        `ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), see the stack output StateMachineArn`,
     ]);
   if (flags.id !== undefined && !isValidMigrationId(flags.id))
     throw new ConfigError([`--id ${JSON.stringify(flags.id)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
@@ -74,11 +75,13 @@ export async function startCommand(
     const status = described?.status ?? 'unknown';
     if (status === 'RUNNING') {
       throw new MigrationError(
-        `migration ${migrationId} is already running as ${executionArn} (started with a different input); wait for it, or stop it before starting again`,
+        `migration ${migrationId} is already running as ${executionArn} (started with a ` +
+          `different input); wait for it, or stop it before starting again`,
       );
     }
     throw new MigrationError(
-      `an execution for migration ${migrationId} already ran (${executionArn}, ${status}). To continue from its checkpoints, run this command again with --restart` +
+      `an execution for migration ${migrationId} already ran (${executionArn}, ${status}). ` +
+        `To continue from its checkpoints, run this command again with --restart` +
         (status === 'SUCCEEDED'
           ? ' (it will find every unit done)'
           : `, or redrive it: aws stepfunctions redrive-execution --execution-arn ${executionArn}`),

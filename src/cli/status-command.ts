@@ -65,13 +65,15 @@ export async function statusCommand(
   const ago = (ms?: number) => (ms === undefined ? '' : `${Math.max(0, Math.round((now() - ms) / 1000))}s ago`);
   const done = units.filter((u) => u.checkpoint.status === 'done').length;
   out(
-    `Migration ${migrationId}: ${record.status ?? 'unknown'}, ${done}/${units.length} units done${record.round !== undefined ? `, round ${record.round}` : ''}`,
+    `Migration ${migrationId}: ${record.status ?? 'unknown'}, ${done}/${units.length} ` +
+      `units done${record.round !== undefined ? `, round ${record.round}` : ''}`,
   );
   if (record.activeRun) out(`  run       ${record.activeRun} (last heartbeat ${ago(record.heartbeatAt)})`);
   if (record.createdAt) out(`  created   ${record.createdAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`);
   if (record.lastError) out(`  error     ${record.lastErrorType ? `${record.lastErrorType}: ` : ''}${record.lastError}`);
   out(
-    `  copied    ${formatCount(totals.copied)} keys (${formatBytes(totals.bytes)}) of ${formatCount(totals.scanned)} scanned, in ${formatCount(totals.batches)} batches`,
+    `  copied    ${formatCount(totals.copied)} keys (${formatBytes(totals.bytes)}) of ${formatCount(totals.scanned)} ` +
+      `scanned, in ${formatCount(totals.batches)} batches`,
   );
   out('');
   const rows = units.map((u) => {

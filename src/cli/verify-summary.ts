@@ -18,7 +18,8 @@ export function formatVerifyResult(result: MigrationVerifyResult): string {
       : `passed (${formatCount(result.mismatches)} ≤ ${formatCount(result.maxMismatches)} allowed)`
     : `FAILED: ${formatCount(result.mismatches)} mismatch(es), ${formatCount(result.maxMismatches)} allowed`;
   const lines = [
-    `Verify (${result.level}) ${result.migrationId}: ${formatCount(t.checked)} keys checked in ${formatDuration(result.durationMs)}: ${verdict}`,
+    `Verify (${result.level}) ${result.migrationId}: ${formatCount(t.checked)} keys ` +
+      `checked in ${formatDuration(result.durationMs)}: ${verdict}`,
   ];
   if (t.targetChecked !== undefined)
     lines.push(`  and ${formatCount(t.targetChecked)} target keys looked up on the source (extra: on the target only)`);

@@ -109,7 +109,9 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     ] as const) {
       if (ep[plain] !== undefined && ep[plain] !== '') {
         problems.push(
-          `${where}.${side}.${plain}: passwords must not appear in an execution input (it is kept in the execution history); store it in Secrets Manager and give the secret's ARN as ${side}.${refKey}`,
+          `${where}.${side}.${plain}: passwords must not appear in an execution input (it ` +
+            `is kept in the execution history); store it in Secrets Manager and give the secret's ` +
+            `ARN as ${side}.${refKey}`,
         );
       }
       delete ep[plain];
@@ -125,7 +127,8 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     const tls = ep.tls as Record<string, unknown> | undefined;
     if (tls && typeof tls === 'object' && tls.caFile !== undefined) {
       problems.push(
-        `${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`,
+        `${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out ` +
+          `to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`,
       );
     }
   }
@@ -182,7 +185,9 @@ export function toExecutionInput(config: MigrationConfig, migrationId?: string):
       if (isSecretArn(value)) ep[refKey] = value;
       else
         problems.push(
-          `${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password = "arn:aws:secretsmanager:…"), never the password itself: it would be stored in the execution history`,
+          `${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password ` +
+            `= "arn:aws:secretsmanager:…"), never the password itself: it would be stored in ` +
+            `the execution history`,
         );
     }
     const tls = ep.tls as Record<string, unknown>;

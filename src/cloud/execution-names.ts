@@ -31,7 +31,8 @@ export function scheduledMigrationId(prefix: string, scheduledTime: string): str
   const at = new Date(scheduledTime);
   if (Number.isNaN(at.getTime())) {
     throw new ConfigError([
-      `input.scheduledTime: ${JSON.stringify(scheduledTime)} is not a timestamp (EventBridge Scheduler fills it from <aws.scheduler.scheduled-time>)`,
+      `input.scheduledTime: ${JSON.stringify(scheduledTime)} is not a timestamp (EventBridge ` +
+        `Scheduler fills it from <aws.scheduler.scheduled-time>)`,
     ]);
   }
   const compact = at

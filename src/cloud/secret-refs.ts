@@ -54,7 +54,8 @@ export function parseSecretValue(arn: string, secretString: string | undefined):
     const object = parsed as Record<string, unknown>;
     if (typeof object.password !== 'string') {
       throw new ConfigError([
-        `secret ${arn} is JSON without a string "password" field: store {"password": "…"} (optionally with "username"), or the bare password`,
+        `secret ${arn} is JSON without a string "password" field: store {"password": "…"} ` +
+          `(optionally with "username"), or the bare password`,
       ]);
     }
     const username = typeof object.username === 'string' && object.username !== '' ? object.username : undefined;

@@ -118,6 +118,7 @@ export function verificationFailureCause(result: MigrationVerifyResult): string 
     `Migration ${result.migrationId} was verified (${result.level}) after a complete copy: ` +
     `${t.checked} keys checked, ${t.skipped} skipped (deleted or expiring meanwhile)` +
     `${t.targetChecked !== undefined ? `, ${t.targetChecked} target keys looked up on the source` : ''}. ` +
-    `Fix the target (or raise maxMismatches), then start the migration again with the same migrationId: it verifies again without copying again`
+    `Fix the target (or raise maxMismatches), then start the migration again with the ` +
+    `same migrationId: it verifies again without copying again`
   );
 }

@@ -96,7 +96,8 @@ function detectDialect(raw: Record<string, unknown>, path: string, text: string)
   for (const reader of ['sync_reader', 'rdb_reader', 'aof_reader']) {
     if (reader in raw) {
       throw new ConfigError([
-        `${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader] (scan mode needs no PSYNC)`,
+        `${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry ` +
+          `copies with SCAN + DUMP + RESTORE; rename the section to [scan_reader] (scan mode needs no PSYNC)`,
       ]);
     }
   }
@@ -104,13 +105,15 @@ function detectDialect(raw: Record<string, unknown>, path: string, text: string)
   if ('type' in raw || 'source' in raw || 'target' in raw) {
     if (raw.type !== undefined && raw.type !== 'scan') {
       throw new ConfigError([
-        `${path}: type = ${JSON.stringify(raw.type)}: redis-ferry runs redis-shake's scan mode only (sync needs PSYNC, which managed services disable); set type = "scan"`,
+        `${path}: type = ${JSON.stringify(raw.type)}: redis-ferry runs redis-shake's scan ` +
+          `mode only (sync needs PSYNC, which managed services disable); set type = "scan"`,
       ]);
     }
     return 'v3';
   }
   throw new ConfigError([
-    `${path}: not a redis-shake scan config: expected [scan_reader] and [redis_writer] (v4) or type = "scan" with [source] and [target] (v3)`,
+    `${path}: not a redis-shake scan config: expected [scan_reader] and [redis_writer] ` +
+      `(v4) or type = "scan" with [source] and [target] (v3)`,
   ]);
 }
 

@@ -106,7 +106,8 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     });
   if (src.count !== undefined && src.count >= 1 && src.count < 100) {
     out.warnings.push(
-      `${srcName}.count = ${src.count}: every SCAN returns about ${src.count} key(s), one round trip each; count = 1000 is usually 10-100x faster`,
+      `${srcName}.count = ${src.count}: every SCAN returns about ${src.count} key(s), ` +
+        `one round trip each; count = 1000 is usually 10-100x faster`,
     );
   }
   if (advanced.empty_db_before_sync) {

@@ -169,7 +169,8 @@ export class ClusterKeySink implements KeySink {
       if (pending.length === 0) break;
       if (this.clock() - started > this.budgetMs) {
         throw new TargetUnavailableError(
-          `target cluster kept redirecting or refusing ${pending.length} write(s) for ${Math.round(this.budgetMs / 1000)} s (last: ${last}); the unit retries from its checkpoint. Check CLUSTER INFO on the target`,
+          `target cluster kept redirecting or refusing ${pending.length} write(s) for ${Math.round(this.budgetMs / 1000)} ` +
+            `s (last: ${last}); the unit retries from its checkpoint. Check CLUSTER INFO on the target`,
           { retryable: true },
         );
       }

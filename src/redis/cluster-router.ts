@@ -43,7 +43,8 @@ export class ClusterRouter {
       router.waitRefused = await canWait(await router.pipe(first));
       if (router.waitRefused)
         note(
-          `target ${first}: WAIT refused (${router.waitRefused}); writes are not confirmed by replicas, so a crash failover of a target master may lose its last writes: run verify afterwards`,
+          `target ${first}: WAIT refused (${router.waitRefused}); writes are not confirmed ` +
+            `by replicas, so a crash failover of a target master may lose its last writes: run verify afterwards`,
         );
     }
     return router;

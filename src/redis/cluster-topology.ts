@@ -169,7 +169,9 @@ export async function readClusterTopology(
     await assertSingleEndpoint(client, address, side, refused);
     shards = [{ master: { address, healthy: true }, replicas: [], slots: [[0, SLOT_COUNT - 1]] }];
     notes.push(
-      `${side} ${address}: the cluster layout commands are refused (${refused.join('; ')}); assumed ${address} is a single endpoint serving all ${SLOT_COUNT} slots (a proxy, e.g. ElastiCache Serverless), as keys of every slot are served there without MOVED`,
+      `${side} ${address}: the cluster layout commands are refused (${refused.join('; ')}); ` +
+        `assumed ${address} is a single endpoint serving all ${SLOT_COUNT} slots (a proxy, ` +
+        `e.g. ElastiCache Serverless), as keys of every slot are served there without MOVED`,
     );
   } else if (refused.length > 0) {
     notes.push(`${side} ${address}: ${refused.join('; ')} refused; read the cluster layout with ${via}`);
@@ -210,7 +212,8 @@ async function assertSingleEndpoint(client: Redis, address: string, side: Side, 
   if (moved) {
     const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
     throw new Cls(
-      `${side} ${address} is one node of a multi-node cluster (${moved}), but ${refused.join('; ')}: its shards cannot be listed. Allow CLUSTER SLOTS (or SHARDS/NODES) for this user`,
+      `${side} ${address} is one node of a multi-node cluster (${moved}), but ${refused.join('; ')}: ` +
+        `its shards cannot be listed. Allow CLUSTER SLOTS (or SHARDS/NODES) for this user`,
     );
   }
 }

@@ -12,5 +12,8 @@ export async function readFlushMarks(client: Redis): Promise<string> {
   const [stats, server, replication] = await Promise.all([client.info('commandstats'), client.info('server'), client.info('replication')]);
   const info = parseInfo(`${stats}\n${server}\n${replication}`);
   const calls = (name: string) => /(?:^|,)calls=(\d+)/.exec(info.get(`cmdstat_${name}`) ?? '')?.[1] ?? '0';
-  return `run ${info.get('run_id') ?? '?'} ${info.get('role') ?? '?'} flushdb ${calls('flushdb')} flushall ${calls('flushall')} swapdb ${calls('swapdb')}`;
+  return (
+    `run ${info.get('run_id') ?? '?'} ${info.get('role') ?? '?'} flushdb ${calls('flushdb')} ` +
+    `flushall ${calls('flushall')} swapdb ${calls('swapdb')}`
+  );
 }

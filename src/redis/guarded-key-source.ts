@@ -70,7 +70,8 @@ export class GuardedKeySource implements KeySource {
     const { address, role, masterAddress } = this.node;
     if (now.role !== role) {
       throw this.moved(
-        `source node ${address} is now a ${now.role}${now.masterAddress ? ` of ${now.masterAddress}` : ''}, no longer the ${role} the unit was reading (failover)`,
+        `source node ${address} is now a ${now.role}${now.masterAddress ? ` of ${now.masterAddress}` : ''}, ` +
+          `no longer the ${role} the unit was reading (failover)`,
       );
     }
     if (role === 'replica' && now.masterAddress !== masterAddress) {

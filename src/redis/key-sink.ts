@@ -117,7 +117,9 @@ export function restoreError(address: string, error: unknown, key?: Buffer): Mig
 /** The batch reached the master but not its replicas: a failover may be under way; write it again. */
 export function unacknowledged(address: string, acked: number, ack: ReplicaAck): TargetUnavailableError {
   return new TargetUnavailableError(
-    `target master ${address}: ${acked} of ${ack.replicas} replica(s) acknowledged the batch within ${ack.timeoutMs / 1000} s (a failover in progress?); the unit writes it again to the current master`,
+    `target master ${address}: ${acked} of ${ack.replicas} replica(s) acknowledged the ` +
+      `batch within ${ack.timeoutMs / 1000} s (a failover in progress?); the unit writes ` +
+      `it again to the current master`,
     { retryable: true },
   );
 }

@@ -214,7 +214,8 @@ export class RedisKeySource implements KeySource {
     if (refused) {
       this.probeSizes = false;
       this.readOptions.note?.(
-        `source ${this.address} refused MEMORY USAGE (${(refused as Error).message.split('\n')[0]}); big keys cannot be recognised before DUMP, so every key is DUMPed whole`,
+        `source ${this.address} refused MEMORY USAGE (${(refused as Error).message.split('\n')[0]}); ` +
+          `big keys cannot be recognised before DUMP, so every key is DUMPed whole`,
       );
       return { keys, big: [] };
     }

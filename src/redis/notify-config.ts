@@ -42,7 +42,8 @@ export async function enableNotifyFlags(client: Redis, address: string, check: N
     await client.config('SET', 'notify-keyspace-events', `${check.current}${check.missing}`);
   } catch (error) {
     throw new FollowSetupError(
-      `follow mode: source ${address} refused CONFIG SET notify-keyspace-events (${String((error as Error).message).split('\n')[0]}); ${managedHint()}`,
+      `follow mode: source ${address} refused CONFIG SET notify-keyspace-events ` +
+        `(${String((error as Error).message).split('\n')[0]}); ${managedHint()}`,
       { cause: error },
     );
   }
@@ -54,11 +55,13 @@ export function notifyFlagsError(address: string, check: NotifyCheck): FollowSet
   const what =
     check.kind === 'refused'
       ? `CONFIG GET notify-keyspace-events was refused (${check.reason}), so the keyspace events cannot be checked`
-      : `notify-keyspace-events is "${check.kind === 'missing' ? check.current : ''}", lacking "${check.kind === 'missing' ? check.missing : ''}"`;
+      : `notify-keyspace-events is "${check.kind === 'missing' ? check.current : ''}", lacking ` +
+        `"${check.kind === 'missing' ? check.missing : ''}"`;
   const fix =
     check.kind === 'refused'
       ? managedHint()
-      : `run with --follow-config-set to set it for the run (restored afterwards), or CONFIG SET notify-keyspace-events ${REQUIRED_NOTIFY_FLAGS}; ${managedHint()}`;
+      : `run with --follow-config-set to set it for the run (restored afterwards), or CONFIG ` +
+        `SET notify-keyspace-events ${REQUIRED_NOTIFY_FLAGS}; ${managedHint()}`;
   return new FollowSetupError(`follow mode: source ${address}: ${what}; ${fix}`);
 }
 

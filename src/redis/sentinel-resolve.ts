@@ -73,7 +73,8 @@ export async function resolveSentinel(side: Side, endpoint: EndpointConfig): Pro
   }
   if (unknown.length > 0 && firstError === undefined) {
     throw new ConfigError([
-      `${side} sentinel(s) ${unknown.join(', ')} monitor no master named ${JSON.stringify(masterName)}: set master to the name in their "sentinel monitor <name> …" line (SENTINEL MASTERS lists them)`,
+      `${side} sentinel(s) ${unknown.join(', ')} monitor no master named ${JSON.stringify(masterName)}: ` +
+        `set master to the name in their "sentinel monitor <name> …" line (SENTINEL MASTERS lists them)`,
     ]);
   }
   throw firstError;

@@ -56,7 +56,8 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   if (endpoint.topology === 'sentinel') {
     const node = await inspectNode(endpoint, await chooseSentinelNode(endpoint, undefined, notes), notes);
     notes.push(
-      `source: the sentinels name ${node.choice.fallback?.address ?? node.address} master of ${endpoint.masterName}; reading ${node.choice.label}`,
+      `source: the sentinels name ${node.choice.fallback?.address ?? node.address} master ` +
+        `of ${endpoint.masterName}; reading ${node.choice.label}`,
     );
     return {
       kind: 'sentinel',
@@ -78,7 +79,8 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   const state = nodeState(info);
   if (endpoint.topology === 'cluster' && state.clusterEnabled === false) {
     throw new ConfigError([
-      `source ${address} is not a cluster node (INFO says cluster_enabled:0): set cluster = false, or give the address of a node of the cluster`,
+      `source ${address} is not a cluster node (INFO says cluster_enabled:0): set cluster ` +
+        `= false, or give the address of a node of the cluster`,
     ]);
   }
   const clustered = state.clusterEnabled ?? endpoint.topology === 'cluster';
@@ -87,7 +89,8 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   if (!clustered) {
     if (endpoint.preferReplica)
       notes.push(
-        `source ${address} is a standalone server: prefer_replica applies to clusters and sentinel sets; give a replica's address to read from it`,
+        `source ${address} is a standalone server: prefer_replica applies to clusters and ` +
+          `sentinel sets; give a replica's address to read from it`,
       );
     const node = await inspectNode(endpoint, { address, readOnly: false, label: address }, notes);
     return {
@@ -105,12 +108,14 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
   const topology = await discoverCluster('source', endpoint, [address, ...endpoint.addresses], notes);
   if (topology.uncovered > 0) {
     throw new SourceUnavailableError(
-      `source cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
+      `source cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
+        `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
       { retryable: true },
     );
   }
   notes.push(
-    `source cluster: ${topology.shards.length} shard(s), layout from ${topology.via}; one unit per shard and db, reading ${endpoint.preferReplica ? 'a replica of each (READONLY)' : 'each master'}`,
+    `source cluster: ${topology.shards.length} shard(s), layout from ${topology.via}; ` +
+      `one unit per shard and db, reading ${endpoint.preferReplica ? 'a replica of each (READONLY)' : 'each master'}`,
   );
   const nodes = await Promise.all(
     topology.shards.map((shard) => inspectNode(endpoint, pickShardNode(shard, endpoint.preferReplica, undefined, notes), notes)),
@@ -193,7 +198,8 @@ export async function openUnitSource(
       // A node the cluster or the sentinels named, not one the user typed: it is down, and a
       // failover should replace it soon.
       throw new SourceUnavailableError(
-        `source node ${choice.label} is unreachable (${error.message.replace(/\. Check the address.*$/, '')}); waiting for a failover to replace it`,
+        `source node ${choice.label} is unreachable (${error.message.replace(/\. Check the address.*$/, '')}); ` +
+          `waiting for a failover to replace it`,
         { cause: error, retryable: true },
       );
     }
@@ -220,7 +226,8 @@ export async function openUnitSource(
         { retryable: true },
       );
     }
-    const identity = `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} run ${state.runId || 'unknown'}`;
+    const identity =
+      `${choice.address} ${state.role}${state.masterAddress ? ` of ${state.masterAddress}` : ''} ` + `run ${state.runId || 'unknown'}`;
     // A second connection for DUMP/PTTL, so SCAN replies never queue behind them (see RedisKeySource).
     readPipe = await openPipe('source', endpoint, choice.address, unit.sourceDb, choice.readOnly);
     const inner = new RedisKeySource(pipe, choice.address, { ...scan, idleRttMs: await idleRtt(pipe) }, undefined, readPipe);

@@ -86,7 +86,9 @@ export async function chooseUnitNode(
     }
     if (owners.length > 1) {
       throw new SourceUnavailableError(
-        `source cluster was resharded during the migration: slots ${formatRanges(unit.slots)} of unit ${unit.id} are now served by ${owners.length} masters (${owners.map((o) => o.master.address).join(', ')}). The plan is per shard: start over with --fresh`,
+        `source cluster was resharded during the migration: slots ${formatRanges(unit.slots)} ` +
+          `of unit ${unit.id} are now served by ${owners.length} masters (${owners.map((o) => o.master.address).join(', ')}). ` +
+          `The plan is per shard: start over with --fresh`,
       );
     }
     return pickShardNode(owners[0]!, endpoint.preferReplica, previous, notes);

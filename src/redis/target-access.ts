@@ -76,7 +76,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   }
   if (endpoint.topology === 'cluster' && state.clusterEnabled === false) {
     throw new ConfigError([
-      `target ${address} is not a cluster node (INFO says cluster_enabled:0): set type = "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`,
+      `target ${address} is not a cluster node (INFO says cluster_enabled:0): set type ` +
+        `= "standalone" ([target], v3) or cluster = false ([redis_writer], v4)`,
     ]);
   }
   if (!(state.clusterEnabled ?? endpoint.topology === 'cluster')) {
@@ -95,7 +96,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
   if (topology.uncovered > 0) {
     throw new TargetUnavailableError(
-      `target cluster: ${topology.uncovered} of 16384 slots have no master (a failover in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
+      `target cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
+        `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
       { retryable: true },
     );
   }
@@ -111,7 +113,8 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
     }),
   );
   notes.push(
-    `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), layout from ${topology.via}`,
+    `target cluster: ${topology.shards.length} master(s) (${topology.shards.map((s) => s.master.address).join(', ')}), ` +
+      `layout from ${topology.via}`,
   );
   const masters = topology.shards.map((s) => s.master.address);
   return {
@@ -151,7 +154,8 @@ async function inspectMaster(
     else if (reply.refused) {
       const counted = await countDbsBySelect(client);
       notes.push(
-        `target ${address}: CONFIG GET databases refused (${reply.reason}); ${counted ? `found ${counted} dbs by SELECT instead` : 'assumed the default 16 dbs (0-15)'}`,
+        `target ${address}: CONFIG GET databases refused (${reply.reason}); ` +
+          `${counted ? `found ${counted} dbs by SELECT instead` : 'assumed the default 16 dbs (0-15)'}`,
       );
       if (counted) maxDb = counted - 1;
     }
@@ -203,7 +207,9 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
   const refused = replicas > 0 ? await canWait(pipe) : undefined;
   if (replicas === 0 || refused) {
     note(
-      `target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; writes are not confirmed by replicas, so a failover now may lose the last ones: run verify afterwards`,
+      `target ${address}: ${refused ? `WAIT refused (${refused})` : 'no replica connected'}; ` +
+        `writes are not confirmed by replicas, so a failover now may lose the last ones: ` +
+        `run verify afterwards`,
     );
     return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
   }

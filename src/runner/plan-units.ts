@@ -23,7 +23,10 @@ export function planUnits(config: MigrationConfig, source: SourceLayout, target:
   if (target.kind === 'cluster' && badTargets.length > 0) {
     const example = badTargets.map((db) => `"${db}" = 0`).join(', ');
     problems.push(
-      `target is a cluster, which has db 0 only, but source db(s) ${badTargets.join(', ')} hold keys: map them explicitly with db_map = { ${example} } in [redis_writer] ([target] in a v3 file; or --db-map ${badTargets.map((d) => `${d}:0`).join(',')}), or leave them out with dbs = [0]`,
+      `target is a cluster, which has db 0 only, but source db(s) ${badTargets.join(', ')} ` +
+        `hold keys: map them explicitly with db_map = { ${example} } in [redis_writer] ([target] ` +
+        `in a v3 file; or --db-map ${badTargets.map((d) => `${d}:0`).join(',')}), or leave ` +
+        `them out with dbs = [0]`,
     );
   } else if (badTargets.length > 0) {
     problems.push(`target has dbs 0-${target.maxDb} only; source db(s) ${badTargets.join(', ')} need a db_map entry onto an existing db`);

@@ -26,7 +26,10 @@ export async function preflightTarget(config: MigrationConfig, units: UnitDescri
     note(`${where}; existing keys will be ${config.onExistingKey === 'replace' ? 'overwritten' : 'kept'} (policy ${config.onExistingKey})`);
     return;
   }
-  const message = `${where}, and a fresh migration with the "fail" policy (redis-shake "panic") needs an empty target. Empty it, or set rdb_restore_command_behavior = "rewrite" to overwrite or "skip" to keep existing keys (flags: --on-existing replace|skip)`;
+  const message =
+    `${where}, and a fresh migration with the "fail" policy (redis-shake "panic") needs ` +
+    `an empty target. Empty it, or set rdb_restore_command_behavior = "rewrite" to overwrite ` +
+    `or "skip" to keep existing keys (flags: --on-existing replace|skip)`;
   if (config.dryRun) note(`a real run would stop here: ${message}`);
   else throw new TargetNotEmptyError(message);
 }

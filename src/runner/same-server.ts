@@ -63,7 +63,8 @@ export function refuseSameServer(
     : 'point the target at another server, or, to move keys between dbs of this one, map each copied db to a db that is not copied' +
       ' (e.g. --dbs 0 --db-map 0:1, or db_map = { "0" = 1 } in [redis_writer]); only a copy to a different db is allowed';
   throw new ConfigError([
-    `source ${shared.source} and target ${shared.target} are the same Redis ${shared.cluster ? 'cluster' : 'server'} (${shared.evidence}): ` +
+    `source ${shared.source} and target ${shared.target} are the same Redis ${shared.cluster ? 'cluster' : 'server'} ` +
+      `(${shared.evidence}): ` +
       `${what}. Nothing was written; ${fix}`,
   ]);
 }

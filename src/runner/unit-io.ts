@@ -93,7 +93,8 @@ function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => voi
     if (++named > TOO_BIG_NAMED) return;
     const more = named === TOO_BIG_NAMED ? ' (further ones are counted, not named)' : '';
     note(
-      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} bytes, longer than the target's proto-max-bulk-len${more}`,
+      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} ` +
+        `bytes, longer than the target's proto-max-bulk-len${more}`,
     );
   };
 }

@@ -121,7 +121,8 @@ function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => voi
     if (++named > TOO_BIG_NAMED) return;
     const more = named === TOO_BIG_NAMED ? ' (further ones are counted, not named)' : '';
     note(
-      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} bytes, longer than the target's proto-max-bulk-len${more}`,
+      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} ` +
+        `bytes, longer than the target's proto-max-bulk-len${more}`,
     );
   };
 }
@@ -135,7 +136,8 @@ function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note:
   if (stats.changedDuringCopy > 0) parts.push(`${stats.changedDuringCopy} changed while being read (run verify)`);
   if (notCarried.length > 0)
     parts.push(
-      `not carried: ${notCarried.map(([k, n]) => `${k} ${n}`).join(', ')}${stats.unsupportedExamples.length ? ` (e.g. ${stats.unsupportedExamples.join(', ')})` : ''}`,
+      `not carried: ${notCarried.map(([k, n]) => `${k} ${n}`).join(', ')}` +
+        `${stats.unsupportedExamples.length ? ` (e.g. ${stats.unsupportedExamples.join(', ')})` : ''}`,
     );
   note(`unit ${unit.id}: ${parts.join('; ')}`);
 }
@@ -161,7 +163,8 @@ export function continueOn(
   }
   const reason = `the source node changed from ${before} to ${node.identity}`;
   note(
-    `unit ${unit.id} (${unit.label}): ${reason}; restarting its scan on ${node.label} from cursor 0 (keys already copied are rewritten with REPLACE)`,
+    `unit ${unit.id} (${unit.label}): ${reason}; restarting its scan on ${node.label} ` +
+      `from cursor 0 (keys already copied are rewritten with REPLACE)`,
   );
   return { ...checkpoint, cursor: '0', writeFrontier: '0', scanNode: node.identity, rescanReason: reason };
 }

@@ -142,7 +142,8 @@ async function copyOnce(
     if (created && replies[0] !== 1) {
       throw new TempKeyLostError(
         key,
-        `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`,
+        `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a ` +
+          `stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`,
       );
     }
     const own = created ? replies.slice(1) : replies.slice(0, -1);

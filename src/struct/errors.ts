@@ -54,7 +54,8 @@ export function tooBigError(key: Buffer, length: number, limit: number | undefin
   return new PayloadTooLargeError(
     key,
     `key ${formatKey(key)} is a string of ${bytes.format(length)} bytes, longer than the target can hold (${limitText}): ` +
-      "raise the target's limit (CONFIG SET proto-max-bulk-len 1gb, or a managed service's parameter group) and run the same command again, " +
+      "raise the target's limit (CONFIG SET proto-max-bulk-len 1gb, or a managed service's " +
+      'parameter group) and run the same command again, ' +
       'or skip such keys with --on-too-big skip ([advanced] on_too_big = "skip")',
   );
 }

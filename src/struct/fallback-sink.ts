@@ -158,7 +158,8 @@ export class StructFallbackSink implements KeySink {
       this.current = 'struct';
       this.statsValue.mode = 'struct';
       this.options.onSwitch?.(
-        `target refused RESTORE of key ${formatKey(record.key)} for its payload version (${dumpRdbVersion(record.payload)}); copying by type for the rest of the unit`,
+        `target refused RESTORE of key ${formatKey(record.key)} for its payload version ` +
+          `(${dumpRdbVersion(record.payload)}); copying by type for the rest of the unit`,
       );
       return 'switched';
     }
