@@ -1,9 +1,14 @@
+import { createRequire } from 'node:module';
+
 /**
  * Just enough of a DUMP payload's RDB object to reach the encoded blobs inside it, for the encoding
  * decoders' tests (the product's full RDB reader lives in src/rdb). A payload is the RDB type byte, the
  * object, 2 bytes of RDB version and 8 of CRC-64. The objects read here are a series of RDB lengths and
- * strings; the servers that produce them run with `rdbcompression no`, so an LZF string is refused.
+ * strings (raw, integer or LZF-compressed).
  */
+
+// lzfjs ships no type declarations; this is the one function used.
+const lzf = createRequire(import.meta.url)('lzfjs') as { decompress(data: Uint8Array): Uint8Array };
 
 /** RDB object types whose payload starts with a node count (quicklists, streams). */
 export const RDB_TYPE = {
@@ -14,6 +19,9 @@ export const RDB_TYPE = {
   listQuicklist: 14,
   streamListpacks: 15,
   hashListpack: 16,
+  hashListpackEx: 25,
+  setListpack: 20,
+  streamListpacks3: 21,
   zsetListpack: 17,
   listQuicklist2: 18,
   streamListpacks2: 19,
@@ -38,7 +46,7 @@ export class DumpCursor {
     throw new Error(`expected an RDB length at byte ${this.pos - 1} of the DUMP payload, found 0x${first.toString(16)}`);
   }
 
-  /** An RDB string stored raw (the blobs); integer-encoded strings come back as their decimal text. */
+  /** An RDB string: raw, LZF-compressed (decompressed here), or an integer (as its decimal text). */
   string(): Buffer {
     const first = this.payload[this.pos]!;
     if (first >> 6 !== 3) return this.take(this.length());
@@ -47,7 +55,17 @@ export class DumpCursor {
     if (special === 0) return Buffer.from(String(this.take(1).readInt8(0)));
     if (special === 1) return Buffer.from(String(this.take(2).readInt16LE(0)));
     if (special === 2) return Buffer.from(String(this.take(4).readInt32LE(0)));
-    throw new Error(`RDB string encoding ${special} (LZF?) in a DUMP payload: run the server with rdbcompression no`);
+    if (special !== 3) throw new Error(`unknown RDB string encoding ${special} at byte ${this.pos - 1} of the DUMP payload`);
+    const compressed = this.length();
+    const length = this.length();
+    const data = Buffer.from(lzf.decompress(this.take(compressed)));
+    if (data.length !== length) throw new Error(`LZF string: ${data.length} bytes decompressed, ${length} announced`);
+    return data;
+  }
+
+  /** An RDB millisecond time: 8 bytes, little-endian (e.g. the min field expiry before a listpack-ex blob). */
+  millisecondTime(): number {
+    return Number(this.take(8).readBigUInt64LE(0));
   }
 
   private byte(): number {
