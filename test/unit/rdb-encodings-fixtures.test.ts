@@ -48,9 +48,13 @@ function decode(entry: FixtureKey): unknown {
     case RDB_TYPE.setListpack:
       return listpackEntries(dumpBlob(payload)).sort(Buffer.compare).map(b64);
     case RDB_TYPE.listQuicklist:
-      return dumpQuicklistNodes(payload).flatMap((n) => ziplistEntries(n.blob)).map(b64);
+      return dumpQuicklistNodes(payload)
+        .flatMap((n) => ziplistEntries(n.blob))
+        .map(b64);
     case RDB_TYPE.listQuicklist2:
-      return dumpQuicklistNodes(payload).flatMap((n) => (n.plain ? [n.blob] : listpackEntries(n.blob))).map(b64);
+      return dumpQuicklistNodes(payload)
+        .flatMap((n) => (n.plain ? [n.blob] : listpackEntries(n.blob)))
+        .map(b64);
     case RDB_TYPE.streamListpacks:
     case RDB_TYPE.streamListpacks2:
     case RDB_TYPE.streamListpacks3:
