@@ -7,41 +7,16 @@
  * copies the file to test/fixtures/rdb/<name>.rdb and writes <name>.json beside it (expected.ts), then
  * stops the server it started. test/fixtures/rdb/README.md says which binaries made the committed files.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { KEY_EXPIRIES, type ServerVersion, writeCompact, writeGeneral, writeStream, writeStrings } from './dataset.js';
 import { type ExpectedKey, readDb } from './expected.js';
+import { until, withServer } from './server.js';
 
 const OUT_DIR = fileURLToPath(new URL('../../test/fixtures/rdb/', import.meta.url));
 const LIBRARY = "#!lua name=ferrylib\nredis.register_function('ferry_echo', function(keys, args) return args[1] end)";
-
-function serverVersion(binary: string): { text: string; version: ServerVersion } {
-  const printed = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout ?? '';
-  const match = /v=((\d+)\.(\d+)\.\d+)/.exec(printed);
-  if (!match) throw new Error(`${binary} --version printed no version: ${printed}`);
-  return { text: match[1]!, version: { major: Number(match[2]), minor: Number(match[3]) } };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function bgsave(client: Redis): Promise<void> {
   await client.bgsave();
@@ -100,23 +75,7 @@ async function produce(client: Redis, dir: string, name: string, versionText: st
 
 async function main(binary: string | undefined, name: string | undefined): Promise<void> {
   if (!binary || !name) throw new Error('usage: write-fixture.ts <path/to/redis-server> <fixture name, e.g. redis-6.2>');
-  const { text, version } = serverVersion(binary);
-  const dir = await mkdtemp(join(tmpdir(), 'redis-ferry-rdb-fixture-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', 'redis.log'];
-  if (version.major >= 7) args.push('--enable-debug-command', 'local');
-  const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
-  const client = new Redis({ host: '127.0.0.1', port, protocol: 2, lazyConnect: true, retryStrategy: () => 100 });
-  client.on('error', () => {}); // refused connects while the server starts: `until` retries
-  try {
-    await until('the server to answer', async () => (await client.ping()) === 'PONG');
-    await produce(client, dir, name, text, version);
-  } finally {
-    client.disconnect();
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withServer(binary, [], (client, dir, text, version) => produce(client, dir, name, text, version));
 }
 
 main(process.argv[2], process.argv[3]).catch((err) => {
