@@ -59,6 +59,17 @@ describe('RDB encodings: blobs from redis-server 7.0', () => {
     assert.deepEqual(listpackEncodingsUsed(blob), ['0xxxxxxx', '10xxxxxx', '110xxxxx', '1110xxxx', 'f0', 'f1', 'f2', 'f3', 'f4']);
   });
 
+  it('listpack of more than 65535 entries: the header count says "unknown", the walk counts them', async () => {
+    await client.config('SET', 'hash-max-listpack-entries', '40000');
+    const fields = Array.from({ length: 35_000 }, (_, i) => [`f${i}`, i % 2 ? String(i) : `v${i}`]).flat();
+    for (let i = 0; i < fields.length; i += 10_000) await client.hset('hash:huge', ...fields.slice(i, i + 10_000));
+    const blob = dumpBlob(await payload('hash:huge', 'listpack', RDB_TYPE.hashListpack));
+    assert.equal(blob.readUInt16LE(4), 0xffff);
+    const entries = listpackEntries(blob);
+    assert.equal(entries.length, 70_000);
+    assert.deepEqual(entries.map(String), fields);
+  });
+
   it('listpack zset: members and scores (integers, fractions, negatives, infinities)', async () => {
     const scores = ['0', '-1', '1.5', '-2.25', '1e100', '4096', '-9007199254740991', 'inf', '-inf', '0.1'];
     await client.zadd('zset', ...scores.flatMap((s, i) => [s, values[i * 3]!]));
