@@ -38,12 +38,15 @@ function narrowMembers(blob: Buffer, count: number, width: number): Buffer[] {
   return members;
 }
 
+/** 64-bit members: as numbers while they are safe integers (no BigInt per member), BigInt beyond. */
 function wideMembers(blob: Buffer, count: number): Buffer[] {
   const members: Buffer[] = new Array(count);
-  let previous: bigint | null = null;
+  let previous: number | bigint = Number.NEGATIVE_INFINITY;
   for (let i = 0, p = HEADER_SIZE; i < count; i++, p += 8) {
-    const value = blob.readBigInt64LE(p);
-    if (previous !== null && value <= previous) throw notAscending(p, value, previous);
+    const high = blob.readInt32LE(p + 4);
+    // |high| < 2^21 keeps high * 2^32 + low below 2^53 in magnitude: exact as a number.
+    const value = high >= -0x200000 && high < 0x200000 ? high * 0x100000000 + blob.readUInt32LE(p) : blob.readBigInt64LE(p);
+    if (value <= previous) throw notAscending(p, value, previous); // number vs bigint compares exactly
     members[i] = decimal(value);
     previous = value;
   }
