@@ -1,0 +1,17 @@
+import { MigrationError } from '../core/errors.js';
+
+/**
+ * The RDB bytes are not what the format allows: a truncated file, a corrupt blob, an unknown opcode or
+ * encoding. `offset` is where the problem was found: relative to the blob for the decoders in
+ * `encodings/`, and to the file once the reader re-throws with the blob's position added. Never
+ * retryable: reading the same bytes again meets the same fault.
+ */
+export class RdbFormatError extends MigrationError {
+  readonly offset: number;
+
+  constructor(message: string, offset: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RdbFormatError';
+    this.offset = offset;
+  }
+}
