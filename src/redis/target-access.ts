@@ -11,6 +11,7 @@ import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
 import type { SlotRange } from './key-slot.js';
+import { type MasterEndpoint, resolveMasterEndpoint } from './master-endpoint.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
@@ -41,7 +42,7 @@ export interface TargetNode {
 export interface OpenedSink {
   sink: KeySink;
   /** Where the writes go: a cluster (slot-routed), or one node's address. */
-  destination: { kind: 'cluster' } | { kind: 'node'; address: string };
+  destination: MasterEndpoint;
   close(): Promise<void>;
 }
 
@@ -171,27 +172,14 @@ async function inspectMaster(
  * writes follow the slot map (see cluster-key-sink.ts).
  */
 export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (message: string) => void = () => {}): Promise<OpenedSink> {
-  let address: string;
-  if (endpoint.topology === 'sentinel') {
-    address = (await resolveSentinel('target', endpoint)).master;
-  } else {
-    const found = await connectFirst('target', endpoint, endpoint.addresses);
-    address = found.address;
-    let clustered: boolean;
-    try {
-      clustered = nodeState(parseInfo(await found.client.info('cluster'))).clusterEnabled ?? endpoint.topology === 'cluster';
-    } finally {
-      await quit(found.client);
-    }
-    if (clustered) {
-      if (db !== 0)
-        throw new ConfigError([
-          `target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`,
-        ]);
-      const router = await ClusterRouter.open(endpoint, note);
-      return { sink: new ClusterKeySink(router), destination: { kind: 'cluster' }, close: () => router.close() };
-    }
+  const master = await resolveMasterEndpoint('target', endpoint);
+  if (master.kind === 'cluster') {
+    if (db !== 0)
+      throw new ConfigError([`target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`]);
+    const router = await ClusterRouter.open(endpoint, note);
+    return { sink: new ClusterKeySink(router), destination: master, close: () => router.close() };
   }
+  const { address } = master;
   const pipe = await openPipe('target', endpoint, address, db);
   const [reply] = await pipe.send([['INFO', 'replication']]);
   const info = reply instanceof ReplyError ? undefined : parseInfo(String(reply));
@@ -201,7 +189,7 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
   }
   if (!info) note(`target ${address}: INFO refused (${replyText(reply)}); not checking its role`);
   if (endpoint.topology !== 'sentinel')
-    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
+    return { sink: new RedisKeySink(pipe, address), destination: master, close: async () => pipe.close() };
   // A sentinel-managed master: each batch counts only once its replicas have it (see ReplicaAck).
   const replicas = Number(info?.get('connected_slaves') ?? 0);
   const refused = replicas > 0 ? await canWait(pipe) : undefined;
@@ -211,11 +199,11 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
         `writes are not confirmed by replicas, so a failover now may lose the last ones: ` +
         `run verify afterwards`,
     );
-    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
+    return { sink: new RedisKeySink(pipe, address), destination: master, close: async () => pipe.close() };
   }
   return {
     sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }),
-    destination: { kind: 'node', address },
+    destination: master,
     close: async () => pipe.close(),
   };
 }
