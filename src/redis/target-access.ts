@@ -5,7 +5,7 @@ import { ConfigError, TargetUnavailableError } from '../core/errors.js';
 import { probeAccess } from './access-probe.js';
 import { ClusterKeySink } from './cluster-key-sink.js';
 import { ClusterRouter } from './cluster-router.js';
-import { describeShard, discoverCluster } from './cluster-topology.js';
+import { describeShard, discoverCluster, requireAllSlotsServed } from './cluster-topology.js';
 import { tryCommand } from './command-probe.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
@@ -95,13 +95,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
-  if (topology.uncovered > 0) {
-    throw new TargetUnavailableError(
-      `target cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
-        `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
-      { retryable: true },
-    );
-  }
+  requireAllSlotsServed('target', topology);
   const identities = await Promise.all(
     topology.shards.map(async ({ master: { address } }) => {
       const node = await connectNode('target', endpoint, address);
