@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { stopAll } from '../test/helpers/index.js';
 import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, writeRestoreFile } from './ceilings.js';
 import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
-import { measureStartupCost, type StartupCost } from './ferry-child.js';
+import { type FerryOptions, measureStartupCost, type StartupCost } from './ferry-child.js';
 import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
 import { renderFollowSection, spliceFollowSection } from './follow-report.js';
 import { type FollowReport, runFollowBench } from './follow-scenario.js';
@@ -84,19 +84,38 @@ function engineRevision(): string {
   }
 }
 
+/** What the rows of one bench run share, and what they leave for the report. */
+interface BenchRun {
+  opts: BenchOptions;
+  spec: DatasetSpec;
+  has: (id: string) => boolean;
+  results: ScenarioResult[];
+  notes: string[];
+  dataDir: string;
+  datasetLines: string[];
+  startup?: StartupCost;
+  restore?: RestoreFile;
+  profile?: ReportContext['profile'];
+  follow?: FollowReport;
+}
+
+/** The bundled CLI's options for one copy from `source` to `target`. */
+function ferryOptions(run: BenchRun, source: string, target: string): FerryOptions {
+  return { source, target, startupCpuMs: run.startup?.cpuMs, args: run.opts.ferryArgs };
+}
+
 async function main(opts: BenchOptions): Promise<number> {
-  const spec: DatasetSpec = { keys: opts.keys, seed: opts.seed, ttlShare: 0.2 };
-  const results: ScenarioResult[] = [];
-  const notes: string[] = [];
   const loadStart = loadavg();
-  const dataDir = join(repoRoot, 'bench/.data');
-  const has = (s: string) => opts.only.has(s as never);
-  let pair: StandalonePair | undefined;
-  let restore: RestoreFile | undefined;
-  let datasetLines: string[] = [];
-  let startup: StartupCost | undefined;
-  let profile: ReportContext['profile'];
-  let follow: FollowReport | undefined;
+  const run: BenchRun = {
+    opts,
+    spec: { keys: opts.keys, seed: opts.seed, ttlShare: 0.2 },
+    has: (s: string) => opts.only.has(s as never),
+    results: [],
+    notes: [],
+    dataDir: join(repoRoot, 'bench/.data'),
+    datasetLines: [],
+  };
+  const { has } = run;
   log(
     `redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
@@ -106,219 +125,264 @@ async function main(opts: BenchOptions): Promise<number> {
     if (['ds', 'dc', 'e', 'v', 'p', 'f'].some(has)) {
       // The ferry rows run the bundled CLI, as users do: build it from this checkout first.
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-      startup = await measureStartupCost();
+      run.startup = await measureStartupCost();
     }
-    const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs, args: opts.ferryArgs });
-    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f'].some(has)) {
-      log('Starting a source and a target redis-server, loading the dataset…');
-      pair = await startStandalonePair(spec);
-      const source = { host: pair.source.host, port: pair.source.port };
-      const target = { host: pair.target.host, port: pair.target.port };
-      const { sourceAdmin, targetAdmin } = pair;
-      const both: ServerSides = { source: [sourceAdmin], target: [targetAdmin] };
-      let datasetBytes = 0;
-      if (has('a')) {
-        await mkdir(dataDir, { recursive: true });
-        restore = await writeRestoreFile(source, join(dataDir, `restore-${opts.keys}-${spec.seed}.resp`), opts.scanCount);
-        datasetBytes = restore.bytes;
-      } else if (has('c')) {
-        const conn = await RawConnection.open(source.host, source.port);
-        datasetBytes = (await readWithRawSocket(conn, opts.scanCount).finally(() => conn.close())).bytes;
-      }
-      datasetLines = describeDataset(pair.dataset, spec, restore);
-      log(datasetLines.join('\n'));
+    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f'].some(has)) await standaloneRows(run);
+    if (has('dc')) await clusterRow(run);
+    if (has('v')) await largeValueRow(run);
+  } finally {
+    if (run.restore) await rm(run.restore.path, { force: true });
+    await rmdir(run.dataDir).catch(() => {}); // only if empty: never someone else's files
+  }
+  return writeReport(run, loadStart);
+}
 
-      const file = restore;
-      if (file)
-        results.push(
-          await scenario(
-            'a',
-            '(a) ingest ceiling: RESTORE file | redis-cli --pipe',
-            opts.runs,
-            () => measureIngest(file, target, targetAdmin),
-            { source: [], target: [targetAdmin] },
-          ),
-        );
-      if (has('b')) {
-        const client = pair.source.client();
-        results.push(
-          await scenario(
-            'b-ioredis',
-            `(b) read ceiling: SCAN+DUMP+PTTL, ioredis`,
-            opts.runs,
-            () => measureReadIoredis(client, opts.scanCount),
-            { source: [sourceAdmin], target: [] },
-          ),
-        );
-        results.push(
-          await scenario('b-raw', `(b) read ceiling: SCAN+DUMP+PTTL, raw socket`, opts.runs, () => measureReadRaw(source, opts.scanCount), {
-            source: [sourceAdmin],
-            target: [],
-          }),
-        );
-      }
-      if (has('c')) {
-        const client = pair.source.client();
-        results.push(
-          await scenario(
-            'c',
-            `(c) MIGRATE COPY REPLACE KEYS ×${opts.scanCount} from a SCAN loop`,
-            opts.runs,
-            () => measureMigrate(client, target, targetAdmin, opts.scanCount, datasetBytes),
-            both,
-          ),
-        );
-      }
-      const targetUrl = `redis://${pair.target.address}`;
-      if (has('ds')) {
-        const options = ferry(`redis://${pair.source.address}`, targetUrl);
-        results.push(
-          await scenario(
-            'd-standalone',
-            '(d) redis-ferry standalone → standalone',
-            opts.runs,
-            () => ferryOnce(options, [targetAdmin], opts.keys),
-            both,
-          ),
-        );
-        // The default probes each key's size (MEMORY USAGE) so that no huge key is DUMPed whole;
-        // without it (a dataset known to hold no huge keys) the source does a third less work.
-        const unprobed = { ...options, args: [...(options.args ?? []), '--big-key-threshold', '0'] };
-        results.push(
-          await scenario(
-            'd-standalone-unprobed',
-            '(d) redis-ferry standalone → standalone, --big-key-threshold 0 (no size probe)',
-            opts.runs,
-            () => ferryOnce(unprobed, [targetAdmin], opts.keys),
-            both,
-          ),
-        );
-        // The copy's default ends with `--verify quick`; `full` compares values too. Both read the
-        // copy the last run left on the target.
-        for (const level of ['quick', 'full'] as const) {
-          const verify = { ...options, verify: level };
-          results.push(
-            await scenario(
-              `w-${level}`,
-              `(w) redis-ferry verify --verify ${level}, standalone`,
-              opts.runs,
-              () => ferryOnce(verify, [targetAdmin], opts.keys),
-              both,
-              [],
-              false,
-            ),
-          );
-        }
-      }
-      if (has('p')) {
-        log('(p) one redis-ferry run under node --cpu-prof…');
-        try {
-          profile = {
-            keys: opts.keys,
-            summary: await profileOnce(ferry(`redis://${pair.source.address}`, targetUrl), [targetAdmin], opts.keys),
-          };
-        } catch (error) {
-          notes.push(`profile run failed: ${(error as Error).message.split('\n')[0]}`);
-        }
-      }
-      if (has('e')) {
-        const eNotes: string[] = [];
-        const path = await openLatencyPath(opts.latency, source, async (ep) => void (await loadDataset(spec, [ep])), eNotes);
-        notes.push(...eNotes);
-        if (!path) {
-          results.push({
-            id: 'e',
-            label: `(e) redis-ferry, source +${opts.rttMs} ms RTT`,
-            samples: [],
-            notes: [],
-            skipped: eNotes.join('; '),
-            load1: loadavg()[0]!,
-          });
-        } else {
-          const pathAdmin = path.kind === 'netns' ? new Redis({ host: path.endpoint.host, port: path.endpoint.port }) : undefined;
-          const sides: ServerSides = { source: [pathAdmin ?? sourceAdmin], target: [targetAdmin] };
-          try {
-            const run = () => ferryOnce(ferry(`redis://${path.endpoint.host}:${path.endpoint.port}`, targetUrl), [targetAdmin], opts.keys);
-            for (const rtt of [0, opts.rttMs]) {
-              path.setRtt(rtt);
-              const measured = await measureRttMs(path.endpoint);
-              const id = rtt === 0 ? 'e-0' : 'e';
-              const label =
-                rtt === 0
-                  ? `(e0) redis-ferry, source via ${path.describe}, +0 ms`
-                  : `(e) redis-ferry, source +${rtt} ms RTT (${path.describe})`;
-              results.push(await scenario(id, label, opts.runs, run, sides, [`measured PING round trip ${measured.toFixed(2)} ms`]));
-            }
-          } finally {
-            pathAdmin?.disconnect();
-            await path.stop();
-          }
-        }
-      }
-      if (has('f')) {
-        // Last of the standalone rows: its writer changes the source the others read.
-        follow = await runFollowBench(
-          { source: sourceAdmin, target: targetAdmin },
-          [`redis://${pair.source.address}`, targetUrl],
-          source.port,
-          {
-            rate: opts.writeRate,
-            steps: opts.followSteps,
-            keys: opts.keys,
-            seed: spec.seed,
-            afterCopyS: 10,
-            stepS: 15,
-          },
-        );
-      }
-      await pair.stop();
-      pair = undefined;
-    }
-
-    if (has('dc')) {
-      log('Starting two 3-master clusters, loading the source cluster…');
-      const clusters = await startClusterPair(spec, 3);
+/** The rows on one standalone pair: ceilings (a, b), MIGRATE (c), redis-ferry (d, w, p, e), follow (f). */
+async function standaloneRows(run: BenchRun): Promise<void> {
+  const { opts, spec, has, results } = run;
+  log('Starting a source and a target redis-server, loading the dataset…');
+  const pair = await startStandalonePair(spec);
+  try {
+    await ceilingRows(run, pair);
+    const targetUrl = `redis://${pair.target.address}`;
+    if (has('ds')) await ferryRows(run, pair, targetUrl);
+    if (has('p')) {
+      log('(p) one redis-ferry run under node --cpu-prof…');
       try {
-        const addresses = (c: typeof clusters.source) => c.masters.map((m) => m.address).join(',');
-        const options = ferry(`redis://${addresses(clusters.source)}?cluster=true`, `redis://${addresses(clusters.target)}?cluster=true`);
-        results.push(
-          await scenario(
-            'd-cluster',
-            '(d) redis-ferry cluster (3 masters) → cluster (3 masters)',
-            opts.runs,
-            () => ferryOnce(options, clusters.targetAdmins, opts.keys),
-            { source: clusters.sourceAdmins, target: clusters.targetAdmins },
-          ),
-        );
-        if (datasetLines.length === 0) datasetLines = describeDataset(clusters.dataset, spec);
-      } finally {
-        await clusters.stop();
+        run.profile = {
+          keys: opts.keys,
+          summary: await profileOnce(ferryOptions(run, `redis://${pair.source.address}`, targetUrl), [pair.targetAdmin], opts.keys),
+        };
+      } catch (error) {
+        run.notes.push(`profile run failed: ${(error as Error).message.split('\n')[0]}`);
       }
     }
-    if (has('v')) {
-      const spec = { ...DEFAULT_LARGE_VALUES, seed: opts.seed };
-      log(`Starting a source and a target redis-server, loading ${spec.keys} values of ${spec.valueBytes / 1024 / 1024} MB…`);
-      const large = await startLargeValuePair(spec);
-      try {
-        const targetAdmin = large.target.client();
-        const options = ferry(`redis://${large.source.address}`, `redis://${large.target.address}`);
-        const label = `(v) redis-ferry, ${spec.keys} incompressible strings of ${spec.valueBytes / 1024 / 1024} MB (${(large.bytes / 1e9).toFixed(1)} GB)`;
-        results.push(
-          await scenario('v', label, opts.runs, () => ferryOnce(options, [targetAdmin], spec.keys), {
-            source: [large.source.client()],
-            target: [targetAdmin],
-          }),
-        );
-      } finally {
-        await large.stop();
-      }
+    if (has('e')) results.push(...(await latencyRows(run, pair, targetUrl)));
+    if (has('f')) {
+      // Last of the standalone rows: its writer changes the source the others read.
+      run.follow = await runFollowBench(
+        { source: pair.sourceAdmin, target: pair.targetAdmin },
+        [`redis://${pair.source.address}`, targetUrl],
+        pair.source.port,
+        {
+          rate: opts.writeRate,
+          steps: opts.followSteps,
+          keys: opts.keys,
+          seed: spec.seed,
+          afterCopyS: 10,
+          stepS: 15,
+        },
+      );
     }
   } finally {
-    await pair?.stop();
-    if (restore) await rm(restore.path, { force: true });
-    await rmdir(dataDir).catch(() => {}); // only if empty: never someone else's files
+    await pair.stop();
   }
+}
 
+/** (a) the ingest ceiling, (b) the read ceilings, (c) the MIGRATE loop; also describes the dataset. */
+async function ceilingRows(run: BenchRun, pair: StandalonePair): Promise<void> {
+  const { opts, spec, has, results } = run;
+  const source = { host: pair.source.host, port: pair.source.port };
+  const target = { host: pair.target.host, port: pair.target.port };
+  const { sourceAdmin, targetAdmin } = pair;
+  let datasetBytes = 0;
+  if (has('a')) {
+    await mkdir(run.dataDir, { recursive: true });
+    run.restore = await writeRestoreFile(source, join(run.dataDir, `restore-${opts.keys}-${spec.seed}.resp`), opts.scanCount);
+    datasetBytes = run.restore.bytes;
+  } else if (has('c')) {
+    const conn = await RawConnection.open(source.host, source.port);
+    datasetBytes = (await readWithRawSocket(conn, opts.scanCount).finally(() => conn.close())).bytes;
+  }
+  run.datasetLines = describeDataset(pair.dataset, spec, run.restore);
+  log(run.datasetLines.join('\n'));
+
+  const file = run.restore;
+  if (file)
+    results.push(
+      await scenario(
+        'a',
+        '(a) ingest ceiling: RESTORE file | redis-cli --pipe',
+        opts.runs,
+        () => measureIngest(file, target, targetAdmin),
+        {
+          source: [],
+          target: [targetAdmin],
+        },
+      ),
+    );
+  if (has('b')) {
+    const client = pair.source.client();
+    const sides = { source: [sourceAdmin], target: [] };
+    results.push(
+      await scenario(
+        'b-ioredis',
+        `(b) read ceiling: SCAN+DUMP+PTTL, ioredis`,
+        opts.runs,
+        () => measureReadIoredis(client, opts.scanCount),
+        sides,
+      ),
+    );
+    results.push(
+      await scenario(
+        'b-raw',
+        `(b) read ceiling: SCAN+DUMP+PTTL, raw socket`,
+        opts.runs,
+        () => measureReadRaw(source, opts.scanCount),
+        sides,
+      ),
+    );
+  }
+  if (has('c')) {
+    const client = pair.source.client();
+    results.push(
+      await scenario(
+        'c',
+        `(c) MIGRATE COPY REPLACE KEYS ×${opts.scanCount} from a SCAN loop`,
+        opts.runs,
+        () => measureMigrate(client, target, targetAdmin, opts.scanCount, datasetBytes),
+        { source: [sourceAdmin], target: [targetAdmin] },
+      ),
+    );
+  }
+}
+
+/** (d) redis-ferry standalone → standalone, with and without the size probe, then (w) its verify levels. */
+async function ferryRows(run: BenchRun, pair: StandalonePair, targetUrl: string): Promise<void> {
+  const { opts, results } = run;
+  const { targetAdmin } = pair;
+  const both: ServerSides = { source: [pair.sourceAdmin], target: [targetAdmin] };
+  const options = ferryOptions(run, `redis://${pair.source.address}`, targetUrl);
+  results.push(
+    await scenario(
+      'd-standalone',
+      '(d) redis-ferry standalone → standalone',
+      opts.runs,
+      () => ferryOnce(options, [targetAdmin], opts.keys),
+      both,
+    ),
+  );
+  // The default probes each key's size (MEMORY USAGE) so that no huge key is DUMPed whole;
+  // without it (a dataset known to hold no huge keys) the source does a third less work.
+  const unprobed = { ...options, args: [...(options.args ?? []), '--big-key-threshold', '0'] };
+  results.push(
+    await scenario(
+      'd-standalone-unprobed',
+      '(d) redis-ferry standalone → standalone, --big-key-threshold 0 (no size probe)',
+      opts.runs,
+      () => ferryOnce(unprobed, [targetAdmin], opts.keys),
+      both,
+    ),
+  );
+  // The copy's default ends with `--verify quick`; `full` compares values too. Both read the
+  // copy the last run left on the target.
+  for (const level of ['quick', 'full'] as const) {
+    const verify = { ...options, verify: level };
+    results.push(
+      await scenario(
+        `w-${level}`,
+        `(w) redis-ferry verify --verify ${level}, standalone`,
+        opts.runs,
+        () => ferryOnce(verify, [targetAdmin], opts.keys),
+        both,
+        [],
+        false,
+      ),
+    );
+  }
+}
+
+/** (e0) and (e): redis-ferry reading the source through a path with added round-trip time. */
+async function latencyRows(run: BenchRun, pair: StandalonePair, targetUrl: string): Promise<ScenarioResult[]> {
+  const { opts, spec } = run;
+  const { sourceAdmin, targetAdmin } = pair;
+  const source = { host: pair.source.host, port: pair.source.port };
+  const eNotes: string[] = [];
+  const path = await openLatencyPath(opts.latency, source, async (ep) => void (await loadDataset(spec, [ep])), eNotes);
+  run.notes.push(...eNotes);
+  if (!path) {
+    return [
+      {
+        id: 'e',
+        label: `(e) redis-ferry, source +${opts.rttMs} ms RTT`,
+        samples: [],
+        notes: [],
+        skipped: eNotes.join('; '),
+        load1: loadavg()[0]!,
+      },
+    ];
+  }
+  const rows: ScenarioResult[] = [];
+  const pathAdmin = path.kind === 'netns' ? new Redis({ host: path.endpoint.host, port: path.endpoint.port }) : undefined;
+  const sides: ServerSides = { source: [pathAdmin ?? sourceAdmin], target: [targetAdmin] };
+  try {
+    const options = ferryOptions(run, `redis://${path.endpoint.host}:${path.endpoint.port}`, targetUrl);
+    const once = () => ferryOnce(options, [targetAdmin], opts.keys);
+    for (const rtt of [0, opts.rttMs]) {
+      path.setRtt(rtt);
+      const measured = await measureRttMs(path.endpoint);
+      const id = rtt === 0 ? 'e-0' : 'e';
+      const label =
+        rtt === 0 ? `(e0) redis-ferry, source via ${path.describe}, +0 ms` : `(e) redis-ferry, source +${rtt} ms RTT (${path.describe})`;
+      rows.push(await scenario(id, label, opts.runs, once, sides, [`measured PING round trip ${measured.toFixed(2)} ms`]));
+    }
+  } finally {
+    pathAdmin?.disconnect();
+    await path.stop();
+  }
+  return rows;
+}
+
+/** (d) redis-ferry between two 3-master clusters. */
+async function clusterRow(run: BenchRun): Promise<void> {
+  const { opts, spec } = run;
+  log('Starting two 3-master clusters, loading the source cluster…');
+  const clusters = await startClusterPair(spec, 3);
+  try {
+    const addresses = (c: typeof clusters.source) => c.masters.map((m) => m.address).join(',');
+    const options = ferryOptions(
+      run,
+      `redis://${addresses(clusters.source)}?cluster=true`,
+      `redis://${addresses(clusters.target)}?cluster=true`,
+    );
+    run.results.push(
+      await scenario(
+        'd-cluster',
+        '(d) redis-ferry cluster (3 masters) → cluster (3 masters)',
+        opts.runs,
+        () => ferryOnce(options, clusters.targetAdmins, opts.keys),
+        { source: clusters.sourceAdmins, target: clusters.targetAdmins },
+      ),
+    );
+    if (run.datasetLines.length === 0) run.datasetLines = describeDataset(clusters.dataset, spec);
+  } finally {
+    await clusters.stop();
+  }
+}
+
+/** (v) redis-ferry on a few large incompressible strings. */
+async function largeValueRow(run: BenchRun): Promise<void> {
+  const spec = { ...DEFAULT_LARGE_VALUES, seed: run.opts.seed };
+  log(`Starting a source and a target redis-server, loading ${spec.keys} values of ${spec.valueBytes / 1024 / 1024} MB…`);
+  const large = await startLargeValuePair(spec);
+  try {
+    const targetAdmin = large.target.client();
+    const options = ferryOptions(run, `redis://${large.source.address}`, `redis://${large.target.address}`);
+    const label = `(v) redis-ferry, ${spec.keys} incompressible strings of ${spec.valueBytes / 1024 / 1024} MB (${(large.bytes / 1e9).toFixed(1)} GB)`;
+    run.results.push(
+      await scenario('v', label, run.opts.runs, () => ferryOnce(options, [targetAdmin], spec.keys), {
+        source: [large.source.client()],
+        target: [targetAdmin],
+      }),
+    );
+  } finally {
+    await large.stop();
+  }
+}
+
+/** Prints the table and writes --out (RESULTS.md); the exit code says whether a row failed. */
+async function writeReport(run: BenchRun, loadStart: number[]): Promise<number> {
+  const { opts, results, notes, follow } = run;
   const table = consoleTable(results);
   process.stdout.write(`\n${table}\n\n`);
   if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
@@ -340,10 +404,10 @@ async function main(opts: BenchOptions): Promise<number> {
     ioredisVersion: (JSON.parse(await readFile(join(repoRoot, 'node_modules/ioredis/package.json'), 'utf8')) as { version: string })
       .version,
     engineRevision: engineRevision(),
-    dataset: datasetLines,
+    dataset: run.datasetLines,
     notes,
-    startup,
-    profile,
+    startup: run.startup,
+    profile: run.profile,
   };
   const out = resolve(opts.out);
   await mkdir(dirname(out), { recursive: true });

@@ -1,4 +1,4 @@
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type UnitCheckpoint, type UnitCounters, type UnitDescriptor, type UnitStatus, ZERO_COUNTERS } from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 
@@ -166,6 +166,21 @@ export async function guarded<T>(call: () => Promise<T>, conflictMessage: () => 
   } catch (error) {
     throw translateDynamoError(error, isConditionalCheckFailed(error) ? conflictMessage() : '');
   }
+}
+
+/**
+ * One conditional UpdateItem on `key`, its names and values taken from `e` (build the expressions
+ * first); a failed condition is a CheckpointConflictError with `conflictMessage()` (see guarded).
+ */
+export function conditionalUpdate(
+  client: DynamoDBClient,
+  tableName: string,
+  key: Item,
+  e: Expr,
+  update: { UpdateExpression: string; ConditionExpression: string; ReturnValues?: 'ALL_NEW' },
+  conflictMessage: () => string = () => '',
+): Promise<{ Attributes?: Item }> {
+  return guarded(() => client.send(new UpdateItemCommand({ TableName: tableName, Key: key, ...update, ...e.params() })), conflictMessage);
 }
 
 /** Every item of partition `pk` whose sort key starts with `skPrefix` (consistent reads, all pages). */

@@ -1,7 +1,7 @@
-import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
-import { Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
+import { conditionalUpdate, Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
 import { TTL_ATTRIBUTE } from './table-keys.js';
 
 export type MigrationStatus = 'running' | 'finished' | 'failed';
@@ -114,21 +114,12 @@ export class DynamoMigrationState {
       condition += ` AND (attribute_not_exists(${e.name('identity')}) OR ${e.name('identity')} = ${e.value(s(start.identity))})`;
     }
     try {
-      const { Attributes } = await guarded(
-        () =>
-          this.client.send(
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: migrationKey(this.migrationId),
-              // A restarted migration is live again: it must not age out under the TTL.
-              UpdateExpression: `SET ${set.join(', ')} REMOVE ${e.name(TTL_ATTRIBUTE)}`,
-              ConditionExpression: condition,
-              ReturnValues: 'ALL_NEW',
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
+      const { Attributes } = await conditionalUpdate(this.client, this.tableName, migrationKey(this.migrationId), e, {
+        // A restarted migration is live again: it must not age out under the TTL.
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${e.name(TTL_ATTRIBUTE)}`,
+        ConditionExpression: condition,
+        ReturnValues: 'ALL_NEW',
+      });
       return recordFromItem(this.migrationId, Attributes ?? {});
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
@@ -154,21 +145,12 @@ export class DynamoMigrationState {
     const now = this.now();
     const e = new Expr();
     try {
-      const { Attributes } = await guarded(
-        () =>
-          this.client.send(
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: migrationKey(this.migrationId),
-              UpdateExpression:
-                `SET ${e.name('claimExpiresAt')} = ${e.value(n(now + ttlMs))}, ${e.name('heartbeatAt')} ` + `= ${e.value(n(now))}`,
-              ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
-              ReturnValues: 'ALL_NEW',
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
+      const { Attributes } = await conditionalUpdate(this.client, this.tableName, migrationKey(this.migrationId), e, {
+        UpdateExpression:
+          `SET ${e.name('claimExpiresAt')} = ${e.value(n(now + ttlMs))}, ${e.name('heartbeatAt')} ` + `= ${e.value(n(now))}`,
+        ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
+        ReturnValues: 'ALL_NEW',
+      });
       return recordFromItem(this.migrationId, Attributes ?? {});
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
@@ -197,19 +179,17 @@ export class DynamoMigrationState {
     ];
     if (options.verify !== undefined) set.push(`${e.name('verify')} = ${e.value(s(JSON.stringify(options.verify)))}`);
     if (expiresAtSeconds !== undefined) set.push(`${e.name(TTL_ATTRIBUTE)} = ${e.value(n(expiresAtSeconds))}`);
-    await guarded(
-      () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: migrationKey(this.migrationId),
-            UpdateExpression:
-              `SET ${set.join(', ')} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}, ` +
-              `${e.name('lastError')}, ${e.name('lastErrorType')}`,
-            ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
-            ...e.params(),
-          }),
-        ),
+    await conditionalUpdate(
+      this.client,
+      this.tableName,
+      migrationKey(this.migrationId),
+      e,
+      {
+        UpdateExpression:
+          `SET ${set.join(', ')} REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}, ` +
+          `${e.name('lastError')}, ${e.name('lastErrorType')}`,
+        ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
+      },
       () => `migration ${this.migrationId} is no longer claimed by run ${runId}; another run took it over`,
     );
   }
@@ -223,23 +203,14 @@ export class DynamoMigrationState {
     const e = new Expr();
     const verify = options.verify !== undefined ? `, ${e.name('verify')} = ${e.value(s(JSON.stringify(options.verify)))}` : '';
     try {
-      await guarded(
-        () =>
-          this.client.send(
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: migrationKey(this.migrationId),
-              UpdateExpression:
-                `SET ${e.name('status')} = ${e.value(s('failed'))}, ` +
-                `${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} ` +
-                `= ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))}${verify} ` +
-                `REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
-              ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
+      await conditionalUpdate(this.client, this.tableName, migrationKey(this.migrationId), e, {
+        UpdateExpression:
+          `SET ${e.name('status')} = ${e.value(s('failed'))}, ` +
+          `${e.name('lastError')} = ${e.value(s(failure.message))}, ${e.name('lastErrorType')} ` +
+          `= ${e.value(s(failure.error))}, ${e.name('updatedAt')} = ${e.value(s(now))}${verify} ` +
+          `REMOVE ${e.name('activeRun')}, ${e.name('claimExpiresAt')}`,
+        ConditionExpression: `${e.name('activeRun')} = ${e.value(s(runId))}`,
+      });
       return true;
     } catch (error) {
       if (error instanceof CheckpointConflictError) return false;

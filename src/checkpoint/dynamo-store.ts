@@ -8,6 +8,7 @@ import {
 } from '../core/contracts.js';
 import { CheckpointConflictError, MigrationError } from '../core/errors.js';
 import {
+  conditionalUpdate,
   countersToAttribute,
   Expr,
   extraFields,
@@ -128,17 +129,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const update =
       `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${unitIds}${targetUnits}, ` +
       `${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
-    await guarded(
-      () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: migrationKey(this.migrationId),
-            UpdateExpression: update,
-            ConditionExpression: `attribute_not_exists(${e.name('planCreatedAt')})`,
-            ...e.params(),
-          }),
-        ),
+    await conditionalUpdate(
+      this.client,
+      this.tableName,
+      migrationKey(this.migrationId),
+      e,
+      {
+        UpdateExpression: update,
+        ConditionExpression: `attribute_not_exists(${e.name('planCreatedAt')})`,
+      },
       () => `migration ${this.migrationId} already has a plan: another worker saved it first`,
     );
   }
@@ -192,19 +191,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
     const condition = `${this.versionCondition(e, checkpoint.version)} AND ${this.leaseCondition(e, now)}`;
     try {
-      await guarded(
-        () =>
-          this.client.send(
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: unitKey(this.migrationId, checkpoint.unitId),
-              UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-              ConditionExpression: condition,
-              ...e.params(),
-            }),
-          ),
-        () => '',
-      );
+      await conditionalUpdate(this.client, this.tableName, unitKey(this.migrationId, checkpoint.unitId), e, {
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: condition,
+      });
     } catch (error) {
       if (error instanceof CheckpointConflictError) throw await this.conflict(checkpoint.unitId, checkpoint.version, error);
       throw error;
@@ -298,17 +288,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async expireUnits(unitIds: string[], expiresAtSeconds: number): Promise<void> {
     await forEachLimited(unitIds, 8, async (unitId) => {
       const e = new Expr();
-      await guarded(
-        () =>
-          this.client.send(
-            new UpdateItemCommand({
-              TableName: this.tableName,
-              Key: unitKey(this.migrationId, unitId),
-              UpdateExpression: `SET ${e.name(TTL_ATTRIBUTE)} = ${e.value(n(expiresAtSeconds))}`,
-              ConditionExpression: `attribute_exists(${e.name('pk')})`,
-              ...e.params(),
-            }),
-          ),
+      await conditionalUpdate(
+        this.client,
+        this.tableName,
+        unitKey(this.migrationId, unitId),
+        e,
+        {
+          UpdateExpression: `SET ${e.name(TTL_ATTRIBUTE)} = ${e.value(n(expiresAtSeconds))}`,
+          ConditionExpression: `attribute_exists(${e.name('pk')})`,
+        },
         () => `unit ${unitId} of migration ${this.migrationId} is missing`,
       );
     });

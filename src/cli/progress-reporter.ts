@@ -28,37 +28,44 @@ export function createProgressReporter(
 ): ProgressReporter {
   // Bars need a terminal (cli-progress draws nothing, and writes no logged line, elsewhere).
   const resolved = mode === 'auto' || mode === 'bar' ? (stream.isTTY ? 'bar' : 'plain') : mode;
-  const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
-  const started = performance.now();
-  const totals = () => {
-    const list = [...units.values()];
-    const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
-    const counters = sumCounters(cps.map((c) => c.counters));
-    const progress =
-      list.length === 0
-        ? 0
-        : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) /
-          list.length;
-    const done = cps.filter((c) => c.status === 'done').length;
-    return { counters, progress, done, count: list.length };
-  };
-  const line = () => {
-    const t = totals();
-    const elapsed = performance.now() - started;
-    return (
-      `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
-      `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
-      `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
-      `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
-    );
-  };
-
   if (resolved === 'none') {
     return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
   }
+  const units: UnitRows = new Map();
+  const started = performance.now();
+  if (resolved === 'plain') return plainReporter(stream, units, () => progressLine(units, started), intervalMs);
+  return barReporter(stream, units, started);
+}
 
-  if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
+/** The units of the plan, by id: their (padded) label and latest checkpoint. */
+type UnitRows = Map<string, { label: string; checkpoint?: UnitCheckpoint }>;
 
+/** The run so far: summed counters, the mean estimated progress, and how many units are done. */
+function unitTotals(units: UnitRows) {
+  const list = [...units.values()];
+  const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
+  const counters = sumCounters(cps.map((c) => c.counters));
+  const progress =
+    list.length === 0
+      ? 0
+      : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) / list.length;
+  const done = cps.filter((c) => c.status === 'done').length;
+  return { counters, progress, done, count: list.length };
+}
+
+function progressLine(units: UnitRows, started: number): string {
+  const t = unitTotals(units);
+  const elapsed = performance.now() - started;
+  return (
+    `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
+    `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
+    `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
+    `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
+  );
+}
+
+/** A bar per unit (up to MAX_UNIT_BARS) and a total bar, on a terminal. */
+function barReporter(stream: NodeJS.WriteStream, units: UnitRows, started: number): ProgressReporter {
   const multibar = new MultiBar(
     {
       stream,
@@ -102,7 +109,7 @@ export function createProgressReporter(
         entry.checkpoint = event.checkpoint;
         const cp = event.checkpoint;
         bars.get(event.unit.id)?.update(Math.floor(scanProgress(cp.cursor, cp.status === 'done') * 100), payload(cp, entry.label));
-        const t = totals();
+        const t = unitTotals(units);
         totalBar?.update(Math.floor(t.progress * 100), {
           label: 'total'.padEnd(Math.max(5, ...[...units.values()].map((u) => u.label.length))),
           copied: formatCount(t.counters.copied),
@@ -123,12 +130,7 @@ export function createProgressReporter(
 }
 
 /** One plain progress line every `intervalMs`, for logs and pipes. */
-function plainReporter(
-  stream: NodeJS.WriteStream,
-  units: Map<string, { label: string; checkpoint?: UnitCheckpoint }>,
-  line: () => string,
-  intervalMs: number,
-): ProgressReporter {
+function plainReporter(stream: NodeJS.WriteStream, units: UnitRows, line: () => string, intervalMs: number): ProgressReporter {
   let timer: NodeJS.Timeout | undefined;
   return {
     handle(event) {

@@ -55,6 +55,11 @@ const filterSchema = z.strictObject({
 });
 export type FilterConfig = z.infer<typeof filterSchema>;
 
+/** No rule at all: every key of every db passes (the default). */
+export function noFilter(): FilterConfig {
+  return filterSchema.parse({});
+}
+
 const migrationSchema = z
   .strictObject({
     source: endpointSchema,
@@ -73,16 +78,7 @@ const migrationSchema = z
         adaptive: z.boolean().default(true),
       })
       .default({ count: 1000, adaptive: true }),
-    filter: filterSchema.default({
-      allowKeyPrefix: [],
-      blockKeyPrefix: [],
-      allowKeySuffix: [],
-      blockKeySuffix: [],
-      allowKeyRegex: [],
-      blockKeyRegex: [],
-      allowDb: [],
-      blockDb: [],
-    }),
+    filter: filterSchema.default(noFilter),
     onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
     /**
      * A key the target cannot hold, a string longer than its proto-max-bulk-len: `stop` the run naming

@@ -7,7 +7,7 @@ import { keySlot } from './key-slot.js';
 import { isTransientRefusal, parseRedirect, redisFailure, replyText } from './redis-errors.js';
 import type { RespPipe } from './resp-pipe.js';
 import { ReplyError } from './resp-pipe.js';
-import { type RestoreItem, sendRestores } from './restore-pipeline.js';
+import { type RestoreItem, type RestoreReplies, sendRestores } from './restore-pipeline.js';
 
 interface Pending {
   record: MigrationRecord;
@@ -71,101 +71,11 @@ export class ClusterKeySink implements KeySink {
     const started = this.clock();
     let last = '';
     for (let round = 0; pending.length > 0; round++) {
-      const now = this.clock();
-      const groups = new Map<string, { items: RestoreItem[]; pending: Pending[] }>();
-      const retry: Pending[] = [];
-      let refresh = false;
-      let backoff = false;
-      for (const p of pending) {
-        const ttl = remainingTtl(p.record, now);
-        if (ttl === null) {
-          result.expired++;
-          continue;
-        }
-        const address = p.ask ?? this.router.ownerOf(p.slot);
-        if (!address) {
-          last = `slot ${p.slot} has no master`;
-          retry.push(p);
-          refresh = backoff = true;
-          continue;
-        }
-        const group = groups.get(address) ?? { items: [], pending: [] };
-        group.items.push({ record: p.record, ttl, asking: p.ask !== undefined });
-        group.pending.push({ record: p.record, slot: p.slot });
-        groups.set(address, group);
-      }
-
-      await Promise.all(
-        [...groups].map(async ([address, group]) => {
-          let pipe: RespPipe;
-          try {
-            pipe = await this.router.pipe(address);
-          } catch (error) {
-            // Nothing was sent: retry once the layout says who serves these slots now.
-            if (!(error instanceof MigrationError && error.retryable)) throw error;
-            last = error.message;
-            retry.push(...group.pending);
-            refresh = backoff = true;
-            return;
-          }
-          const ack = { replicas: this.router.replicasOf(address), timeoutMs: this.ackTimeoutMs };
-          let sent: Awaited<ReturnType<typeof sendRestores>>;
-          try {
-            sent = await sendRestores(pipe, group.items, mode, ack);
-          } catch (error) {
-            // Lost mid-pipeline: some RESTOREs may have run. REPLACE makes sending again safe;
-            // plain RESTORE could then report our own write as BUSYKEY, so the unit resumes instead.
-            this.router.drop(address);
-            if (mode === 'keep') throw restoreError(address, error);
-            last = `${address}: ${replyText(error)}`;
-            retry.push(...group.pending);
-            refresh = backoff = true;
-            return;
-          }
-          const { replies } = sent;
-          const unconfirmed = sent.acked !== undefined && sent.acked < ack.replicas;
-          // Not acknowledged by the replicas: a crash failover could drop these writes. With REPLACE
-          // they are sent again once the layout is re-read; plain RESTORE resumes the unit instead.
-          if (unconfirmed && mode === 'keep') throw unacknowledged(address, sent.acked!, ack);
-          for (let i = 0; i < replies.length; i++) {
-            const reply = replies[i];
-            const p = group.pending[i]!;
-            if (reply === null && unconfirmed) {
-              retry.push(p);
-              refresh = backoff = true;
-              last = `${address}: ${sent.acked} of ${ack.replicas} replica(s) acknowledged`;
-              continue;
-            }
-            if (reply === null) {
-              result.written++;
-              result.bytes += p.record.payload.length;
-              continue;
-            }
-            const failure = redisFailure(reply);
-            const { text } = failure;
-            const redirect = parseRedirect(failure);
-            if (failure.replyCode === 'BUSYKEY') {
-              result.existing.push(p.record.key);
-            } else if (redirect?.kind === 'MOVED') {
-              this.router.learn(redirect.slot, redirectAddress(redirect.address, address));
-              retry.push(p);
-              refresh = true;
-              last = text;
-            } else if (redirect?.kind === 'ASK') {
-              retry.push({ ...p, ask: redirectAddress(redirect.address, address) });
-              last = text;
-            } else if (isTransientRefusal(failure)) {
-              retry.push(p);
-              refresh = backoff = true;
-              last = `${address}: ${text}`;
-            } else {
-              throw restoreError(address, reply, p.record.key);
-            }
-          }
-        }),
-      );
-
-      pending = retry;
+      const outcome = new RoundOutcome(last);
+      const groups = this.groupByMaster(pending, result, outcome);
+      await Promise.all([...groups].map(([address, group]) => this.writeGroup(address, group, mode, result, outcome)));
+      pending = outcome.retry;
+      last = outcome.last;
       if (pending.length === 0) break;
       if (this.clock() - started > this.budgetMs) {
         throw new TargetUnavailableError(
@@ -176,9 +86,119 @@ export class ClusterKeySink implements KeySink {
       }
       // A first MOVED/ASK is followed at once; redirects that keep coming (nodes that disagree
       // mid-failover) and refusals back off, up to 2 s between rounds.
-      if (backoff || round >= 2) await this.sleep(backoffDelay(round + 1, REDIRECT_BACKOFF));
-      if (refresh) await this.router.refresh().catch((error: unknown) => (last = `refreshing the slot map: ${replyText(error)}`));
+      if (outcome.backoff || round >= 2) await this.sleep(backoffDelay(round + 1, REDIRECT_BACKOFF));
+      if (outcome.refresh) await this.router.refresh().catch((error: unknown) => (last = `refreshing the slot map: ${replyText(error)}`));
     }
     return result;
+  }
+
+  /** One RESTORE pipeline per master; records already expired are counted, those of a slot with no master wait. */
+  private groupByMaster(pending: Pending[], result: WriteResult, outcome: RoundOutcome): Map<string, MasterGroup> {
+    const now = this.clock();
+    const groups = new Map<string, MasterGroup>();
+    for (const p of pending) {
+      const ttl = remainingTtl(p.record, now);
+      if (ttl === null) {
+        result.expired++;
+        continue;
+      }
+      const address = p.ask ?? this.router.ownerOf(p.slot);
+      if (!address) {
+        outcome.again([p], `slot ${p.slot} has no master`, RESETTLE);
+        continue;
+      }
+      const group = groups.get(address) ?? { items: [], pending: [] };
+      group.items.push({ record: p.record, ttl, asking: p.ask !== undefined });
+      group.pending.push({ record: p.record, slot: p.slot });
+      groups.set(address, group);
+    }
+    return groups;
+  }
+
+  /** Sends one master's pipeline and settles each reply; whatever did not land is queued on `outcome`. */
+  private async writeGroup(address: string, group: MasterGroup, mode: WriteMode, result: WriteResult, outcome: RoundOutcome) {
+    let pipe: RespPipe;
+    try {
+      pipe = await this.router.pipe(address);
+    } catch (error) {
+      // Nothing was sent: retry once the layout says who serves these slots now.
+      if (!(error instanceof MigrationError && error.retryable)) throw error;
+      outcome.again(group.pending, error.message, RESETTLE);
+      return;
+    }
+    const ack = { replicas: this.router.replicasOf(address), timeoutMs: this.ackTimeoutMs };
+    let sent: RestoreReplies;
+    try {
+      sent = await sendRestores(pipe, group.items, mode, ack);
+    } catch (error) {
+      // Lost mid-pipeline: some RESTOREs may have run. REPLACE makes sending again safe;
+      // plain RESTORE could then report our own write as BUSYKEY, so the unit resumes instead.
+      this.router.drop(address);
+      if (mode === 'keep') throw restoreError(address, error);
+      outcome.again(group.pending, `${address}: ${replyText(error)}`, RESETTLE);
+      return;
+    }
+    const unconfirmed = sent.acked !== undefined && sent.acked < ack.replicas;
+    // Not acknowledged by the replicas: a crash failover could drop these writes. With REPLACE
+    // they are sent again once the layout is re-read; plain RESTORE resumes the unit instead.
+    if (unconfirmed && mode === 'keep') throw unacknowledged(address, sent.acked!, ack);
+    const { replies } = sent;
+    for (let i = 0; i < replies.length; i++) {
+      const reply = replies[i]!;
+      const p = group.pending[i]!;
+      if (reply === null && unconfirmed) {
+        outcome.again([p], `${address}: ${sent.acked} of ${ack.replicas} replica(s) acknowledged`, RESETTLE);
+      } else if (reply === null) {
+        result.written++;
+        result.bytes += p.record.payload.length;
+      } else {
+        this.settleRefusal(address, reply, p, result, outcome);
+      }
+    }
+  }
+
+  /** An error reply to one RESTORE: an existing key, a redirect or a transient refusal to retry, or a failure. */
+  private settleRefusal(address: string, reply: ReplyError, p: Pending, result: WriteResult, outcome: RoundOutcome): void {
+    const failure = redisFailure(reply);
+    const { text } = failure;
+    const redirect = parseRedirect(failure);
+    if (failure.replyCode === 'BUSYKEY') {
+      result.existing.push(p.record.key);
+    } else if (redirect?.kind === 'MOVED') {
+      this.router.learn(redirect.slot, redirectAddress(redirect.address, address));
+      outcome.again([p], text, { refresh: true, backoff: false });
+    } else if (redirect?.kind === 'ASK') {
+      outcome.again([{ ...p, ask: redirectAddress(redirect.address, address) }], text, { refresh: false, backoff: false });
+    } else if (isTransientRefusal(failure)) {
+      outcome.again([p], `${address}: ${text}`, RESETTLE);
+    } else {
+      throw restoreError(address, reply, p.record.key);
+    }
+  }
+}
+
+interface MasterGroup {
+  items: RestoreItem[];
+  /** The records of `items`, in order, without any ASK target (a retry asks the slot map again). */
+  pending: Pending[];
+}
+
+/** Re-read the slot map and wait before the next round: the layout is moving or a node refused. */
+const RESETTLE = { refresh: true, backoff: true } as const;
+
+/** What one round of a batch left to do: the records to send again, and how to prepare the next round. */
+class RoundOutcome {
+  readonly retry: Pending[] = [];
+  refresh = false;
+  backoff = false;
+
+  /** @param last the reason the previous round gave, kept for the error if the budget runs out. */
+  constructor(public last: string) {}
+
+  again(records: Pending[], reason: string, next: { refresh: boolean; backoff: boolean }): void {
+    this.retry.push(...records);
+    this.last = reason;
+    if (next.refresh) this.refresh = true;
+    if (next.backoff) this.backoff = true;
   }
 }

@@ -234,6 +234,17 @@ export function clusterSeeds(side: Side, endpoint: EndpointConfig, also: readonl
   return [...new Set([...endpoint.addresses, ...also, ...(knownNodes.get(endpointKey(side, endpoint)) ?? [])])];
 }
 
+/** Refuses a layout in which some slots have no master: their keys could be neither read nor written (retryable: a failover ends). */
+export function requireAllSlotsServed(side: Side, topology: ClusterTopology): void {
+  if (topology.uncovered === 0) return;
+  const Cls = side === 'source' ? SourceUnavailableError : TargetUnavailableError;
+  throw new Cls(
+    `${side} cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
+      `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
+    { retryable: true },
+  );
+}
+
 /** Connects to any reachable seed and reads the layout; remembers the nodes for later seeds. */
 export async function discoverCluster(
   side: Side,

@@ -2,7 +2,7 @@ import type { EndpointConfig } from '../core/config.js';
 import type { KeySource, UnitDescriptor } from '../core/contracts.js';
 import { ConfigError, MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { probeAccess } from './access-probe.js';
-import { discoverCluster } from './cluster-topology.js';
+import { discoverCluster, requireAllSlotsServed } from './cluster-topology.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { GuardedKeySource } from './guarded-key-source.js';
 import { nodeState, parseInfo, parseKeyspace } from './info.js';
@@ -106,13 +106,7 @@ export async function discoverSource(endpoint: EndpointConfig): Promise<SourceLa
     notes.push(`source ${address} is a cluster node (cluster_enabled:1): copying every shard of the cluster`);
 
   const topology = await discoverCluster('source', endpoint, [address, ...endpoint.addresses], notes);
-  if (topology.uncovered > 0) {
-    throw new SourceUnavailableError(
-      `source cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
-        `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
-      { retryable: true },
-    );
-  }
+  requireAllSlotsServed('source', topology);
   notes.push(
     `source cluster: ${topology.shards.length} shard(s), layout from ${topology.via}; ` +
       `one unit per shard and db, reading ${endpoint.preferReplica ? 'a replica of each (READONLY)' : 'each master'}`,

@@ -2,13 +2,12 @@ import type { EndpointConfig } from '../core/config.js';
 import { ConfigError, MigrationError, SourceUnavailableError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
 import { ClusterRouter, redirectAddress } from './cluster-router.js';
-import { connectFirst, openPipe, quit } from './connect.js';
-import { nodeState, parseInfo } from './info.js';
+import { openPipe } from './connect.js';
 import { keySlot } from './key-slot.js';
+import { resolveMasterEndpoint } from './master-endpoint.js';
 import { isTransientRefusal, parseRedirect, redisFailure, replyText } from './redis-errors.js';
 import { encodeKeyCommands } from './resp-encode.js';
 import { ReplyError, type RespPipe, type RespReply } from './resp-pipe.js';
-import { resolveSentinel } from './sentinel-resolve.js';
 
 /** Asks the source whether keys exist, in any of a set of dbs. */
 export interface SourceExistence {
@@ -33,24 +32,13 @@ export async function openSourceExistence(
   dbs: readonly number[],
   note: (message: string) => void = () => {},
 ): Promise<SourceExistence> {
-  let address: string;
-  if (endpoint.topology === 'sentinel') {
-    address = (await resolveSentinel('source', endpoint)).master;
-  } else {
-    const found = await connectFirst('source', endpoint, endpoint.addresses);
-    address = found.address;
-    let clustered: boolean;
-    try {
-      clustered = nodeState(parseInfo(await found.client.info('cluster'))).clusterEnabled ?? endpoint.topology === 'cluster';
-    } finally {
-      await quit(found.client);
-    }
-    if (clustered) {
-      if (dbs.some((db) => db !== 0)) throw new ConfigError([`source is a cluster, which has db 0 only; cannot look keys up in db ${dbs}`]);
-      const router = await ClusterRouter.open(endpoint, note, 'source');
-      return { exists: (keys) => clusterExists(router, keys), close: () => router.close() };
-    }
+  const master = await resolveMasterEndpoint('source', endpoint);
+  if (master.kind === 'cluster') {
+    if (dbs.some((db) => db !== 0)) throw new ConfigError([`source is a cluster, which has db 0 only; cannot look keys up in db ${dbs}`]);
+    const router = await ClusterRouter.open(endpoint, note, 'source');
+    return { exists: (keys) => clusterExists(router, keys), close: () => router.close() };
   }
+  const { address } = master;
   const pipes: RespPipe[] = [];
   try {
     for (const db of dbs) pipes.push(await openPipe('source', endpoint, address, db));

@@ -5,12 +5,13 @@ import { ConfigError, TargetUnavailableError } from '../core/errors.js';
 import { probeAccess } from './access-probe.js';
 import { ClusterKeySink } from './cluster-key-sink.js';
 import { ClusterRouter } from './cluster-router.js';
-import { describeShard, discoverCluster } from './cluster-topology.js';
+import { describeShard, discoverCluster, requireAllSlotsServed } from './cluster-topology.js';
 import { tryCommand } from './command-probe.js';
 import { connectFirst, connectNode, openPipe, quit } from './connect.js';
 import { nodeState, parseInfo } from './info.js';
 import { RedisKeySink } from './key-sink.js';
 import type { SlotRange } from './key-slot.js';
+import { type MasterEndpoint, resolveMasterEndpoint } from './master-endpoint.js';
 import { replyText } from './redis-errors.js';
 import { ReplyError } from './resp-pipe.js';
 import { canWait } from './restore-pipeline.js';
@@ -41,7 +42,7 @@ export interface TargetNode {
 export interface OpenedSink {
   sink: KeySink;
   /** Where the writes go: a cluster (slot-routed), or one node's address. */
-  destination: { kind: 'cluster' } | { kind: 'node'; address: string };
+  destination: MasterEndpoint;
   close(): Promise<void>;
 }
 
@@ -94,13 +95,7 @@ export async function discoverTarget(endpoint: EndpointConfig, writesWithRestore
   }
   if (endpoint.topology === 'standalone') notes.push(`target ${address} is a cluster node (cluster_enabled:1): writing to it as a cluster`);
   const topology = await discoverCluster('target', endpoint, [address, ...endpoint.addresses], notes);
-  if (topology.uncovered > 0) {
-    throw new TargetUnavailableError(
-      `target cluster: ${topology.uncovered} of 16384 slots have no master (a failover ` +
-        `in progress, or a broken cluster); run again once CLUSTER INFO says cluster_state:ok`,
-      { retryable: true },
-    );
-  }
+  requireAllSlotsServed('target', topology);
   const identities = await Promise.all(
     topology.shards.map(async ({ master: { address } }) => {
       const node = await connectNode('target', endpoint, address);
@@ -171,27 +166,14 @@ async function inspectMaster(
  * writes follow the slot map (see cluster-key-sink.ts).
  */
 export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (message: string) => void = () => {}): Promise<OpenedSink> {
-  let address: string;
-  if (endpoint.topology === 'sentinel') {
-    address = (await resolveSentinel('target', endpoint)).master;
-  } else {
-    const found = await connectFirst('target', endpoint, endpoint.addresses);
-    address = found.address;
-    let clustered: boolean;
-    try {
-      clustered = nodeState(parseInfo(await found.client.info('cluster'))).clusterEnabled ?? endpoint.topology === 'cluster';
-    } finally {
-      await quit(found.client);
-    }
-    if (clustered) {
-      if (db !== 0)
-        throw new ConfigError([
-          `target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`,
-        ]);
-      const router = await ClusterRouter.open(endpoint, note);
-      return { sink: new ClusterKeySink(router), destination: { kind: 'cluster' }, close: () => router.close() };
-    }
+  const master = await resolveMasterEndpoint('target', endpoint);
+  if (master.kind === 'cluster') {
+    if (db !== 0)
+      throw new ConfigError([`target is a cluster, which has db 0 only; db ${db} cannot be written: map it with db_map = { "${db}" = 0 }`]);
+    const router = await ClusterRouter.open(endpoint, note);
+    return { sink: new ClusterKeySink(router), destination: master, close: () => router.close() };
   }
+  const { address } = master;
   const pipe = await openPipe('target', endpoint, address, db);
   const [reply] = await pipe.send([['INFO', 'replication']]);
   const info = reply instanceof ReplyError ? undefined : parseInfo(String(reply));
@@ -201,7 +183,7 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
   }
   if (!info) note(`target ${address}: INFO refused (${replyText(reply)}); not checking its role`);
   if (endpoint.topology !== 'sentinel')
-    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
+    return { sink: new RedisKeySink(pipe, address), destination: master, close: async () => pipe.close() };
   // A sentinel-managed master: each batch counts only once its replicas have it (see ReplicaAck).
   const replicas = Number(info?.get('connected_slaves') ?? 0);
   const refused = replicas > 0 ? await canWait(pipe) : undefined;
@@ -211,11 +193,11 @@ export async function openTargetDb(endpoint: EndpointConfig, db: number, note: (
         `writes are not confirmed by replicas, so a failover now may lose the last ones: ` +
         `run verify afterwards`,
     );
-    return { sink: new RedisKeySink(pipe, address), destination: { kind: 'node', address }, close: async () => pipe.close() };
+    return { sink: new RedisKeySink(pipe, address), destination: master, close: async () => pipe.close() };
   }
   return {
     sink: new RedisKeySink(pipe, address, undefined, { replicas, timeoutMs: 5_000 }),
-    destination: { kind: 'node', address },
+    destination: master,
     close: async () => pipe.close(),
   };
 }

@@ -40,7 +40,8 @@ export async function reconcileParts(args: {
   source: KeySource;
   sink: KeySink;
   copyBigKey: BigKeyCopier;
-  clients: StructClients;
+  /** The type-by-type clients of the unit (their owner closes them). */
+  clients: Pick<StructClients, 'source' | 'target'>;
   destination: OpenedSink['destination'];
 }): Promise<ReconcileParts> {
   const { config, unit, clients } = args;

@@ -3,7 +3,7 @@ import type { MigrationConfig } from '../core/config.js';
 import type { BigKeyCopier, KeySink, KeySource, UnitDescriptor } from '../core/contracts.js';
 import { formatKey } from '../core/key-format.js';
 import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
-import { openTargetDb } from '../redis/target-access.js';
+import { type OpenedSink, openTargetDb } from '../redis/target-access.js';
 import type { RedisClient } from '../struct/contracts.js';
 import { copyKeyByType, StructFallbackSink } from '../struct/index.js';
 import { openStructClients, type StructClients } from './struct-clients.js';
@@ -18,6 +18,8 @@ export interface UnitIo {
   copyBigKey?: BigKeyCopier;
   /** ioredis clients for commands the data pipes do not speak (TYPE, DEL); absent in a dry run. */
   clients?: { source: import('ioredis').Redis; target: RedisClient };
+  /** What the sink writes to: one node, or a cluster. Absent in a dry run. */
+  destination?: OpenedSink['destination'];
   close(): Promise<void>;
 }
 
@@ -32,8 +34,8 @@ export interface UnitIoOptions {
 
 /**
  * Opens a unit's connections: the node that serves it now, the target db, and (unless a dry run)
- * the ioredis clients of the type-by-type path. The copy session and the live follower each open
- * their own, so either can reconnect without disturbing the other.
+ * the ioredis clients of the type-by-type path. The copy session (unit-session.ts) and the live
+ * follower each open their own, so either can reconnect without disturbing the other.
  */
 export async function openUnitIo(options: UnitIoOptions): Promise<UnitIo> {
   const { config, unit, note } = options;
@@ -72,6 +74,7 @@ export async function openUnitIo(options: UnitIoOptions): Promise<UnitIo> {
       fallback,
       copyBigKey,
       clients: { source, target: to },
+      destination: target.destination,
       close: async () => {
         await Promise.all([opened.close(), opens.target.close(), opens.clients.close()]);
       },

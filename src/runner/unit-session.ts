@@ -11,13 +11,11 @@ import type {
 } from '../core/contracts.js';
 import { copyUnit } from '../core/copy-unit.js';
 import type { KeyFilter } from '../core/key-filter.js';
-import { formatKey } from '../core/key-format.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import { type OpenedSource, openUnitSource } from '../redis/source-access.js';
-import { openTargetDb } from '../redis/target-access.js';
-import { copyKeyByType, StructFallbackSink } from '../struct/index.js';
+import type { OpenedSource } from '../redis/source-access.js';
+import type { StructFallbackSink } from '../struct/index.js';
 import { type ReconcileParts, type ReconcileSessionOptions, reconcileParts } from './reconcile-wiring.js';
-import { openStructClients, type StructClients } from './struct-clients.js';
+import { openUnitIo } from './unit-io.js';
 
 export interface UnitSessionOptions {
   config: MigrationConfig;
@@ -53,42 +51,19 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
   const { config, unit } = options;
   const note = options.note ?? (() => {});
   const previous = options.checkpoint.scanNode?.split(' ')[0];
-  const struct = config.mode === 'struct';
   const budget = options.readBudget ?? new ByteBudget(DEFAULT_READ_BUDGET_BYTES);
-  const readOptions = { ...config.scan, bigKeyThreshold: struct ? 0 : config.bigKeyThreshold, skipDump: struct, note, budget };
-  const opened = await openUnitSource(config.source, unit, readOptions, previous, note);
-  let target: Awaited<ReturnType<typeof openTargetDb>> | undefined;
-  let clients: StructClients | undefined;
+  const io = await openUnitIo({ config, unit, budget, previous, note });
   let reconcile: ReconcileParts | undefined;
   try {
-    const checkpoint = continueOn(options.checkpoint, opened.node, unit, note);
-    target = config.dryRun ? undefined : await openTargetDb(config.target, unit.targetDb, note);
-    let keySource: KeySource = opened.source;
+    const checkpoint = continueOn(options.checkpoint, io.node, unit, note);
+    let keySource: KeySource = io.source;
     let store = options.store;
-    let sink: KeySink | undefined;
-    let fallback: StructFallbackSink | undefined;
-    let copyBigKey: BigKeyCopier | undefined;
-    if (target) {
-      clients = await openStructClients(config, unit, opened.node, target.destination);
-      const { source, target: to } = clients;
-      const sinkByType = new StructFallbackSink(target.sink, source, to, {
-        mode: struct ? 'struct' : 'auto',
-        onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; copying by type for the rest of the unit`),
-        onTooBig: config.onTooBig,
-        onSkipTooBig: skippedTooBigNotes(unit, note),
-      });
-      fallback = sinkByType;
-      sink = restartAware(sinkByType, checkpoint, config.onExistingKey);
-      copyBigKey = async (key, replace) => {
-        const result = await copyKeyByType(source, to, key, { replace });
-        if (result.status === 'too-big') await sinkByType.handleTooBig(key, result.bytes);
-        return { status: result.status, bytes: result.bytes };
-      };
-      if (options.reconcile) {
-        const parts = { source: opened.source, sink, copyBigKey, store, clients, destination: target.destination };
-        reconcile = await reconcileParts({ ...parts, config, unit, options: options.reconcile, checkpoint });
-        ({ source: keySource, sink, copyBigKey, store } = reconcile);
-      }
+    let sink: KeySink | undefined = io.sink && restartAware(io.sink, checkpoint, config.onExistingKey);
+    let copyBigKey: BigKeyCopier | undefined = io.copyBigKey;
+    if (options.reconcile && sink && copyBigKey && io.clients && io.destination) {
+      const parts = { source: keySource, sink, copyBigKey, store, clients: io.clients, destination: io.destination };
+      reconcile = await reconcileParts({ ...parts, config, unit, options: options.reconcile, checkpoint });
+      ({ source: keySource, sink, copyBigKey, store } = reconcile);
     }
     const done = await copyUnit({
       source: keySource,
@@ -103,28 +78,11 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
       onProgress: options.onProgress,
       copyBigKey,
     });
-    if (fallback) reportStructStats(unit, fallback, note);
+    if (io.fallback) reportStructStats(unit, io.fallback, note);
     return done;
   } finally {
-    await Promise.all([opened.close(), target?.close(), clients?.close(), reconcile?.close()]);
+    await Promise.all([io.close(), reconcile?.close()]);
   }
-}
-
-/** Keys named when skipped as too big, per session: the count (skippedTooBig) covers the rest. */
-const TOO_BIG_NAMED = 5;
-const BYTES = new Intl.NumberFormat('en-US');
-
-/** Names the first keys a session skips because the target cannot hold them (--on-too-big skip). */
-function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => void): (key: Buffer, bytes: number) => void {
-  let named = 0;
-  return (key, bytes) => {
-    if (++named > TOO_BIG_NAMED) return;
-    const more = named === TOO_BIG_NAMED ? ' (further ones are counted, not named)' : '';
-    note(
-      `unit ${unit.id}: skipped key ${formatKey(key)}, a string of ${BYTES.format(bytes)} ` +
-        `bytes, longer than the target's proto-max-bulk-len${more}`,
-    );
-  };
 }
 
 /** What copying by type could not carry, said once per session (docs/fidelity.md explains each). */

@@ -78,6 +78,7 @@ function createReader(type: string, ctx: ReaderContext): TypeReader | null {
   }
 }
 
+/** One attempt: TYPE, PTTL (and EXISTS), then the type's reader copies the key through a temporary key. */
 async function copyOnce(
   source: RedisClient,
   target: RedisClient,
@@ -86,33 +87,17 @@ async function copyOnce(
   startedAt: number,
 ): Promise<StructCopyResult> {
   const readAt = performance.now();
-  const onSource = <T>(command: string, ...args: (string | Buffer | number)[]) =>
-    source.call(command, ...args).catch((e) => Promise.reject(wrapStructError('source', key, command, e))) as Promise<T>;
   const [type, pttl, exists] = await Promise.all([
-    onSource<string>('TYPE', key),
-    onSource<number>('PTTL', key),
+    onSource<string>(source, key, 'TYPE'),
+    onSource<number>(source, key, 'PTTL'),
     options.replace
       ? 0
       : (target.call('EXISTS', key).catch((e) => Promise.reject(wrapStructError('target', key, 'EXISTS', e))) as Promise<number>),
   ]);
-  const result: StructCopyResult = {
-    key,
-    status: 'copied',
-    type,
-    elements: 0,
-    bytes: 0,
-    chunks: 0,
-    changedDuringCopy: false,
-    notCarried: {},
-    ttlMs: 0,
-    durationMs: 0,
-  };
-  const finish = (status: StructCopyStatus) => ({ ...result, status, durationMs: performance.now() - startedAt });
-  if (type === 'none' || pttl === -2) return finish('gone');
-  if (exists) return finish('existing');
-
-  const temp = tempKeyFor(key, options.tempPrefix ?? DEFAULT_TEMP_PREFIX);
-  const ctx = readerContext(source, key, temp, {
+  const copy = new KeyCopy(source, target, key, type, options, startedAt);
+  if (type === 'none' || pttl === -2) return copy.finish('gone');
+  if (exists) return copy.finish('existing');
+  const ctx = readerContext(source, key, copy.temp, {
     chunkSize: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
     chunkBytes: Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES),
     streamPending: options.streamPending ?? 'claim',
@@ -120,53 +105,75 @@ async function copyOnce(
   });
   const reader = createReader(type, ctx);
   if (!reader) {
-    result.notCarried = { 'module-type': 1 };
-    return finish('unsupported');
+    copy.result.notCarried = { 'module-type': 1 };
+    return copy.finish('unsupported');
+  }
+  try {
+    return await copy.transfer(ctx, reader, pttl, readAt);
+  } catch (error) {
+    await target.unlink(copy.temp).catch(() => {});
+    if (type === 'string' && isTooBigReply(replyText(error))) {
+      return { ...copy.finish('too-big'), bytes: await onSource<number>(source, key, 'STRLEN') };
+    }
+    throw error;
+  }
+}
+
+/** A command on the source about the key itself, its errors translated. */
+function onSource<T>(source: RedisClient, key: Buffer, command: string): Promise<T> {
+  return source.call(command, key).catch((e) => Promise.reject(wrapStructError('source', key, command, e))) as Promise<T>;
+}
+
+/** The state of one attempt: the result so far and the temporary key on the target (steps 2 and 3 above). */
+class KeyCopy {
+  readonly result: StructCopyResult;
+  readonly temp: Buffer;
+  private readonly tempTtlMs: number;
+  /** The temporary key exists: its first chunk was written. */
+  private created = false;
+
+  constructor(
+    private readonly source: RedisClient,
+    private readonly target: RedisClient,
+    private readonly key: Buffer,
+    type: string,
+    private readonly options: StructCopyOptions,
+    private readonly startedAt: number,
+  ) {
+    this.result = {
+      key,
+      status: 'copied',
+      type,
+      elements: 0,
+      bytes: 0,
+      chunks: 0,
+      changedDuringCopy: false,
+      notCarried: {},
+      ttlMs: 0,
+      durationMs: 0,
+    };
+    this.temp = tempKeyFor(key, options.tempPrefix ?? DEFAULT_TEMP_PREFIX);
+    this.tempTtlMs = options.tempTtlMs ?? DEFAULT_TEMP_TTL_MS;
   }
 
-  const tempTtlMs = options.tempTtlMs ?? DEFAULT_TEMP_TTL_MS;
-  let created = false;
+  finish(status: StructCopyStatus): StructCopyResult {
+    return { ...this.result, status, durationMs: performance.now() - this.startedAt };
+  }
 
-  const account = (step: WriteStep) => {
-    result.elements += step.elements;
-    result.bytes += step.bytes;
-    result.chunks++;
-    options.onChunk?.({ elements: result.elements, bytes: result.bytes });
-  };
-  const writeChunk = async (step: WriteStep) => {
-    if (step.commands.length === 0) return;
-    const commands: Command[] = created
-      ? [['PEXPIRE', temp, tempTtlMs], ...step.commands]
-      : [...step.commands, ['PEXPIRE', temp, tempTtlMs]];
-    const replies = await execute(target, key, commands, false);
-    if (created && replies[0] !== 1) {
-      throw new TempKeyLostError(
-        key,
-        `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a ` +
-          `stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`,
-      );
-    }
-    const own = created ? replies.slice(1) : replies.slice(0, -1);
-    created = true;
-    step.inspect?.(own);
-    account(step);
-  };
-  const checkAbort = () => {
-    if (options.signal?.aborted)
-      throw new MigrationInterruptedError(
-        `copy of key ${formatKey(key)} stopped before it finished; it is copied again from the start next time`,
-        { cause: options.signal.reason },
-      );
-  };
-
-  try {
-    const [fingerprint, first, limit] = await Promise.all([ctx.readText(...reader.fingerprint), reader.next(), targetBulkLimit(target)]);
-    if (first === null) return finish('gone');
+  /** Reads and writes the chunks, then renames the temporary key into place with the key's TTL. */
+  async transfer(ctx: ReaderContext, reader: TypeReader, pttl: number, readAt: number): Promise<StructCopyResult> {
+    const { options, startedAt } = this;
+    const [fingerprint, first, limit] = await Promise.all([
+      ctx.readText(...reader.fingerprint),
+      reader.next(),
+      targetBulkLimit(this.target),
+    ]);
+    if (first === null) return this.finish('gone');
     // A string longer than the target's proto-max-bulk-len cannot be built there (SETRANGE refuses
     // it): stop before writing. Its fingerprint is STRLEN. An unknown limit shows as that refusal.
-    if (type === 'string' && limit !== undefined && Number(fingerprint) > limit)
-      return { ...finish('too-big'), bytes: Number(fingerprint) };
-    let second = await reader.next();
+    if (this.result.type === 'string' && limit !== undefined && Number(fingerprint) > limit)
+      return { ...this.finish('too-big'), bytes: Number(fingerprint) };
+    const second = await reader.next();
     let ttl: number | null;
     const finalSteps: WriteStep[] = [];
     if (second === null) {
@@ -174,37 +181,56 @@ async function copyOnce(
       ttl = options.ttlMs !== undefined ? remaining(options.ttlMs, startedAt) : remaining(pttl === -1 ? 0 : pttl, readAt);
       finalSteps.push(first);
     } else {
-      let pending: WriteStep = first;
-      while (second !== null) {
-        checkAbort();
-        // Write this chunk while the next one is read; both settle before an error is rethrown,
-        // so no write lands after the temporary key was removed.
-        const [written, read] = await Promise.allSettled([writeChunk(pending), reader.next()]);
-        if (written.status === 'rejected') throw written.reason;
-        if (read.status === 'rejected') throw read.reason;
-        pending = second;
-        second = read.value;
-      }
-      checkAbort();
-      await writeChunk(pending);
-      const [after, pttlAfter] = await Promise.all([ctx.readText(...reader.fingerprint), onSource<number>('PTTL', key)]);
-      result.changedDuringCopy = canonical(after) !== canonical(fingerprint);
-      if (!created) return finish('gone');
-      if (options.ttlMs !== undefined) ttl = remaining(options.ttlMs, startedAt);
-      else if (pttlAfter === -2) {
-        await target.unlink(temp).catch(() => {});
-        return finish('gone');
-      } else ttl = pttlAfter === -1 ? 0 : pttlAfter >= 1 ? pttlAfter : null;
+      await this.writeChunks(reader, first, second);
+      const after = await this.ttlAfterChunks(ctx, reader, fingerprint);
+      if (after === 'gone') return this.finish('gone');
+      ttl = after;
     }
     if (ttl === null) {
-      if (created) await target.unlink(temp).catch(() => {});
-      return finish('expired');
+      if (this.created) await this.target.unlink(this.temp).catch(() => {});
+      return this.finish('expired');
     }
-    result.ttlMs = ttl;
+    this.result.ttlMs = ttl;
+    return this.commit(reader, finalSteps, ttl);
+  }
 
+  /** Writes each chunk while the next one is read, until the reader is done. */
+  private async writeChunks(reader: TypeReader, first: WriteStep, next: WriteStep): Promise<void> {
+    let pending = first;
+    let second: WriteStep | null = next;
+    while (second !== null) {
+      this.checkAbort();
+      // Write this chunk while the next one is read; both settle before an error is rethrown,
+      // so no write lands after the temporary key was removed.
+      const [written, read] = await Promise.allSettled([this.writeChunk(pending), reader.next()]);
+      if (written.status === 'rejected') throw written.reason;
+      if (read.status === 'rejected') throw read.reason;
+      pending = second;
+      second = read.value;
+    }
+    this.checkAbort();
+    await this.writeChunk(pending);
+  }
+
+  /** After the last chunk: whether the key changed meanwhile, and the TTL to give it (null: it expired meanwhile). */
+  private async ttlAfterChunks(ctx: ReaderContext, reader: TypeReader, fingerprint: unknown): Promise<number | null | 'gone'> {
+    const [after, pttlAfter] = await Promise.all([ctx.readText(...reader.fingerprint), onSource<number>(this.source, this.key, 'PTTL')]);
+    this.result.changedDuringCopy = canonical(after) !== canonical(fingerprint);
+    if (!this.created) return 'gone';
+    if (this.options.ttlMs !== undefined) return remaining(this.options.ttlMs, this.startedAt);
+    if (pttlAfter === -2) {
+      await this.target.unlink(this.temp).catch(() => {});
+      return 'gone';
+    }
+    return pttlAfter === -1 ? 0 : pttlAfter >= 1 ? pttlAfter : null;
+  }
+
+  /** Step 3: the last data (if read in one command), the TTL, RENAME(NX) and UNLINK in one MULTI/EXEC. */
+  private async commit(reader: TypeReader, finalSteps: WriteStep[], ttl: number): Promise<StructCopyResult> {
+    const { key, temp, options, result } = this;
     const dataCommands = finalSteps.flatMap((s) => s.commands);
     const replies = await execute(
-      target,
+      this.target,
       key,
       [
         ...dataCommands,
@@ -219,23 +245,55 @@ async function copyOnce(
     for (const step of finalSteps) {
       step.inspect?.(replies.slice(offset, offset + step.commands.length));
       offset += step.commands.length;
-      account(step);
+      this.account(step);
     }
     if (finalSteps.length === 0) result.chunks++;
     Object.assign(result.notCarried, reader.notCarried);
     const renamed = replies[dataCommands.length + 1];
     if (renamed instanceof Error) {
       // Nothing was written under the temporary name: the value was empty (emptied meanwhile).
-      if (/no such key/i.test(renamed.message)) return finish('gone');
+      if (/no such key/i.test(renamed.message)) return this.finish('gone');
       throw wrapStructError('target', key, options.replace ? 'RENAME' : 'RENAMENX', renamed);
     }
-    return finish(!options.replace && renamed === 0 ? 'existing' : 'copied');
-  } catch (error) {
-    await target.unlink(temp).catch(() => {});
-    if (type === 'string' && isTooBigReply(replyText(error))) {
-      return { ...finish('too-big'), bytes: await onSource<number>('STRLEN', key) };
+    return this.finish(!options.replace && renamed === 0 ? 'existing' : 'copied');
+  }
+
+  /** Step 2: one chunk to the temporary key, refreshing (and so proving) its safety TTL. */
+  private async writeChunk(step: WriteStep): Promise<void> {
+    if (step.commands.length === 0) return;
+    const { key, temp, tempTtlMs, created } = this;
+    const commands: Command[] = created
+      ? [['PEXPIRE', temp, tempTtlMs], ...step.commands]
+      : [...step.commands, ['PEXPIRE', temp, tempTtlMs]];
+    const replies = await execute(this.target, key, commands, false);
+    if (created && replies[0] !== 1) {
+      throw new TempKeyLostError(
+        key,
+        `the temporary copy of key ${formatKey(key)} vanished mid-copy (expired after a ` +
+          `stall over ${tempTtlMs} ms, or removed by a cleanup); copy the key again`,
+      );
     }
-    throw error;
+    const own = created ? replies.slice(1) : replies.slice(0, -1);
+    this.created = true;
+    step.inspect?.(own);
+    this.account(step);
+  }
+
+  private account(step: WriteStep): void {
+    const { result } = this;
+    result.elements += step.elements;
+    result.bytes += step.bytes;
+    result.chunks++;
+    this.options.onChunk?.({ elements: result.elements, bytes: result.bytes });
+  }
+
+  private checkAbort(): void {
+    const { signal } = this.options;
+    if (signal?.aborted)
+      throw new MigrationInterruptedError(
+        `copy of key ${formatKey(this.key)} stopped before it finished; it is copied again from the start next time`,
+        { cause: signal.reason },
+      );
   }
 }
 

@@ -42,24 +42,72 @@ const ENTRY_OVERHEAD = 2048;
  * Not carried (counted): consumers' seen-time, and pending entries whose message was deleted.
  */
 export function streamReader(ctx: ReaderContext): TypeReader {
-  const { key, temp, caps } = ctx;
-  const sizer = new ChunkSizer(ctx.chunkSize, ctx.chunkBytes, ENTRY_OVERHEAD);
-  const notCarried: NotCarriedCounts = {};
-  const count = (kind: keyof NotCarriedCounts, n: number) => {
-    if (n > 0) notCarried[kind] = (notCarried[kind] ?? 0) + n;
-  };
-  let phase: 'start' | 'entries' | 'meta' | 'pending' | 'done' = 'start';
-  let info = new Map<string, unknown>();
-  let start = '-';
-  let entriesWritten = 0;
-  let groups: GroupInfo[] = [];
-  let pendingGroup = 0;
-  let pendingStart = '-';
+  return new StreamReader(ctx);
+}
 
-  const readEntries = async (): Promise<WriteStep | null> => {
-    const size = sizer.count();
-    const page = (await ctx.read('XRANGE', key, start, '+', 'COUNT', size)) as [Buffer, Buffer[]][];
-    if (page.length < size) phase = 'meta';
+type Phase = 'start' | 'entries' | 'meta' | 'pending' | 'done';
+
+class StreamReader implements TypeReader {
+  readonly fingerprint: Command;
+  readonly notCarried: NotCarriedCounts = {};
+  private readonly sizer: ChunkSizer;
+  private phase: Phase = 'start';
+  /** XINFO STREAM, read first: the ids and counters step 2 restores. */
+  private info = new Map<string, unknown>();
+  /** Where the next XRANGE page starts. */
+  private start = '-';
+  private entriesWritten = 0;
+  private groups: GroupInfo[] = [];
+  /** The group whose pending entries are being read, and where its next XPENDING page starts. */
+  private pendingGroup = 0;
+  private pendingStart = '-';
+
+  constructor(private readonly ctx: ReaderContext) {
+    this.fingerprint = ['XINFO', 'STREAM', ctx.key];
+    this.sizer = new ChunkSizer(ctx.chunkSize, ctx.chunkBytes, ENTRY_OVERHEAD);
+  }
+
+  async next(): Promise<WriteStep | null> {
+    for (;;) {
+      switch (this.phase) {
+        case 'start': {
+          try {
+            this.info = pairs(await this.ctx.readText('XINFO', 'STREAM', this.ctx.key));
+          } catch (error) {
+            if (/no such key/i.test(String((error as Error).message))) return null;
+            throw error;
+          }
+          this.phase = 'entries';
+          break;
+        }
+        case 'entries': {
+          const step = await this.readEntries();
+          if (step) return step;
+          break;
+        }
+        case 'meta':
+          return this.metadata();
+        case 'pending': {
+          const step = await this.readPending();
+          if (step) return step;
+          break;
+        }
+        case 'done':
+          return null;
+      }
+    }
+  }
+
+  private count(kind: keyof NotCarriedCounts, n: number): void {
+    if (n > 0) this.notCarried[kind] = (this.notCarried[kind] ?? 0) + n;
+  }
+
+  /** Phase 1: one XRANGE page, written as XADDs with the same ids. */
+  private async readEntries(): Promise<WriteStep | null> {
+    const { key, temp } = this.ctx;
+    const size = this.sizer.count();
+    const page = (await this.ctx.read('XRANGE', key, this.start, '+', 'COUNT', size)) as [Buffer, Buffer[]][];
+    if (page.length < size) this.phase = 'meta';
     if (page.length === 0) return null;
     const commands: Command[] = [];
     let bytes = 0;
@@ -68,16 +116,26 @@ export function streamReader(ctx: ReaderContext): TypeReader {
       bytes += id.length;
       for (const f of fields) bytes += f.length;
     }
-    start = nextStreamId(page[page.length - 1]![0].toString());
-    entriesWritten += page.length;
-    sizer.observe(page.length, bytes);
+    this.start = nextStreamId(page[page.length - 1]![0].toString());
+    this.entriesWritten += page.length;
+    this.sizer.observe(page.length, bytes);
     return { commands, elements: page.length, bytes };
-  };
+  }
 
-  const metadata = async (): Promise<WriteStep> => {
-    phase = ctx.streamPending === 'claim' ? 'pending' : 'done';
-    const rawGroups = (await ctx.read('XINFO', 'GROUPS', key)) as unknown[];
-    groups = rawGroups.map((g) => {
+  /** Phase 2: the stream's last id and counters, then its groups and their consumers. */
+  private async metadata(): Promise<WriteStep> {
+    this.phase = this.ctx.streamPending === 'claim' ? 'pending' : 'done';
+    this.groups = await this.readGroups();
+    const commands = this.streamIdCommands();
+    let consumers = 0;
+    for (const group of this.groups) consumers += await this.groupCommands(group, commands);
+    if (this.ctx.streamPending === 'claim') this.count('stream-consumer-seen-time', consumers);
+    return { commands, elements: 0, bytes: 0 };
+  }
+
+  private async readGroups(): Promise<GroupInfo[]> {
+    const rawGroups = (await this.ctx.read('XINFO', 'GROUPS', this.ctx.key)) as unknown[];
+    return rawGroups.map((g) => {
       const m = pairs((g as Buffer[]).map((v, i) => (i % 2 === 0 ? String(v) : v)));
       const entriesRead = m.get('entries-read');
       return {
@@ -87,62 +145,69 @@ export function streamReader(ctx: ReaderContext): TypeReader {
         pending: Number(m.get('pending')),
       };
     });
+  }
+
+  /** XSETID to the source's last-generated-id, with its counters where the target takes them. */
+  private streamIdCommands(): Command[] {
+    const { temp, caps } = this.ctx;
     const commands: Command[] = [];
-    if (entriesWritten === 0) {
+    if (this.entriesWritten === 0) {
       // XADD cannot make an empty stream; XGROUP CREATE … MKSTREAM can (last id 0-0, no counters).
       commands.push(['XGROUP', 'CREATE', temp, PLACEHOLDER_GROUP, '0', 'MKSTREAM'], ['XGROUP', 'DESTROY', temp, PLACEHOLDER_GROUP]);
     }
-    const lastId = String(info.get('last-generated-id'));
-    const entriesAdded = info.get('entries-added');
-    const maxDeleted = info.get('max-deleted-entry-id');
+    const lastId = String(this.info.get('last-generated-id'));
+    const entriesAdded = this.info.get('entries-added');
+    const maxDeleted = this.info.get('max-deleted-entry-id');
     if (entriesAdded !== undefined && maxDeleted !== undefined && caps.streamCounters) {
       commands.push(['XSETID', temp, lastId, 'ENTRIESADDED', String(entriesAdded), 'MAXDELETEDID', String(maxDeleted)]);
     } else {
       commands.push(['XSETID', temp, lastId]);
-      if (entriesAdded !== undefined) count('stream-counters', 1);
+      if (entriesAdded !== undefined) this.count('stream-counters', 1);
     }
-    let consumers = 0;
-    for (const group of groups) {
-      const withRead = group.entriesRead !== null && caps.streamCounters;
-      commands.push([
-        'XGROUP',
-        'CREATE',
-        temp,
-        group.name,
-        group.lastDeliveredId,
-        ...(withRead ? ['ENTRIESREAD', group.entriesRead!] : []),
-      ]);
-      if (group.entriesRead !== null && !caps.streamCounters) count('stream-counters', 1);
-      const names = ((await ctx.read('XINFO', 'CONSUMERS', key, group.name)) as Buffer[][]).map(
-        (c) => pairs(c.map((v, i) => (i % 2 === 0 ? String(v) : v))).get('name') as Buffer,
-      );
-      consumers += names.length;
-      if (ctx.streamPending === 'skip') {
-        count('stream-consumers', names.length);
-        count('stream-pending', group.pending);
-      } else if (caps.createConsumer) {
-        for (const name of names) commands.push(['XGROUP', 'CREATECONSUMER', temp, group.name, name]);
-      }
-    }
-    if (ctx.streamPending === 'claim') count('stream-consumer-seen-time', consumers);
-    return { commands, elements: 0, bytes: 0 };
-  };
+    return commands;
+  }
 
-  const readPending = async (): Promise<WriteStep | null> => {
-    while (pendingGroup < groups.length && groups[pendingGroup]!.pending === 0) pendingGroup++;
-    const group = groups[pendingGroup];
+  /** Appends XGROUP CREATE for one group (and CREATECONSUMER for its consumers); returns how many consumers it has. */
+  private async groupCommands(group: GroupInfo, commands: Command[]): Promise<number> {
+    const { key, temp, caps } = this.ctx;
+    const withRead = group.entriesRead !== null && caps.streamCounters;
+    commands.push(['XGROUP', 'CREATE', temp, group.name, group.lastDeliveredId, ...(withRead ? ['ENTRIESREAD', group.entriesRead!] : [])]);
+    if (group.entriesRead !== null && !caps.streamCounters) this.count('stream-counters', 1);
+    const names = ((await this.ctx.read('XINFO', 'CONSUMERS', key, group.name)) as Buffer[][]).map(
+      (c) => pairs(c.map((v, i) => (i % 2 === 0 ? String(v) : v))).get('name') as Buffer,
+    );
+    if (this.ctx.streamPending === 'skip') {
+      this.count('stream-consumers', names.length);
+      this.count('stream-pending', group.pending);
+    } else if (caps.createConsumer) {
+      for (const name of names) commands.push(['XGROUP', 'CREATECONSUMER', temp, group.name, name]);
+    }
+    return names.length;
+  }
+
+  /** Phase 3: one XPENDING page of one group, written as XCLAIM … FORCE JUSTID. */
+  private async readPending(): Promise<WriteStep | null> {
+    const { groups } = this;
+    while (this.pendingGroup < groups.length && groups[this.pendingGroup]!.pending === 0) this.pendingGroup++;
+    const group = groups[this.pendingGroup];
     if (!group) {
-      phase = 'done';
+      this.phase = 'done';
       return null;
     }
-    const size = Math.max(1, ctx.chunkSize);
-    const page = (await ctx.read('XPENDING', key, group.name, pendingStart, '+', size)) as [Buffer, Buffer, number, number][];
+    const size = Math.max(1, this.ctx.chunkSize);
+    const page = (await this.ctx.read('XPENDING', this.ctx.key, group.name, this.pendingStart, '+', size)) as [
+      Buffer,
+      Buffer,
+      number,
+      number,
+    ][];
     if (page.length < size) {
-      pendingGroup++;
-      pendingStart = '-';
+      this.pendingGroup++;
+      this.pendingStart = '-';
     } else {
-      pendingStart = nextStreamId(page[page.length - 1]![0].toString());
+      this.pendingStart = nextStreamId(page[page.length - 1]![0].toString());
     }
+    const { temp } = this.ctx;
     const commands: Command[] = page.map(([id, consumer, idle, deliveries]) => [
       'XCLAIM',
       temp,
@@ -162,42 +227,7 @@ export function streamReader(ctx: ReaderContext): TypeReader {
       elements: 0,
       bytes: 0,
       // XCLAIM FORCE recreates an entry only if its message still exists in the stream.
-      inspect: (replies) => count('stream-pending-deleted-entry', replies.filter((r) => Array.isArray(r) && r.length === 0).length),
+      inspect: (replies) => this.count('stream-pending-deleted-entry', replies.filter((r) => Array.isArray(r) && r.length === 0).length),
     };
-  };
-
-  return {
-    fingerprint: ['XINFO', 'STREAM', key],
-    notCarried,
-    async next() {
-      for (;;) {
-        switch (phase) {
-          case 'start': {
-            try {
-              info = pairs(await ctx.readText('XINFO', 'STREAM', key));
-            } catch (error) {
-              if (/no such key/i.test(String((error as Error).message))) return null;
-              throw error;
-            }
-            phase = 'entries';
-            break;
-          }
-          case 'entries': {
-            const step = await readEntries();
-            if (step) return step;
-            break;
-          }
-          case 'meta':
-            return metadata();
-          case 'pending': {
-            const step = await readPending();
-            if (step) return step;
-            break;
-          }
-          case 'done':
-            return null;
-        }
-      }
-    },
-  };
+  }
 }

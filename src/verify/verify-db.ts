@@ -6,14 +6,11 @@ import { SizeProbe } from '../struct/size-probe.js';
 import { DEFAULT_TEMP_PREFIX, isTempKey } from '../struct/temp-key.js';
 import { type CompareOptions, compareKeys } from './compare-key.js';
 
-export interface VerifyScanOptions extends CompareOptions {
-  /** SCAN COUNT (keys per batch). @default 500 */
-  count?: number;
-  /** The copy's SCAN MATCH / TYPE and key filter: keys it left out are not expected on the target. */
-  match?: string;
-  type?: string;
+/** What both walks of a verify pass (source keys on the target, target keys on the source) take. */
+export interface VerifyWalkOptions {
+  /** The copy's key filter: keys it left out are neither expected on the target nor extra there. */
   filter?: KeyFilter;
-  /** Temporary keys of big-key copies are never compared. @default DEFAULT_TEMP_PREFIX */
+  /** Temporary keys of big-key copies (in progress) are never compared nor extra. @default DEFAULT_TEMP_PREFIX */
   tempPrefix?: string;
   /** Example keys kept per kind of difference. @default 5 */
   maxExamples?: number;
@@ -24,6 +21,14 @@ export interface VerifyScanOptions extends CompareOptions {
   shouldStop?: () => boolean;
   /** After each batch, e.g. to save the position. */
   onBatch?: (progress: VerifyProgress) => void | Promise<void>;
+}
+
+export interface VerifyScanOptions extends CompareOptions, VerifyWalkOptions {
+  /** SCAN COUNT (keys per batch). @default 500 */
+  count?: number;
+  /** The copy's SCAN MATCH / TYPE: keys it left out are not expected on the target. */
+  match?: string;
+  type?: string;
 }
 
 export interface VerifyProgress {

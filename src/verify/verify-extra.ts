@@ -1,29 +1,18 @@
 import type { MigrationConfig } from '../core/config.js';
 import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { walkExtraKeys } from '../core/extra-keys.js';
-import type { KeyFilter } from '../core/key-filter.js';
 import { formatKey } from '../core/key-format.js';
-import { emptyReport, type VerifyLevel, type VerifyReport } from '../core/verify-report.js';
+import { emptyReport, type VerifyLevel } from '../core/verify-report.js';
 import { openSourceExistence, type SourceExistence } from '../redis/source-exists.js';
 import { type OpenedTargetUnit, openTargetUnit } from '../redis/target-unit.js';
 import { DEFAULT_TEMP_PREFIX, isTempKey } from '../struct/temp-key.js';
-import type { VerifyProgress } from './verify-db.js';
+import type { VerifyProgress, VerifyWalkOptions } from './verify-db.js';
 
-export interface VerifyExtraOptions {
+/** Cursor and report are the target scan's; MATCH and TYPE are not applied (the target scan sees every key). */
+export interface VerifyExtraOptions extends VerifyWalkOptions {
   level: VerifyLevel;
   /** A target key whose TTL is within this many ms of running out may be gone on the source already: not extra. */
   ttlToleranceMs: number;
-  /** The copy's key filter: keys it leaves out are never extra (MATCH and TYPE are the target scan's). */
-  filter?: KeyFilter;
-  /** Temporary keys of big-key copies in progress are not extra. @default DEFAULT_TEMP_PREFIX */
-  tempPrefix?: string;
-  /** Example keys kept. @default 5 */
-  maxExamples?: number;
-  /** Resume: the target cursor and report a previous call returned. */
-  cursor?: string;
-  report?: VerifyReport;
-  shouldStop?: () => boolean;
-  onBatch?: (progress: VerifyProgress) => void | Promise<void>;
 }
 
 /** What the check reads on the target: its keys, and their TTLs. */

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WAIT_DEADLINE_MS } from './wait.js';
@@ -39,4 +40,24 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeou
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The `redis-ferry:` lines a run wrote to stderr: its error lines. */
+export function errorLines(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((l) => l.startsWith('redis-ferry:'));
+}
+
+/**
+ * A run refused the way a user should see it: exit `code` (else any non-zero), exactly one
+ * `redis-ferry:` line on stderr, no stack trace, none of `secrets` in the output. Returns the line.
+ */
+export function oneErrorLine(result: CliResult, options: { code?: number; secrets?: string[] } = {}): string {
+  if (options.code === undefined) assert.notEqual(result.code, 0, `must exit non-zero:\n${result.stderr}`);
+  else assert.equal(result.code, options.code, result.stderr);
+  const lines = errorLines(result);
+  assert.equal(lines.length, 1, `exactly one error line, got:\n${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+\)?/, 'no stack trace');
+  for (const secret of options.secrets ?? [])
+    assert.ok(!`${result.stderr}${result.stdout}`.includes(secret), 'a secret appears in the output');
+  return lines[0]!;
 }

@@ -159,13 +159,16 @@ describe('migrate: standalone → standalone', () => {
   it('keys with under a millisecond left, or expiring in flight, are skipped, never made persistent', async () => {
     const client = source.client({ db: 7 });
     await client.set('short', 'x', 'PX', 40);
+    const setAt = performance.now();
     await client.set('long', 'y', 'PX', 600_000);
     await new Promise((r) => setTimeout(r, 60));
     const summary = await runMigration({ config: config({ dbs: [7] }), migrationId: 'ttl', store: new MemoryCheckpointStore() });
     assert.equal(summary.status, 'completed');
     assert.equal(await target.client({ db: 7 }).exists('short'), 0);
     const ttl = await target.client({ db: 7 }).pttl('long');
-    assert.ok(ttl > 598_000 && ttl <= 600_000, `TTL kept: ${ttl}`);
+    // Carried, not reset nor dropped: what was left of it, however long a busy machine took to copy it.
+    const elapsed = performance.now() - setAt;
+    assert.ok(ttl > 600_000 - elapsed - 1_000 && ttl <= 600_000, `TTL kept: ${ttl} after ${Math.round(elapsed)} ms`);
     await client.flushdb();
   });
 

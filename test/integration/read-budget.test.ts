@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
 import { ByteBudget } from '../../src/core/byte-budget.js';
+import { noFilter } from '../../src/core/config.js';
 import { newCheckpoint, type ReadResult } from '../../src/core/contracts.js';
 import { copyUnit } from '../../src/core/copy-unit.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
@@ -15,16 +16,7 @@ import { type RedisServer, startRedis } from '../helpers/index.js';
 const VALUE_BYTES = 96 * 1024;
 const LARGE_VALUES = 48;
 const SMALL_VALUES = 300;
-const passAll = createKeyFilter({
-  allowKeyPrefix: [],
-  blockKeyPrefix: [],
-  allowKeySuffix: [],
-  blockKeySuffix: [],
-  allowKeyRegex: [],
-  blockKeyRegex: [],
-  allowDb: [],
-  blockDb: [],
-});
+const passAll = createKeyFilter(noFilter());
 
 /** SCAN batches are counted in keys; these tests check the bytes a read may hold at once. */
 describe('Reads bounded in bytes (ByteBudget, RedisKeySource parts)', () => {

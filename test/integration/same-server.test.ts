@@ -4,16 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { errorLines, runCli } from '../helpers/cli.js';
 import { parseInfo, type RedisCluster, type RedisServer, startCluster, startRedis } from '../helpers/index.js';
 
 /** Writes the server has applied (its dirty counter; saving is off in tests): unchanged means nothing was written. */
 async function changes(server: RedisServer): Promise<number> {
   return Number(parseInfo(await server.client().info('persistence')).rdb_changes_since_last_save);
-}
-
-function errorLines(result: CliResult): string[] {
-  return result.stderr.split('\n').filter((l) => l.startsWith('redis-ferry:'));
 }
 
 describe('CLI: source and target are the same server', () => {

@@ -5,16 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { errorLines, runCli } from '../helpers/cli.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 
 const BIG = 'big:str';
 const BIG_BYTES = 2_000_000;
 const SMALL = 300;
-
-function errorLines(result: CliResult): string[] {
-  return result.stderr.split('\n').filter((l) => l.startsWith('redis-ferry:'));
-}
 
 /**
  * A string longer than the target's proto-max-bulk-len (1 MiB here, the smallest Redis 7 accepts)

@@ -4,19 +4,7 @@ import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
 import { newCheckpoint } from '../../src/core/contracts.js';
 import { copyUnit } from '../../src/core/copy-unit.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
-import { createKeyFilter } from '../../src/core/key-filter.js';
-import { FakeSink, FakeSource, keys } from './fakes.js';
-
-const passAll = createKeyFilter({
-  allowKeyPrefix: [],
-  blockKeyPrefix: [],
-  allowKeySuffix: [],
-  blockKeySuffix: [],
-  allowKeyRegex: [],
-  blockKeyRegex: [],
-  allowDb: [],
-  blockDb: [],
-});
+import { FakeSink, FakeSource, keyFilter, keys, passAll } from './fakes.js';
 
 describe('Function: copyUnit', () => {
   it('copies every page and checkpoints after each confirmed batch', async () => {
@@ -138,16 +126,7 @@ describe('Function: copyUnit', () => {
   });
 
   it('filters keys before reading them', async () => {
-    const filter = createKeyFilter({
-      allowKeyPrefix: ['a'],
-      blockKeyPrefix: [],
-      allowKeySuffix: [],
-      blockKeySuffix: ['9'],
-      allowKeyRegex: [],
-      blockKeyRegex: [],
-      allowDb: [],
-      blockDb: [],
-    });
+    const filter = keyFilter({ allowKeyPrefix: ['a'], blockKeySuffix: ['9'] });
     const sink = new FakeSink();
     const final = await copyUnit({
       source: new FakeSource([...keys(10, 'a'), ...keys(10, 'b')], 7),

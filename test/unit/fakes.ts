@@ -1,4 +1,4 @@
-import type { FilterConfig } from '../../src/core/config.js';
+import { type FilterConfig, noFilter } from '../../src/core/config.js';
 import type {
   BulkWriteObserver,
   KeySink,
@@ -14,17 +14,7 @@ import { reverseBits64 } from '../../src/core/scan-position.js';
 
 /** A key filter with only the given rules. */
 export function keyFilter(rules: Partial<FilterConfig>): KeyFilter {
-  return createKeyFilter({
-    allowKeyPrefix: [],
-    blockKeyPrefix: [],
-    allowKeySuffix: [],
-    blockKeySuffix: [],
-    allowKeyRegex: [],
-    blockKeyRegex: [],
-    allowDb: [],
-    blockDb: [],
-    ...rules,
-  });
+  return createKeyFilter({ ...noFilter(), ...rules });
 }
 
 /** A filter that keeps every key. */

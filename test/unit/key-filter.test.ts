@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FilterConfig } from '../../src/core/config.js';
+import { noFilter } from '../../src/core/config.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 
-const none: FilterConfig = {
-  allowKeyPrefix: [],
-  blockKeyPrefix: [],
-  allowKeySuffix: [],
-  blockKeySuffix: [],
-  allowKeyRegex: [],
-  blockKeyRegex: [],
-  allowDb: [],
-  blockDb: [],
-};
+const none = noFilter();
 const b = (s: string) => Buffer.from(s);
 
 describe('Function: createKeyFilter', () => {

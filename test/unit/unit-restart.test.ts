@@ -3,20 +3,9 @@ import { describe, it } from 'node:test';
 import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
 import { newCheckpoint, type UnitCheckpoint, type UnitDescriptor } from '../../src/core/contracts.js';
 import { copyUnit } from '../../src/core/copy-unit.js';
-import { createKeyFilter } from '../../src/core/key-filter.js';
 import { continueOn, restartAware } from '../../src/runner/unit-session.js';
-import { FakeSink, FakeSource, keys } from './fakes.js';
+import { FakeSink, FakeSource, keys, passAll } from './fakes.js';
 
-const passAll = createKeyFilter({
-  allowKeyPrefix: [],
-  blockKeyPrefix: [],
-  allowKeySuffix: [],
-  blockKeySuffix: [],
-  allowKeyRegex: [],
-  blockKeyRegex: [],
-  allowDb: [],
-  blockDb: [],
-});
 const unit: UnitDescriptor = {
   id: 'slots-0-5460/db0',
   label: 'shard 0-5460 db0',
