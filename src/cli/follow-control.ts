@@ -3,14 +3,18 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FollowControl } from '../runner/follow/follow-run.js';
 import { cutoverRequestPath } from './cutover-command.js';
-import { formatFollowStats } from './follow-format.js';
+import { formatFollowStats, formatVerdict } from './follow-format.js';
 import type { ProgressReporter } from './progress-reporter.js';
 
 /**
  * How a local follow run learns it should cut over: Ctrl-C once, or `redis-ferry cutover <id>`
  * from another terminal (a file in the migration's state dir). A second Ctrl-C stops instead.
  */
-export function followControl(stateDir: string, migrationId: string, reporter: ProgressReporter) {
+export function followControl(stateDir: string, migrationId: string, reporter: ProgressReporter, mode: 'events' | 'rescan' = 'events') {
+  const waiting =
+    mode === 'rescan'
+      ? 'no new pass starts; a final full pass of every unit, then another until one finds no difference'
+      : 'draining, then waiting for a quiet period';
   const requestFile = cutoverRequestPath(stateDir, migrationId);
   const restoreFile = join(stateDir, migrationId, 'notify-keyspace-events.json');
   rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
@@ -24,7 +28,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
         checkedAt = performance.now();
         if (existsSync(requestFile)) {
           requested = true;
-          reporter.log('Cutover requested: draining, then waiting for a quiet period…');
+          reporter.log(`Cutover requested: ${waiting}…`);
         }
       }
       return requested;
@@ -57,7 +61,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
     onCaughtUp: (verdict) => {
       rmSync(requestFile, { force: true });
       for (const line of formatFollowStats(verdict.units)) reporter.log(line);
-      reporter.log(`caught up as of ${verdict.caughtUpAt.toISOString()}: safe to switch`);
+      reporter.log(formatVerdict(verdict));
     },
   };
   return {
@@ -66,7 +70,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
     requestFromSignal(): boolean {
       if (requested) return false;
       requested = true;
-      reporter.log('Cutover: draining, then waiting for a quiet period (Ctrl-C again stops; the run resumes later)…');
+      reporter.log(`Cutover: ${waiting} (Ctrl-C again stops; the run resumes later)…`);
       return true;
     },
   };
