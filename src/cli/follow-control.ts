@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FollowControl } from '../runner/follow/follow-run.js';
 import { cutoverRequestPath } from './cutover-command.js';
-import { formatFollowStats, formatVerdict } from './follow-format.js';
+import { followRow, formatFollowStats, formatVerdict } from './follow-format.js';
 import type { ProgressReporter } from './progress-reporter.js';
 
 /**
@@ -21,6 +21,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
   let requested = false;
   let checkedAt = 0;
   let shownAt = 0;
+  let ratedAt = 0;
   let lastEvents = new Map<string, number>();
   const control: FollowControl = {
     cutoverRequested: () => {
@@ -35,13 +36,16 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
     },
     onStats: (stats) => {
       const now = performance.now();
-      if (now - shownAt < 5000) return;
       const rates = new Map<string, number>();
       for (const { unit, stats: s } of stats) {
         const before = lastEvents.get(unit.id);
-        if (before !== undefined) rates.set(unit.id, ((s.events - before) * 1000) / (now - shownAt));
+        if (before !== undefined) rates.set(unit.id, ((s.events - before) * 1000) / (now - ratedAt));
       }
       lastEvents = new Map(stats.map((s) => [s.unit.id, s.stats.events]));
+      ratedAt = now;
+      // On a terminal the rows are redrawn in place every call; elsewhere a block of lines every 5 s.
+      const rows = stats.map(({ unit, stats: s }) => ({ id: unit.id, label: `unit ${unit.id}`, text: followRow(s, rates.get(unit.id)) }));
+      if (reporter.showFollow(rows) || now - shownAt < 5000) return;
       shownAt = now;
       for (const line of formatFollowStats(stats, rates)) reporter.log(line);
     },

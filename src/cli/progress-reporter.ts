@@ -10,6 +10,12 @@ export interface ProgressReporter {
   handle(event: RunEvent): void;
   /** A line that must not be torn by the bars (notes, retries). */
   log(line: string): void;
+  /**
+   * Follow mode's state, one row per unit (label, text). On a terminal the rows are drawn live below
+   * the bars and redrawn in place, and this returns true; elsewhere it draws nothing and returns false
+   * (the caller then logs plain lines now and then).
+   */
+  showFollow(rows: { id: string; label: string; text: string }[]): boolean;
   stop(): void;
 }
 
@@ -54,7 +60,7 @@ export function createProgressReporter(
   };
 
   if (resolved === 'none') {
-    return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
+    return { handle: () => {}, log: (l) => stream.write(`${l}\n`), showFollow: () => false, stop: () => {} };
   }
 
   if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
@@ -76,6 +82,7 @@ export function createProgressReporter(
   );
   const bars = new Map<string, SingleBar>();
   let totalBar: SingleBar | undefined;
+  const followRows = liveRows(multibar);
   // Stopping twice would draw the bars again below whatever was printed after the first stop.
   let stopped = false;
   const payload = (cp: UnitCheckpoint | undefined, label: string) => ({
@@ -112,6 +119,10 @@ export function createProgressReporter(
       }
     },
     log: (l) => multibar.log(`${l}\n`),
+    showFollow: (rows) => {
+      if (!stopped) followRows(rows);
+      return true;
+    },
     stop() {
       if (stopped) return;
       stopped = true;
@@ -142,8 +153,23 @@ function plainReporter(
       }
     },
     log: (l) => stream.write(`${l}\n`),
+    showFollow: () => false,
     stop() {
       if (timer) clearInterval(timer);
     },
+  };
+}
+
+/** Rows of text (no bar) in the bars' frame, one per unit, created on first sight and redrawn in place. */
+function liveRows(multibar: MultiBar): (rows: { id: string; label: string; text: string }[]) => void {
+  const shown = new Map<string, SingleBar>();
+  return (rows) => {
+    const width = Math.max(5, ...rows.map((r) => r.label.length));
+    for (const row of rows) {
+      const payload = { label: row.label.padEnd(width), text: row.text };
+      const bar = shown.get(row.id);
+      if (bar) bar.update(0, payload);
+      else shown.set(row.id, multibar.create(1, 0, payload, { format: ' {label} {text}' }));
+    }
   };
 }
