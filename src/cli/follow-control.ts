@@ -1,7 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { UnitDescriptor } from '../core/contracts.js';
 import type { FollowControl } from '../runner/follow/follow-run.js';
+import type { FollowStats } from '../runner/follow/follower.js';
 import { cutoverRequestPath } from './cutover-command.js';
 import { followRow, formatFollowStats, formatVerdict } from './follow-format.js';
 import type { ProgressReporter } from './progress-reporter.js';
@@ -20,7 +22,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
   rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
   let requested = false;
   let checkedAt = 0;
-  let shownAt = 0;
+  let shownAt = Number.NEGATIVE_INFINITY; // the first report is shown at once
   let ratedAt = 0;
   let lastEvents = new Map<string, number>();
   const control: FollowControl = {
@@ -44,8 +46,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       lastEvents = new Map(stats.map((s) => [s.unit.id, s.stats.events]));
       ratedAt = now;
       // On a terminal the rows are redrawn in place every call; elsewhere a block of lines every 5 s.
-      const rows = stats.map(({ unit, stats: s }) => ({ id: unit.id, label: `unit ${unit.id}`, text: followRow(s, rates.get(unit.id)) }));
-      if (reporter.showFollow(rows) || now - shownAt < 5000) return;
+      if (reporter.showFollow(rowsOf(stats, rates)) || now - shownAt < 5000) return;
       shownAt = now;
       for (const line of formatFollowStats(stats, rates)) reporter.log(line);
     },
@@ -64,6 +65,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
     },
     onCaughtUp: (verdict) => {
       rmSync(requestFile, { force: true });
+      reporter.showFollow(rowsOf(verdict.units)); // the live rows end on the verdict's state, not the last second's
       for (const line of formatFollowStats(verdict.units)) reporter.log(line);
       reporter.log(formatVerdict(verdict));
     },
@@ -78,4 +80,8 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       return true;
     },
   };
+}
+
+function rowsOf(stats: { unit: UnitDescriptor; stats: FollowStats }[], rates: Map<string, number> = new Map()) {
+  return stats.map(({ unit, stats: s }) => ({ id: unit.id, label: `unit ${unit.id}`, text: followRow(s, rates.get(unit.id)) }));
 }
