@@ -1,8 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnitDescriptor } from '../core/contracts.js';
 import type { FollowControl } from '../runner/follow/follow-run.js';
+import type { FollowState } from '../runner/follow/follow-state.js';
 import type { FollowStats } from '../runner/follow/follower.js';
 import { cutoverRequestPath } from './cutover-command.js';
 import { followRow, formatFollowStats, formatVerdict } from './follow-format.js';
@@ -19,6 +20,7 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       : 'draining, then waiting for a quiet period';
   const requestFile = cutoverRequestPath(stateDir, migrationId);
   const restoreFile = join(stateDir, migrationId, 'notify-keyspace-events.json');
+  const stateFile = join(stateDir, migrationId, 'follow-state.json');
   rmSync(requestFile, { force: true }); // a request left by an earlier run is not this run's
   let requested = false;
   let checkedAt = 0;
@@ -61,6 +63,20 @@ export function followControl(stateDir: string, migrationId: string, reporter: P
       save: async (values) => {
         if (Object.keys(values).length === 0) await rm(restoreFile, { force: true });
         else await writeFile(restoreFile, `${JSON.stringify(values)}\n`);
+      },
+    },
+    stateStore: {
+      load: async () => {
+        try {
+          return JSON.parse(await readFile(stateFile, 'utf8')) as FollowState;
+        } catch {
+          return undefined;
+        }
+      },
+      // Written aside and renamed: a run killed mid-write leaves the previous state whole.
+      save: async (state) => {
+        await writeFile(`${stateFile}.tmp`, `${JSON.stringify(state)}\n`);
+        await rename(`${stateFile}.tmp`, stateFile);
       },
     },
     onCaughtUp: (verdict) => {

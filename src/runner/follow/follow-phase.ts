@@ -6,6 +6,7 @@ import type { KeyFilter } from '../../core/key-filter.js';
 import { connectNode, quit } from '../../redis/connect.js';
 import { enableNotifyFlags, notifyFlagsError, readNotifyConfig } from '../../redis/notify-config.js';
 import { followSelection } from './apply-changes.js';
+import { type FollowStateStore, followStateOf } from './follow-state.js';
 import type { Follower, FollowStats } from './follower.js';
 import type { ReconcileUnitResult } from './reconcile-unit.js';
 import { RescanFollower } from './rescan-follower.js';
@@ -24,6 +25,8 @@ export interface FollowPhaseOptions {
   watchIntervalMs?: number;
   /** Keeps the values to put back across a killed run, so the next run restores them. */
   restoreStore?: NotifyRestoreStore;
+  /** Where the follow state (last events, open gaps, last time alive) is saved every second. */
+  stateStore?: FollowStateStore;
 }
 
 /** notify-keyspace-events values to put back when following ends, by node address. */
@@ -53,6 +56,7 @@ export class FollowPhase {
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly startedAt = new Date();
   private closing: Promise<void> | undefined;
+  private saving: { timer: NodeJS.Timeout; last: Promise<void> } | undefined;
   private earlier: Record<string, string> = {};
 
   constructor(private readonly options: FollowPhaseOptions) {
@@ -80,6 +84,17 @@ export class FollowPhase {
     // Values an earlier, killed run set and never put back: this run puts them back at its end.
     this.earlier = (await this.options.restoreStore?.load()) ?? {};
     await Promise.all([...this.followers.values()].map((f) => f.start()));
+    this.saveStateEverySecond();
+  }
+
+  /** A heartbeat with each unit's state: a run killed later is known to have followed until then. */
+  private saveStateEverySecond(): void {
+    const store = this.options.stateStore;
+    if (!store) return;
+    const save = () =>
+      store.save(followStateOf(this.stats())).catch((error: unknown) => this.options.note(`follow state not saved: ${error}`));
+    this.saving = { timer: setInterval(() => (this.saving!.last = this.saving!.last.then(save)), 1000), last: save() };
+    this.saving.timer.unref();
   }
 
   follower(unitId: string): Follower {
@@ -135,6 +150,11 @@ export class FollowPhase {
   /** Stops following and puts every notify-keyspace-events value back. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.saving) {
+        clearInterval(this.saving.timer);
+        await this.saving.last;
+        await this.options.stateStore?.save(followStateOf(this.stats())).catch(() => {});
+      }
       await Promise.all([...this.followers.values()].map((f) => f.stop()));
       await Promise.all([...this.restore].map(([address, value]) => this.restoreNode(address, value)));
       if (this.restore.size > 0) await this.options.restoreStore?.save({});

@@ -5,6 +5,7 @@ import { MigrationError } from '../../core/errors.js';
 import { createKeyFilter } from '../../core/key-filter.js';
 import type { CopiedUnits } from '../copy-units.js';
 import { type CutoverVerdict, FollowPhase, type NotifyRestoreStore } from './follow-phase.js';
+import { downtimeGap, type FollowStateStore } from './follow-state.js';
 import type { FollowStats } from './follower.js';
 import { reconcileUnit } from './reconcile-unit.js';
 
@@ -17,6 +18,8 @@ export interface FollowControl {
   onCaughtUp?: (verdict: CutoverVerdict) => void;
   /** Where notify-keyspace-events values to put back are kept across a killed run. */
   restoreStore?: NotifyRestoreStore;
+  /** Where the follow state is kept across a killed run (last time alive, last events, open gaps). */
+  stateStore?: FollowStateStore;
 }
 
 export interface StartFollowingOptions {
@@ -52,19 +55,24 @@ export async function startFollowing(options: StartFollowingOptions): Promise<Fo
       reconcileUnit({ config, store, unit, targetUnits: options.targetUnits, filter, budget, observer, note, shouldStop }),
     note,
     ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
+    ...(options.follow?.stateStore ? { stateStore: options.follow.stateStore } : {}),
   });
+  // Read before this run saves its own: the last time the previous run was following.
+  const previous = await options.follow?.stateStore?.load().catch(() => undefined);
   try {
     await phase.start();
   } catch (error) {
     await phase.close();
     throw error;
   }
-  units.forEach((unit, i) => {
+  const resumed = units.filter((_, i) => {
     const before = options.atStart[i];
-    if (before && (before.status === 'done' || before.counters.batches > 0)) {
-      phase.follower(unit.id).openGap('writes made while no follow run was running were not seen');
-    }
+    return before !== undefined && (before.status === 'done' || before.counters.batches > 0);
   });
+  if (previous && resumed.length > 0) {
+    note(`the follow run was down from ${previous.savedAt} to now: ${resumed.length} unit(s) are reconciled for that time`);
+  }
+  for (const unit of resumed) phase.follower(unit.id).openGap(downtimeGap(previous, unit.id));
   return phase;
 }
 
