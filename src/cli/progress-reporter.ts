@@ -65,21 +65,7 @@ export function createProgressReporter(
 
   if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
 
-  const multibar = new MultiBar(
-    {
-      stream,
-      format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}',
-      hideCursor: true,
-      clearOnComplete: false,
-      autopadding: true,
-      fps: 5,
-      // A logged line is written where the first bar was and pushes the bars one line down, but a
-      // bar is redrawn only when its text changed: unchanged bars were left where they had been, so
-      // the frame showed one unit twice and another not at all. A few lines 5 times a second are cheap.
-      forceRedraw: true,
-    },
-    Presets.shades_classic,
-  );
+  const multibar = createMultiBar(stream);
   const bars = new Map<string, SingleBar>();
   let totalBar: SingleBar | undefined;
   const followRows = liveRows(multibar);
@@ -172,4 +158,23 @@ function liveRows(multibar: MultiBar): (rows: { id: string; label: string; text:
       else shown.set(row.id, multibar.create(1, 0, payload, { format: ' {label} {text}' }));
     }
   };
+}
+
+/** The bars' frame on `stream`. */
+function createMultiBar(stream: NodeJS.WriteStream): MultiBar {
+  return new MultiBar(
+    {
+      stream,
+      format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}',
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      fps: 5,
+      // A logged line is written where the first bar was and pushes the bars one line down, but a
+      // bar is redrawn only when its text changed: unchanged bars were left where they had been, so
+      // the frame showed one unit twice and another not at all. A few lines 5 times a second are cheap.
+      forceRedraw: true,
+    },
+    Presets.shades_classic,
+  );
 }
