@@ -25,8 +25,8 @@ export interface CopyFlags {
   bigKeyThreshold?: number;
   verify?: 'none' | 'quick' | 'full';
   maxMismatches?: number;
-  /** --follow: follow the source's writes until cutover. */
-  follow?: boolean;
+  /** --follow: follow the source's writes until cutover; `--follow rescan` without keyspace notifications. */
+  follow?: boolean | 'events' | 'rescan';
   followConfigSet?: boolean;
   /** Milliseconds, from --cutover-when-idle / --quiet-period. */
   cutoverWhenIdle?: number;
@@ -110,6 +110,8 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
 function followOverrides(base: MigrationConfigInput['follow'], flags: CopyFlags): MigrationConfigInput['follow'] {
   const follow = { ...base };
   if (flags.follow || flags.followConfigSet || flags.cutoverWhenIdle !== undefined) follow.enabled = true;
+  // A bare --follow turns following on and keeps the file's mode; a named mode overrides it.
+  if (typeof flags.follow === 'string') follow.mode = flags.follow;
   if (flags.followConfigSet) follow.configSet = true;
   if (flags.cutoverWhenIdle !== undefined) follow.cutoverWhenIdleMs = flags.cutoverWhenIdle;
   if (flags.quietPeriod !== undefined) follow.quietMs = flags.quietPeriod;

@@ -20,6 +20,9 @@ export async function cutoverCommand(migrationId: string, stateDir: string): Pro
     ]);
   }
   await writeFile(cutoverRequestPath(stateDir, migrationId), `${new Date().toISOString()}\n`);
-  process.stdout.write(`Cutover requested for ${migrationId}: the follow run drains, waits for quiet and prints "safe to switch".\n`);
+  process.stdout.write(
+    `Cutover requested for ${migrationId}: the follow run drains, waits for quiet (rescan: runs final passes) ` +
+      'and prints "safe to switch".\n',
+  );
   return 0;
 }

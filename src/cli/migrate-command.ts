@@ -47,7 +47,9 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
   const { store, release } = await openStore(config.dryRun, flags, migrationId, reconcile ? { deletes } : undefined, reporter);
 
   let stopRequested = false;
-  const follow = config.follow.enabled ? followControl(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId, reporter) : undefined;
+  const follow = config.follow.enabled
+    ? followControl(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId, reporter, config.follow.mode)
+    : undefined;
   const onSignal = () => {
     if (follow?.requestFromSignal()) return; // the first Ctrl-C of a follow run asks for the cutover
     if (stopRequested) {
@@ -144,7 +146,8 @@ function logEvent(
     reporter.log(`Compared every unit; deleting the target keys the source lacks (${event.units.length} target unit(s))…`);
   } else if (event.type === 'following') {
     const stateDir = run.stateDir && run.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${run.stateDir}` : '';
-    reporter.log(`Copy done; following the source's writes. Cut over with Ctrl-C or: redis-ferry cutover ${migrationId}${stateDir}`);
+    const how = config.follow.mode === 'rescan' ? ' by repeated reconcile passes (rescan)' : '';
+    reporter.log(`Copy done; following the source's writes${how}. Cut over with Ctrl-C or: redis-ferry cutover ${migrationId}${stateDir}`);
   } else if (event.type === 'verifying') {
     reporter.log(`Copy done; verifying every key (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`);
   } else if (event.type === 'retry') {
@@ -231,6 +234,8 @@ const COPY_ONLY_VALUES = new Set([
   '--quiet-period',
 ]);
 
+const FOLLOW_MODES = new Set(['events', 'rescan']);
+
 /** `redis-ferry verify` with the run's source, target and selection (the options verify does not take left out). */
 export function verifyCommandFor(argv: string[]): string {
   const kept: string[] = [];
@@ -238,6 +243,7 @@ export function verifyCommandFor(argv: string[]): string {
     const arg = argv[i]!;
     const name = arg.split('=', 1)[0]!;
     if (COPY_ONLY_VALUES.has(name) && !arg.includes('=')) i++; // its value too
+    if (arg === '--follow' && FOLLOW_MODES.has(argv[i + 1] ?? '')) i++; // an optional value: `--follow rescan`
     if (!COPY_ONLY_FLAGS.has(name) && !COPY_ONLY_VALUES.has(name)) kept.push(arg);
   }
   return resumeCommand(kept).replace(/^redis-ferry (migrate|reconcile) /, 'redis-ferry verify ');

@@ -50,7 +50,13 @@ export function buildProgram(): Command {
     .description('copy every key from the source to the target; running the same command again resumes')
     .option('--reconcile', 'copy only the keys that differ and delete target keys the source lacks (see reconcile)')
     .option('--no-delete', 'with --reconcile: keep the target keys the source lacks')
-    .option('--follow', "live migration: follow the source's writes after the copy until cutover (Ctrl-C once, or redis-ferry cutover)")
+    .addOption(
+      new Option(
+        '--follow [mode]',
+        "live migration: follow the source's writes after the copy until cutover (Ctrl-C once, or redis-ferry cutover); " +
+          'mode events (keyspace notifications, the default) or rescan (repeated reconcile passes, where notifications are off)',
+      ).choices(['events', 'rescan']),
+    )
     .option('--follow-config-set', 'with --follow: set notify-keyspace-events on the source for the run, restore it afterwards')
     .option('--cutover-when-idle <duration>', 'with --follow: cut over by itself once no write arrived for this long, e.g. 30s', duration)
     .option('--quiet-period <duration>', 'with --follow: how long no write may arrive before "safe to switch" (default 2s)', duration)
@@ -173,11 +179,28 @@ function argsFrom(command: string): string[] {
   return i >= 0 ? process.argv.slice(i) : [command];
 }
 
+const FOLLOW_MODES = new Set(['events', 'rescan']);
+
+/**
+ * `--follow` took no value before it took an optional mode, so `migrate --follow shake.toml` meant
+ * the config file; commander would now read the file name as the mode. A word after `--follow`
+ * that is not a mode is moved before it: the same command line as before, read as before.
+ */
+export function placeFollowMode(argv: readonly string[]): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length - 1; i++) {
+    if (out[i] === '--') break;
+    const next = out[i + 1]!;
+    if (out[i] === '--follow' && !next.startsWith('-') && !FOLLOW_MODES.has(next)) [out[i], out[i + 1]] = [next, out[i]!];
+  }
+  return out;
+}
+
 /** Runs the CLI; every expected failure is one line on stderr and an exit code, never a stack. */
 export async function runCli(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(placeFollowMode(argv));
   } catch (error) {
     const err = error as { code?: string; exitCode?: number };
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) {

@@ -10,6 +10,12 @@ export interface ProgressReporter {
   handle(event: RunEvent): void;
   /** A line that must not be torn by the bars (notes, retries). */
   log(line: string): void;
+  /**
+   * Follow mode's state, one row per unit (label, text). On a terminal the rows are drawn live below
+   * the bars and redrawn in place, and this returns true; elsewhere it draws nothing and returns false
+   * (the caller then logs plain lines now and then).
+   */
+  showFollow(rows: { id: string; label: string; text: string }[]): boolean;
   stop(): void;
 }
 
@@ -28,61 +34,41 @@ export function createProgressReporter(
 ): ProgressReporter {
   // Bars need a terminal (cli-progress draws nothing, and writes no logged line, elsewhere).
   const resolved = mode === 'auto' || mode === 'bar' ? (stream.isTTY ? 'bar' : 'plain') : mode;
-  if (resolved === 'none') {
-    return { handle: () => {}, log: (l) => stream.write(`${l}\n`), stop: () => {} };
-  }
-  const units: UnitRows = new Map();
+  const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
   const started = performance.now();
-  if (resolved === 'plain') return plainReporter(stream, units, () => progressLine(units, started), intervalMs);
-  return barReporter(stream, units, started);
-}
+  const totals = () => {
+    const list = [...units.values()];
+    const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
+    const counters = sumCounters(cps.map((c) => c.counters));
+    const progress =
+      list.length === 0
+        ? 0
+        : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) /
+          list.length;
+    const done = cps.filter((c) => c.status === 'done').length;
+    return { counters, progress, done, count: list.length };
+  };
+  const line = () => {
+    const t = totals();
+    const elapsed = performance.now() - started;
+    return (
+      `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
+      `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
+      `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
+      `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
+    );
+  };
 
-/** The units of the plan, by id: their (padded) label and latest checkpoint. */
-type UnitRows = Map<string, { label: string; checkpoint?: UnitCheckpoint }>;
+  if (resolved === 'none') {
+    return { handle: () => {}, log: (l) => stream.write(`${l}\n`), showFollow: () => false, stop: () => {} };
+  }
 
-/** The run so far: summed counters, the mean estimated progress, and how many units are done. */
-function unitTotals(units: UnitRows) {
-  const list = [...units.values()];
-  const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
-  const counters = sumCounters(cps.map((c) => c.counters));
-  const progress =
-    list.length === 0
-      ? 0
-      : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) / list.length;
-  const done = cps.filter((c) => c.status === 'done').length;
-  return { counters, progress, done, count: list.length };
-}
+  if (resolved === 'plain') return plainReporter(stream, units, line, intervalMs);
 
-function progressLine(units: UnitRows, started: number): string {
-  const t = unitTotals(units);
-  const elapsed = performance.now() - started;
-  return (
-    `${(t.progress * 100).toFixed(1)}% | ${formatCount(t.counters.copied)} keys copied, ` +
-    `${formatCount(t.counters.skippedExisting + t.counters.skippedGone)} ` +
-    `skipped, ${formatCount(t.counters.filtered)} filtered | ${formatRate(t.counters.copied, elapsed)} ` +
-    `| ${formatBytes(t.counters.bytes)} | units ${t.done}/${t.count} done`
-  );
-}
-
-/** A bar per unit (up to MAX_UNIT_BARS) and a total bar, on a terminal. */
-function barReporter(stream: NodeJS.WriteStream, units: UnitRows, started: number): ProgressReporter {
-  const multibar = new MultiBar(
-    {
-      stream,
-      format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}',
-      hideCursor: true,
-      clearOnComplete: false,
-      autopadding: true,
-      fps: 5,
-      // A logged line is written where the first bar was and pushes the bars one line down, but a
-      // bar is redrawn only when its text changed: unchanged bars were left where they had been, so
-      // the frame showed one unit twice and another not at all. A few lines 5 times a second are cheap.
-      forceRedraw: true,
-    },
-    Presets.shades_classic,
-  );
+  const multibar = createMultiBar(stream);
   const bars = new Map<string, SingleBar>();
   let totalBar: SingleBar | undefined;
+  const followRows = liveRows(multibar);
   // Stopping twice would draw the bars again below whatever was printed after the first stop.
   let stopped = false;
   const payload = (cp: UnitCheckpoint | undefined, label: string) => ({
@@ -109,7 +95,7 @@ function barReporter(stream: NodeJS.WriteStream, units: UnitRows, started: numbe
         entry.checkpoint = event.checkpoint;
         const cp = event.checkpoint;
         bars.get(event.unit.id)?.update(Math.floor(scanProgress(cp.cursor, cp.status === 'done') * 100), payload(cp, entry.label));
-        const t = unitTotals(units);
+        const t = totals();
         totalBar?.update(Math.floor(t.progress * 100), {
           label: 'total'.padEnd(Math.max(5, ...[...units.values()].map((u) => u.label.length))),
           copied: formatCount(t.counters.copied),
@@ -119,6 +105,10 @@ function barReporter(stream: NodeJS.WriteStream, units: UnitRows, started: numbe
       }
     },
     log: (l) => multibar.log(`${l}\n`),
+    showFollow: (rows) => {
+      if (!stopped) followRows(rows);
+      return true;
+    },
     stop() {
       if (stopped) return;
       stopped = true;
@@ -130,7 +120,12 @@ function barReporter(stream: NodeJS.WriteStream, units: UnitRows, started: numbe
 }
 
 /** One plain progress line every `intervalMs`, for logs and pipes. */
-function plainReporter(stream: NodeJS.WriteStream, units: UnitRows, line: () => string, intervalMs: number): ProgressReporter {
+function plainReporter(
+  stream: NodeJS.WriteStream,
+  units: Map<string, { label: string; checkpoint?: UnitCheckpoint }>,
+  line: () => string,
+  intervalMs: number,
+): ProgressReporter {
   let timer: NodeJS.Timeout | undefined;
   return {
     handle(event) {
@@ -144,8 +139,42 @@ function plainReporter(stream: NodeJS.WriteStream, units: UnitRows, line: () => 
       }
     },
     log: (l) => stream.write(`${l}\n`),
+    showFollow: () => false,
     stop() {
       if (timer) clearInterval(timer);
     },
   };
+}
+
+/** Rows of text (no bar) in the bars' frame, one per unit, created on first sight and redrawn in place. */
+function liveRows(multibar: MultiBar): (rows: { id: string; label: string; text: string }[]) => void {
+  const shown = new Map<string, SingleBar>();
+  return (rows) => {
+    const width = Math.max(5, ...rows.map((r) => r.label.length));
+    for (const row of rows) {
+      const payload = { label: row.label.padEnd(width), text: row.text };
+      const bar = shown.get(row.id);
+      if (bar) bar.update(0, payload);
+      else shown.set(row.id, multibar.create(1, 0, payload, { format: ' {label} {text}' }));
+    }
+  };
+}
+
+/** The bars' frame on `stream`. */
+function createMultiBar(stream: NodeJS.WriteStream): MultiBar {
+  return new MultiBar(
+    {
+      stream,
+      format: ' {label} [{bar}] {percentage}% | {copied} keys | {rate} | {bytes}',
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      fps: 5,
+      // A logged line is written where the first bar was and pushes the bars one line down, but a
+      // bar is redrawn only when its text changed: unchanged bars were left where they had been, so
+      // the frame showed one unit twice and another not at all. A few lines 5 times a second are cheap.
+      forceRedraw: true,
+    },
+    Presets.shades_classic,
+  );
 }

@@ -159,10 +159,15 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(advanced.verify ? { verify: advanced.verify } : {}),
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
     // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
-    ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
+    ...(src.ksn || advanced.follow ? { follow: followInput(advanced.follow, advanced.follow_config_set) } : {}),
     ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
     ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
     ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };
   return out;
+}
+
+/** `[advanced] follow = true | "events" | "rescan"` (or ksn = true): follow mode and how it follows. */
+function followInput(follow: boolean | 'events' | 'rescan' | undefined, configSet: boolean | undefined) {
+  return { enabled: true, mode: follow === 'rescan' ? ('rescan' as const) : ('events' as const), configSet: configSet ?? false };
 }

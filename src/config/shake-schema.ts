@@ -92,7 +92,8 @@ export const advancedSection = z.strictObject({
   big_key_threshold: z.number().int().min(0).optional(), // redis-ferry: bytes; bigger keys go by type in chunks
   verify: z.enum(['none', 'quick', 'full']).optional(), // redis-ferry: check after the copy
   max_mismatches: z.number().int().min(0).optional(), // redis-ferry: differences tolerated by verify
-  follow: z.boolean().optional(), // redis-ferry: follow the source's writes until cutover (as ksn = true)
+  // redis-ferry: follow the source's writes until cutover (true as ksn = true; "rescan" without notifications)
+  follow: z.union([z.boolean(), z.enum(['events', 'rescan'])]).optional(),
   follow_config_set: z.boolean().optional(), // redis-ferry: set notify-keyspace-events for the run
   extra_check: z.boolean().optional(), // redis-ferry: verify also looks for keys only the target has
   functions: z.boolean().optional(), // redis-ferry: copy Redis 7 functions first (default true)

@@ -120,6 +120,13 @@ const migrationSchema = z
     follow: z
       .object({
         enabled: z.boolean().default(false),
+        /**
+         * How writes are followed: `events` subscribes to keyspace notifications; `rescan` (where they
+         * cannot be had) runs reconcile passes over each unit, one after the other, until cutover.
+         */
+        mode: z.enum(['events', 'rescan']).default('events'),
+        /** Rescan mode: the pause between the end of a unit's pass and the start of its next one (ms). */
+        rescanPauseMs: z.number().int().min(0).default(1000),
         /** Set missing notify-keyspace-events flags for the run, and put the old value back after it. */
         configSet: z.boolean().default(false),
         /** How long no event may arrive before the cutover declares the target caught up (ms). */
@@ -127,7 +134,7 @@ const migrationSchema = z
         /** Start the cutover by itself once no event arrived for this long (ms); absent: wait to be told. */
         cutoverWhenIdleMs: z.number().int().min(1).optional(),
       })
-      .default({ enabled: false, configSet: false, quietMs: 2000 }),
+      .default({ enabled: false, mode: 'events', rescanPauseMs: 1000, configSet: false, quietMs: 2000 }),
     /**
      * Verification also walks the target for keys the source does not have (within the selection),
      * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
@@ -147,6 +154,7 @@ const migrationSchema = z
     if (cfg.follow.enabled && cfg.dryRun) {
       ctx.addIssue({ code: 'custom', path: ['follow'], message: 'cannot be combined with a dry run (following writes)' });
     }
+    if (cfg.follow.enabled && cfg.follow.mode === 'rescan') followRescanIssues(cfg, ctx);
     for (const [side, ep] of [
       ['source', cfg.source],
       ['target', cfg.target],
@@ -169,6 +177,24 @@ const migrationSchema = z
   });
 
 export type MigrationConfig = z.infer<typeof migrationSchema>;
+
+/** Rescan mode compares DUMP payloads (as reconcile does) and never touches notify-keyspace-events. */
+function followRescanIssues(cfg: { mode: string; follow: { configSet: boolean } }, ctx: z.RefinementCtx): void {
+  if (cfg.mode === 'struct') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['follow'],
+      message: 'rescan compares DUMP payloads, so it needs DUMP on both sides: set mode = "dump" (or --mode dump)',
+    });
+  }
+  if (cfg.follow.configSet) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['follow'],
+      message: 'rescan does not use keyspace notifications, so there is nothing to set: leave out --follow-config-set',
+    });
+  }
+}
 export type MigrationConfigInput = z.input<typeof migrationSchema>;
 
 /** Renders a zod path the way users wrote it (`source.addresses[0]`). */

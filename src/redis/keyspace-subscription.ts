@@ -1,5 +1,6 @@
 import type { EndpointConfig } from '../core/config.js';
 import { connectNode } from './connect.js';
+import { subscribeRefusedError } from './notify-config.js';
 
 export interface KeyspaceSubscription {
   /** Resolves once the subscription is lost (connection closed, killed, node gone) with why; never rejects. */
@@ -34,7 +35,8 @@ export async function subscribeKeyEvents(
     await client.psubscribe(`__keyevent@${db}__:*`);
   } catch (error) {
     client.disconnect();
-    throw error;
+    // A refusal is the user's setup (no retry helps); a lost connection is retried by the caller.
+    throw /NOPERM/.test(String((error as Error)?.message)) ? subscribeRefusedError(address, error) : error;
   }
   return {
     lost,

@@ -68,6 +68,17 @@ export function notifyFlagsError(address: string, check: NotifyCheck): FollowSet
 function managedHint(): string {
   return (
     `on ElastiCache or MemoryDB set notify-keyspace-events = ${REQUIRED_NOTIFY_FLAGS} in the cluster's parameter group, ` +
-    `on Memorystore in its Redis configuration; where events cannot be had, copy, then re-sync with redis-ferry reconcile`
+    `on Memorystore in its Redis configuration; where events cannot be had, follow by repeated reconcile passes ` +
+    `instead: --follow rescan`
+  );
+}
+
+/** The source refused PSUBSCRIBE (an ACL without pub/sub channels): one line that says what to grant, or to rescan. */
+export function subscribeRefusedError(address: string, error: unknown): FollowSetupError {
+  const reason = String((error as Error)?.message).split('\n')[0];
+  return new FollowSetupError(
+    `follow mode: source ${address} refused PSUBSCRIBE to the keyevent channels (${reason}); grant the user ` +
+      `the channels (ACL SETUSER <user> &__keyevent@*) or follow by repeated reconcile passes instead: --follow rescan`,
+    { cause: error },
   );
 }

@@ -13,8 +13,16 @@ export interface FollowRun {
   cutover(): Promise<CliResult>;
 }
 
-/** Starts `redis-ferry migrate --follow` as a child process, with the given extra arguments. */
-export function startFollowRun(args: { source: string; target: string; id: string; stateDir: string; extra?: string[] }): FollowRun {
+/** Starts `redis-ferry migrate --follow [mode]` as a child process, with the given extra arguments. */
+export function startFollowRun(args: {
+  source: string;
+  target: string;
+  id: string;
+  stateDir: string;
+  extra?: string[];
+  /** `--follow <mode>` (default: a bare --follow). */
+  mode?: 'events' | 'rescan';
+}): FollowRun {
   const run = spawnCli([
     'migrate',
     '--source',
@@ -22,6 +30,7 @@ export function startFollowRun(args: { source: string; target: string; id: strin
     '--target',
     args.target,
     '--follow',
+    ...(args.mode ? [args.mode] : []),
     '--quiet-period',
     '500ms',
     '--id',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -69,15 +69,25 @@ describe('migrate --follow: gaps are healed', () => {
     const first = start();
     await first.waitFor(/following the source's writes/, 'the copy to finish');
     await writer.reached(1500);
+    await first.waitFor(/unit db0: following; [1-9]/, 'an event to be followed (and saved)');
+    const killedAt = new Date();
     first.child.kill('SIGKILL');
     await first.done;
+    // The follow state the killed run left: when it was last following, and the last event it saw.
+    const state = JSON.parse(await readFile(join(work, `gaps-${n}`, 'follow-state.json'), 'utf8'));
+    assert.ok(Date.parse(state.savedAt) <= killedAt.getTime(), JSON.stringify(state));
+    assert.ok(state.units.db0.lastEventAt && state.units.db0.events > 0, JSON.stringify(state));
     await writer.reached(3000); // writes, deletes and renames nobody follows
     n--; // the same migration id: it resumes
     const second = start();
-    await second.waitFor(/reconciled \(writes made while no follow run was running/, 'the reconcile of the downtime');
+    await second.waitFor(/reconciled \(the follow run was down from/, 'the reconcile of the downtime');
     await writer.stop();
     const result = await second.cutover();
     assert.equal(result.code, 0, second.output());
     await assertSameData(src, target.client());
+    // The resumed run named the time nobody followed: from the killed run's last save to its own start.
+    const [, from, to] = /reconciled \(the follow run was down from (\S+) to (\S+), last event seen \S+\)/.exec(second.output()) ?? [];
+    assert.equal(from, state.savedAt, second.output());
+    assert.ok(Date.parse(to!) >= killedAt.getTime(), second.output());
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
 import { ByteBudget } from '../../src/core/byte-budget.js';
 import { parseConfig } from '../../src/core/config.js';
-import { type KeySource, newCheckpoint, type UnitDescriptor } from '../../src/core/contracts.js';
+import { type KeySource, newCheckpoint, type UnitDescriptor, ZERO_RECONCILE } from '../../src/core/contracts.js';
 import { copyUnit } from '../../src/core/copy-unit.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 import { followSelection } from '../../src/runner/follow/apply-changes.js';
@@ -42,7 +42,7 @@ describe('follow: no stale overwrite by a bulk batch read before a change', () =
       unit,
       budget,
       selected: followSelection(config, filter),
-      reconcile: async () => {},
+      reconcile: async () => ({ counts: { ...ZERO_RECONCILE }, complete: true }),
       note: () => {},
       prepareNode: async () => {},
     });

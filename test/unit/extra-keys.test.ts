@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScanPage } from '../../src/core/contracts.js';
 import { deleteExtraKeys, type ExtraKeysBatch, walkExtraKeys } from '../../src/core/extra-keys.js';
+import { ChangeTracker } from '../../src/core/follow/change-tracker.js';
 import { fakeCursor, keys } from './fakes.js';
 
 /** A target db served in fixed pages; `onScan` runs after a page is read (a concurrent writer). */
@@ -103,5 +104,16 @@ describe('Function: walkExtraKeys / deleteExtraKeys', () => {
     const rest = await walk(first.cursor, 10);
     assert.equal(rest.done, true);
     assert.deepEqual(seen, names(keys(6)), 'every key checked once across the two walks');
+  });
+
+  it('closes the mark of a batch with nothing to delete: a follower ends the pass with no batch open', async () => {
+    const tracker = new ChangeTracker();
+    await deleteExtraKeys({
+      targetScan: targetOf(keys(6), 3),
+      sourceExists: async (batch) => batch.map(() => true),
+      deleteKeys: async (batch) => batch,
+      observer: tracker,
+    });
+    assert.equal(tracker.bulkPassEnded(), false, 'no mark left open, so no gap to reconcile again');
   });
 });

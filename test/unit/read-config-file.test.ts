@@ -115,4 +115,18 @@ describe('Function: readConfigFile', () => {
     const [problem] = problems(() => readConfigFile(file('fn-bad.toml', `${base}[advanced]\nfunctions = "no"\n`)));
     assert.match(problem!, /fn-bad\.toml:\d+: .*functions/);
   });
+
+  it('follows by notifications with follow = true or ksn = true, by rescan passes with follow = "rescan"', () => {
+    const base = '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n';
+    const on = readConfigFile(file('follow-on.toml', `${base}[advanced]\nfollow = true\n`)).config.follow;
+    assert.deepEqual([on.enabled, on.mode], [true, 'events']);
+    const rescan = readConfigFile(file('follow-rescan.toml', `${base}[advanced]\nfollow = "rescan"\n`)).config.follow;
+    assert.deepEqual([rescan.enabled, rescan.mode], [true, 'rescan']);
+    const [problem] = problems(() =>
+      readConfigFile(file('follow-rescan-struct.toml', `${base}[advanced]\nfollow = "rescan"\nmode = "struct"\n`)),
+    );
+    assert.match(problem!, /rescan compares DUMP payloads/);
+    const [bad] = problems(() => readConfigFile(file('follow-bad.toml', `${base}[advanced]\nfollow = "poll"\n`)));
+    assert.match(bad!, /follow-bad\.toml:\d+: .*follow/);
+  });
 });

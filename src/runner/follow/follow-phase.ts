@@ -6,7 +6,11 @@ import type { KeyFilter } from '../../core/key-filter.js';
 import { connectNode, quit } from '../../redis/connect.js';
 import { enableNotifyFlags, notifyFlagsError, readNotifyConfig } from '../../redis/notify-config.js';
 import { followSelection } from './apply-changes.js';
-import { type FollowStats, UnitFollower } from './unit-follower.js';
+import { type FollowStateStore, followStateOf } from './follow-state.js';
+import type { Follower, FollowStats } from './follower.js';
+import type { ReconcileUnitResult } from './reconcile-unit.js';
+import { RescanFollower } from './rescan-follower.js';
+import { UnitFollower } from './unit-follower.js';
 
 export interface FollowPhaseOptions {
   config: MigrationConfig;
@@ -16,11 +20,13 @@ export interface FollowPhaseOptions {
   /** Sets missing notify-keyspace-events flags for the run and puts the old value back at the end. */
   configSet: boolean;
   /** One reconcile pass of a unit (copy what differs, delete what the source lacks), reporting to `observer`. */
-  reconcile: (unit: UnitDescriptor, observer: BulkWriteObserver) => Promise<void>;
+  reconcile: (unit: UnitDescriptor, observer: BulkWriteObserver, shouldStop?: () => boolean) => Promise<ReconcileUnitResult>;
   note: (message: string) => void;
   watchIntervalMs?: number;
   /** Keeps the values to put back across a killed run, so the next run restores them. */
   restoreStore?: NotifyRestoreStore;
+  /** Where the follow state (last events, open gaps, last time alive) is saved every second. */
+  stateStore?: FollowStateStore;
 }
 
 /** notify-keyspace-events values to put back when following ends, by node address. */
@@ -30,8 +36,12 @@ export interface NotifyRestoreStore {
 }
 
 export interface CutoverVerdict {
-  /** The last event any unit saw before the quiet period (or when following began): what the target holds. */
+  /**
+   * Events: the last event any unit saw before the quiet period (or when following began). Rescan:
+   * the latest start of the clean passes that made the verdict. The target holds the source as of then.
+   */
   caughtUpAt: Date;
+  mode: 'events' | 'rescan';
   units: { unit: UnitDescriptor; stats: FollowStats }[];
 }
 
@@ -40,31 +50,33 @@ export interface CutoverVerdict {
  * and the cutover that waits until every one has caught up. See docs/follow.md.
  */
 export class FollowPhase {
-  private readonly followers = new Map<string, UnitFollower>();
+  private readonly followers = new Map<string, Follower>();
   /** notify-keyspace-events values to restore, by node address. */
   private readonly restore = new Map<string, string>();
   private readonly prepared = new Map<string, Promise<void>>();
   private readonly startedAt = new Date();
   private closing: Promise<void> | undefined;
+  private saving: { timer: NodeJS.Timeout; last: Promise<void> } | undefined;
   private earlier: Record<string, string> = {};
 
   constructor(private readonly options: FollowPhaseOptions) {
-    const selected = followSelection(options.config, options.filter);
-    for (const unit of options.units) {
-      this.followers.set(
-        unit.id,
-        new UnitFollower({
-          config: options.config,
-          unit,
-          budget: options.budget,
-          selected,
-          reconcile: (observer) => options.reconcile(unit, observer),
-          note: options.note,
-          prepareNode: (client, address) => this.prepareNode(client, address),
-          ...(options.watchIntervalMs ? { watchIntervalMs: options.watchIntervalMs } : {}),
-        }),
-      );
-    }
+    for (const unit of options.units) this.followers.set(unit.id, this.createFollower(unit));
+  }
+
+  private createFollower(unit: UnitDescriptor): Follower {
+    const { config, note } = this.options;
+    const reconcile = (observer: BulkWriteObserver, shouldStop?: () => boolean) => this.options.reconcile(unit, observer, shouldStop);
+    if (config.follow.mode === 'rescan') return new RescanFollower({ unit, reconcile, note, pauseMs: config.follow.rescanPauseMs });
+    return new UnitFollower({
+      config,
+      unit,
+      budget: this.options.budget,
+      selected: followSelection(config, this.options.filter),
+      reconcile,
+      note,
+      prepareNode: (client, address) => this.prepareNode(client, address),
+      ...(this.options.watchIntervalMs ? { watchIntervalMs: this.options.watchIntervalMs } : {}),
+    });
   }
 
   /** Subscribes every unit; resolves once every subscription is confirmed (before any copy starts). */
@@ -72,9 +84,20 @@ export class FollowPhase {
     // Values an earlier, killed run set and never put back: this run puts them back at its end.
     this.earlier = (await this.options.restoreStore?.load()) ?? {};
     await Promise.all([...this.followers.values()].map((f) => f.start()));
+    this.saveStateEverySecond();
   }
 
-  follower(unitId: string): UnitFollower {
+  /** A heartbeat with each unit's state: a run killed later is known to have followed until then. */
+  private saveStateEverySecond(): void {
+    const store = this.options.stateStore;
+    if (!store) return;
+    const save = () =>
+      store.save(followStateOf(this.stats())).catch((error: unknown) => this.options.note(`follow state not saved: ${error}`));
+    this.saving = { timer: setInterval(() => (this.saving!.last = this.saving!.last.then(save)), 1000), last: save() };
+    this.saving.timer.unref();
+  }
+
+  follower(unitId: string): Follower {
     return this.followers.get(unitId)!;
   }
 
@@ -105,16 +128,20 @@ export class FollowPhase {
   }
 
   /**
-   * Waits until every unit has caught up and no event arrived for `quietMs`, then re-checks for
-   * flushes and gaps once more: only then is the target identical to the source as of the verdict.
+   * Events: waits until every unit has caught up and no event arrived for `quietMs`, then re-checks
+   * for flushes and gaps once more: only then is the target identical to the source as of the verdict.
+   * Rescan: waits until every unit finished a clean pass started after this call (RescanFollower).
    */
   async cutover(quietMs: number, shouldStop: () => boolean): Promise<CutoverVerdict | undefined> {
+    const all = [...this.followers.values()];
+    for (const follower of all) follower.beginCutover();
+    const rescan = this.options.config.follow.mode === 'rescan';
     for (;;) {
       if (shouldStop()) return undefined;
-      const all = [...this.followers.values()];
-      if (all.every((f) => f.caughtUp()) && Math.min(...all.map((f) => f.stats().quietMs)) >= quietMs) {
+      if (rescan && all.every((f) => f.caughtUp())) return { caughtUpAt: this.finalPassesAt(), mode: 'rescan', units: this.stats() };
+      if (!rescan && all.every((f) => f.caughtUp()) && Math.min(...all.map((f) => f.stats().quietMs)) >= quietMs) {
         await Promise.all(all.map((f) => f.checkFlushes()));
-        if (all.every((f) => f.caughtUp())) return { caughtUpAt: this.lastEventAt(), units: this.stats() };
+        if (all.every((f) => f.caughtUp())) return { caughtUpAt: this.lastEventAt(), mode: 'events', units: this.stats() };
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -123,11 +150,22 @@ export class FollowPhase {
   /** Stops following and puts every notify-keyspace-events value back. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.saving) {
+        clearInterval(this.saving.timer);
+        await this.saving.last;
+        await this.options.stateStore?.save(followStateOf(this.stats())).catch(() => {});
+      }
       await Promise.all([...this.followers.values()].map((f) => f.stop()));
       await Promise.all([...this.restore].map(([address, value]) => this.restoreNode(address, value)));
       if (this.restore.size > 0) await this.options.restoreStore?.save({});
     })();
     return this.closing;
+  }
+
+  /** The latest start of the units' final (clean) passes. */
+  private finalPassesAt(): Date {
+    const starts = this.stats().map((s) => Date.parse(s.stats.rescan?.last?.startedAt ?? this.startedAt.toISOString()));
+    return new Date(Math.max(...starts));
   }
 
   private lastEventAt(): Date {

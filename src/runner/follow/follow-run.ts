@@ -5,8 +5,9 @@ import { MigrationError } from '../../core/errors.js';
 import { createKeyFilter } from '../../core/key-filter.js';
 import type { CopiedUnits } from '../copy-units.js';
 import { type CutoverVerdict, FollowPhase, type NotifyRestoreStore } from './follow-phase.js';
+import { downtimeGap, type FollowStateStore } from './follow-state.js';
+import type { FollowStats } from './follower.js';
 import { reconcileUnit } from './reconcile-unit.js';
-import type { FollowStats } from './unit-follower.js';
 
 export interface FollowControl {
   /** True once the user asked for the cutover (Ctrl-C once, `redis-ferry cutover`, a flag file). */
@@ -17,6 +18,8 @@ export interface FollowControl {
   onCaughtUp?: (verdict: CutoverVerdict) => void;
   /** Where notify-keyspace-events values to put back are kept across a killed run. */
   restoreStore?: NotifyRestoreStore;
+  /** Where the follow state is kept across a killed run (last time alive, last events, open gaps). */
+  stateStore?: FollowStateStore;
 }
 
 export interface StartFollowingOptions {
@@ -48,22 +51,28 @@ export async function startFollowing(options: StartFollowingOptions): Promise<Fo
     filter,
     budget,
     configSet: config.follow.configSet,
-    reconcile: (unit, observer) => reconcileUnit({ config, store, unit, targetUnits: options.targetUnits, filter, budget, observer, note }),
+    reconcile: (unit, observer, shouldStop) =>
+      reconcileUnit({ config, store, unit, targetUnits: options.targetUnits, filter, budget, observer, note, shouldStop }),
     note,
     ...(options.follow?.restoreStore ? { restoreStore: options.follow.restoreStore } : {}),
+    ...(options.follow?.stateStore ? { stateStore: options.follow.stateStore } : {}),
   });
+  // Read before this run saves its own: the last time the previous run was following.
+  const previous = await options.follow?.stateStore?.load().catch(() => undefined);
   try {
     await phase.start();
   } catch (error) {
     await phase.close();
     throw error;
   }
-  units.forEach((unit, i) => {
+  const resumed = units.filter((_, i) => {
     const before = options.atStart[i];
-    if (before && (before.status === 'done' || before.counters.batches > 0)) {
-      phase.follower(unit.id).openGap('writes made while no follow run was running were not seen');
-    }
+    return before !== undefined && (before.status === 'done' || before.counters.batches > 0);
   });
+  if (previous && resumed.length > 0) {
+    note(`the follow run was down from ${previous.savedAt} to now: ${resumed.length} unit(s) are reconciled for that time`);
+  }
+  for (const unit of resumed) phase.follower(unit.id).openGap(downtimeGap(previous, unit.id));
   return phase;
 }
 
@@ -75,7 +84,7 @@ export async function followAfterCopy(
   phase: FollowPhase,
   copied: CopiedUnits,
   options: { config: MigrationConfig; shouldStop?: () => boolean; follow?: FollowControl },
-  emit: (event: { type: 'following'; units: number }) => void,
+  emit: (event: { type: 'following'; units: number } | { type: 'note'; message: string }) => void,
 ): Promise<{ failure?: MigrationError; interrupted: boolean; copyEndedAt?: number }> {
   if (copied.failure || !copied.checkpoints.every((c) => c.status === 'done')) return { interrupted: false };
   const copyDone = performance.now();
@@ -84,7 +93,9 @@ export async function followAfterCopy(
   emit({ type: 'following', units: copied.checkpoints.length });
   const shouldStop = () => options.shouldStop?.() ?? false;
   try {
-    const verdict = await followUntilCutover(phase, options.config, options.follow ?? { cutoverRequested: () => false }, shouldStop);
+    const note = (message: string) => emit({ type: 'note', message });
+    const control = options.follow ?? { cutoverRequested: () => false };
+    const verdict = await followUntilCutover(phase, options.config, control, shouldStop, note);
     return { interrupted: !verdict, copyEndedAt: copyDone };
   } catch (error) {
     const failure = error instanceof MigrationError ? error : new MigrationError(String(error), { cause: error });
@@ -98,6 +109,7 @@ async function followUntilCutover(
   config: MigrationConfig,
   control: FollowControl,
   shouldStop: () => boolean,
+  note: (message: string) => void,
 ): Promise<CutoverVerdict | undefined> {
   const idleMs = config.follow.cutoverWhenIdleMs;
   const idle = () => idleMs !== undefined && phase.stats().every((s) => s.stats.quietMs >= idleMs);
@@ -109,6 +121,10 @@ async function followUntilCutover(
       lastStats = performance.now();
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (idle() && !control.cutoverRequested()) {
+    const quiet = config.follow.mode === 'rescan' ? 'no pass found a difference' : 'no write arrived';
+    note(`${quiet} for ${((idleMs ?? 0) / 1000).toFixed(1)} s on every unit: cutting over (--cutover-when-idle)`);
   }
   const verdict = await phase.cutover(config.follow.quietMs, shouldStop);
   if (verdict) control.onCaughtUp?.(verdict);

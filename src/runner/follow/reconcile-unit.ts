@@ -4,6 +4,8 @@ import {
   type BulkWriteObserver,
   type CheckpointStore,
   newCheckpoint,
+  type ReconcileCounters,
+  sumReconcile,
   type TargetUnitDescriptor,
   type UnitCheckpoint,
   type UnitDescriptor,
@@ -23,6 +25,14 @@ export interface ReconcileUnitOptions {
   budget: ByteBudget;
   observer: BulkWriteObserver;
   note: (message: string) => void;
+  /** Checked between batches: true ends the pass early (then its counts are partial, and no delete half runs). */
+  shouldStop?: () => boolean;
+}
+
+/** What one pass found: its counts, and whether it went through to the end. */
+export interface ReconcileUnitResult {
+  counts: ReconcileCounters;
+  complete: boolean;
 }
 
 /**
@@ -32,40 +42,46 @@ export interface ReconcileUnitOptions {
  * key that changes meanwhile is copied again after the pass wrote it. Always a whole pass from
  * cursor 0: a gap may hide a change anywhere in the unit, whatever an earlier pass had reached.
  */
-export async function reconcileUnit(options: ReconcileUnitOptions): Promise<void> {
+export async function reconcileUnit(options: ReconcileUnitOptions): Promise<ReconcileUnitResult> {
   const { config, store, unit, observer, note } = options;
+  const shouldStop = options.shouldStop ?? (() => false);
   const fresh = async (id: string): Promise<UnitCheckpoint> => {
     const stored = await store.loadUnit(id);
     return { ...newCheckpoint(id), version: stored?.version ?? 0 };
   };
   const id = `${unit.id}~follow-reconcile`;
-  await runUnitSession({
+  const diffed = await runUnitSession({
     config,
     unit: { ...unit, id },
     store,
     checkpoint: await fresh(id),
     filter: options.filter,
     readBudget: options.budget,
-    shouldStop: () => false,
+    shouldStop,
     note,
     policy: 'replace',
     observer,
     reconcile: {},
   });
+  const parts = [diffed];
+  // A diff cut short must not delete: the source keys it did not reach are not known to exist.
+  if (diffed.status !== 'done') return { counts: sumReconcile(parts.map((p) => p.reconcile)), complete: false };
   const scoped = inUnitScope(options.filter, unit);
   for (const target of options.targetUnits.filter((t) => t.targetDb === unit.targetDb)) {
     const deleteId = `${target.id}~follow-delete~${unit.id}`;
-    await runDeleteSession({
+    const deleted = await runDeleteSession({
       config,
       unit: { ...target, id: deleteId },
       store,
       checkpoint: await fresh(deleteId),
       filter: scoped,
-      shouldStop: () => false,
+      shouldStop,
       note,
       observer,
     });
+    parts.push(deleted);
   }
+  return { counts: sumReconcile(parts.map((p) => p.reconcile)), complete: parts.every((p) => p.status === 'done') };
 }
 
 /** The key filter, narrowed to the slots of a cluster source's shard: other shards' keys are theirs. */

@@ -1,30 +1,14 @@
 import type { ByteBudget } from '../../core/byte-budget.js';
 import type { MigrationConfig } from '../../core/config.js';
-import type { BulkWriteObserver, UnitDescriptor } from '../../core/contracts.js';
-import { MigrationError } from '../../core/errors.js';
+import type { UnitDescriptor } from '../../core/contracts.js';
 import { ChangeTracker } from '../../core/follow/change-tracker.js';
 import { readFlushMarks } from '../../redis/flush-watch.js';
 import { type KeyspaceSubscription, subscribeKeyEvents } from '../../redis/keyspace-subscription.js';
 import { openUnitIo, type UnitIo } from '../unit-io.js';
 import { applyChanges } from './apply-changes.js';
+import { type Follower, type FollowStats, isRetryable, type UnitReconcile } from './follower.js';
 
-/** A unit's follow state, for progress and the cutover verdict. */
-export interface FollowStats {
-  events: number;
-  applied: number;
-  deleted: number;
-  pending: number;
-  lagMs: number;
-  gaps: number;
-  gapsHealed: number;
-  /** Why a gap is open now (undefined when none); a reconcile heals it. */
-  gap?: string;
-  reconciling: boolean;
-  /** Wall-clock time of the last event seen (ISO), if any. */
-  lastEventAt?: string;
-  /** Milliseconds since the last event (or since following began). */
-  quietMs: number;
-}
+export type { FollowStats } from './follower.js';
 
 export interface UnitFollowerOptions {
   config: MigrationConfig;
@@ -32,7 +16,7 @@ export interface UnitFollowerOptions {
   budget: ByteBudget;
   selected: (key: Buffer) => boolean;
   /** Runs one reconcile pass of the unit, reporting its batches to `observer` (the follower's guard). */
-  reconcile: (observer: BulkWriteObserver) => Promise<void>;
+  reconcile: UnitReconcile;
   note: (message: string) => void;
   /** How often INFO is read for flushes and restarts (ms). */
   watchIntervalMs?: number;
@@ -50,7 +34,7 @@ const RETRY_MS = [250, 500, 1000, 2000, 5000];
  * (a lost subscription, a flush, a restart, a bulk batch that may have landed unconfirmed) with a
  * reconcile pass, while still following. See docs/follow.md for why this ends identical.
  */
-export class UnitFollower {
+export class UnitFollower implements Follower {
   readonly tracker = new ChangeTracker();
   private io: UnitIo | undefined;
   private subscription: KeyspaceSubscription | undefined;
@@ -103,6 +87,9 @@ export class UnitFollower {
       quietMs: performance.now() - this.lastEventMs,
     };
   }
+
+  /** Events say when the source is quiet: the cutover waits for the quiet period instead (FollowPhase.cutover). */
+  beginCutover(): void {}
 
   /** Nothing left to do: copied, no gap, nothing pending or in flight, subscription live. */
   caughtUp(): boolean {
@@ -265,7 +252,7 @@ export class UnitFollower {
   /** A retryable error (connection, failover) waits and reconnects; any other fails the follower. */
   private async recover(error: unknown, doing: string): Promise<void> {
     if (this.stopped) return;
-    if (!(error instanceof MigrationError ? error.retryable : isConnectionError(error))) {
+    if (!isRetryable(error)) {
       this.failure ??= error;
       this.stopped = true;
       this.tracker.wake();
@@ -295,8 +282,4 @@ export class UnitFollower {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms).unref());
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  return /ECONNRESET|ECONNREFUSED|EPIPE|Connection is closed|closed/i.test(String((error as Error)?.message));
 }
