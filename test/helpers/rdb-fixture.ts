@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { RedisServer } from './redis-server.js';
@@ -14,12 +15,12 @@ export const RDB_FIXTURE_SERVER_ARGS = ['--enable-debug-command', 'yes'];
 
 let saves = 0;
 
-/** BGSAVEs the server into `<name>.rdb` in its dir; resolves with the path once the save has finished. */
+/** BGSAVEs the server and copies the file to `<name>.rdb` in its dir; resolves with the path once the save has finished. */
 export async function saveRdb(server: RedisServer, name = `fixture-${++saves}`): Promise<string> {
   const client = server.client();
   try {
     const file = `${name}.rdb`;
-    await client.config('SET', 'dbfilename', file);
+    const dumped = join(server.dir, String((await client.config('GET', 'dbfilename'))[1]));
     await waitUntil(async () => (await persistence(client)).rdb_bgsave_in_progress === '0' || 'a save is running', {
       description: 'no background save in progress',
     });
@@ -36,6 +37,8 @@ export async function saveRdb(server: RedisServer, name = `fixture-${++saves}`):
       },
       { description: `BGSAVE of ${server.address} into ${file}` },
     );
+    // dbfilename is a protected config: the save lands in dump.rdb and is copied to its own name.
+    await copyFile(dumped, join(server.dir, file));
     return join(server.dir, file);
   } finally {
     client.disconnect();
