@@ -15,3 +15,25 @@ export class RdbFormatError extends MigrationError {
     this.offset = offset;
   }
 }
+
+/**
+ * A valid RDB file holding something this reader does not handle: a format version newer than it
+ * knows, or a module value in the pre-4.0 format (which cannot be skipped without the module).
+ */
+export class RdbUnsupportedError extends MigrationError {
+  readonly offset: number;
+
+  constructor(message: string, offset: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RdbUnsupportedError';
+    this.offset = offset;
+  }
+}
+
+/** The RDB source cannot be read: a missing file, no permission, a network failure for a remote one. */
+export class RdbSourceError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(message, options);
+    this.name = 'RdbSourceError';
+  }
+}
