@@ -4,6 +4,7 @@ import type { UnitCheckpoint } from '../../src/core/contracts.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 import { RateLimiter } from '../../src/core/rate-limiter.js';
 import { runUnitSession } from '../../src/runner/unit-session.js';
+import { meterCopySlice, meteredSlice } from './slice-metering.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
 
@@ -46,8 +47,12 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Sl
   const { migrationId, runId, unitId } = ids;
   const slices = nextSliceCount(event);
   const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.timeBudgetMs);
-  const { value, deadlineReached } = await runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice));
+  const started = Date.now();
+  const { value, deadlineReached } = await meteredSlice(deps.metrics, ids, () =>
+    runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice)),
+  );
   const { before, after } = value;
+  meterCopySlice(deps.metrics, migrationId, { before, after, elapsedMs: Date.now() - started });
   if (before.status !== 'done') {
     const { status, cursor, counters } = after;
     deps.log.info('slice copied', { migrationId, unitId, slices, deadlineReached, status, cursor, counters });
