@@ -14,6 +14,7 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:copyTimeBudgetMs, :verifyTimeBudgetMs   cap each copy / verify slice (default: the timeout)
  *   redis-ferry:maxSlicesPerUnitExecution               slices per unit per round (default 300)
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
+ *   redis-ferry:alarmTopicArn       an existing SNS topic the failed-execution alarm notifies
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
  *                                   { "config": …, "migrationIdPrefix"?: … }) and :scheduleTimeZone
  *
@@ -85,6 +86,7 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     maxSlicesPerUnitExecution,
     tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     schedule,
+    alarmTopicArn: (get('alarmTopicArn') as string | undefined) || undefined,
   };
   return { stackName: String(get('stackName') ?? 'RedisFerry'), settings };
 }
