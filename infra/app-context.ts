@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import type { ScheduleMode } from './constructs/migration-schedule.js';
 import type { MigratorStackSettings } from './migrator-stack.js';
 
 /**
@@ -16,7 +17,8 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
  *   redis-ferry:alarmTopicArn       an existing SNS topic the failed-execution alarm notifies
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
- *                                   { "config": …, "migrationIdPrefix"?: … }) and :scheduleTimeZone
+ *                                   { "config": …, "migrationIdPrefix"?: … }), :scheduleTimeZone and
+ *                                   :scheduleMode ("copy", the default, or "reconcile")
  *
  * Every problem is reported at once.
  */
@@ -60,8 +62,10 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     } else {
       try {
         const tz = get('scheduleTimeZone');
+        const mode = get('scheduleMode');
         schedule = {
           expression: String(expression),
+          ...(mode !== undefined && mode !== '' ? { mode: mode as ScheduleMode } : {}),
           input: JSON.parse(readFileSync(file, 'utf8')),
           ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}),
         };

@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../src/cloud/deploy-names.js';
-import type { ScheduledExecutionInput } from './constructs/migration-schedule.js';
+import type { ScheduledExecutionInput, ScheduleMode } from './constructs/migration-schedule.js';
 import { RedisMigrator } from './constructs/redis-migrator.js';
 
 /** Plain settings (from cdk.json context or a test) that the stack turns into RedisMigrator props. */
@@ -34,7 +34,7 @@ export interface MigratorStackSettings {
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
-  readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean };
+  readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean; mode?: ScheduleMode };
   /** An existing SNS topic (ARN) the alarm on failed or timed-out executions notifies. */
   readonly alarmTopicArn?: string;
 }
@@ -79,6 +79,7 @@ export class MigratorStack extends Stack {
         ),
         input: s.schedule.input,
         enabled: s.schedule.enabled,
+        mode: s.schedule.mode,
       },
     });
     // What `redis-ferry start --state-machine` and `redis-ferry status --table` need.

@@ -1,10 +1,10 @@
 import {
-  Duration,
-  aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
+  aws_cloudwatch as cloudwatch,
+  Duration,
   type aws_lambda as lambda,
-  type aws_sns as sns,
   type aws_stepfunctions as sfn,
+  type aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE } from '../../src/cloud/deploy-names.js';

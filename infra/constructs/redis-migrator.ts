@@ -6,8 +6,8 @@ import {
   aws_logs as logs,
   RemovalPolicy,
   type aws_secretsmanager as secretsmanager,
-  type aws_sns as sns,
   type aws_stepfunctions as sfn,
+  type aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LAMBDA_ENV } from '../../src/cloud/deploy-names.js';
