@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import type { ScheduleMode } from './constructs/migration-schedule.js';
 import type { MigratorStackSettings } from './migrator-stack.js';
 
 /**
@@ -14,8 +15,10 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:copyTimeBudgetMs, :verifyTimeBudgetMs   cap each copy / verify slice (default: the timeout)
  *   redis-ferry:maxSlicesPerUnitExecution               slices per unit per round (default 300)
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
+ *   redis-ferry:alarmTopicArn       an existing SNS topic the failed-execution alarm notifies
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
- *                                   { "config": …, "migrationIdPrefix"?: … }) and :scheduleTimeZone
+ *                                   { "config": …, "migrationIdPrefix"?: … }), :scheduleTimeZone and
+ *                                   :scheduleMode ("copy", the default, or "reconcile")
  *
  * Every problem is reported at once.
  */
@@ -59,8 +62,10 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     } else {
       try {
         const tz = get('scheduleTimeZone');
+        const mode = get('scheduleMode');
         schedule = {
           expression: String(expression),
+          ...(mode !== undefined && mode !== '' ? { mode: mode as ScheduleMode } : {}),
           input: JSON.parse(readFileSync(file, 'utf8')),
           ...(typeof tz === 'string' && tz ? { timeZone: tz } : {}),
         };
@@ -85,6 +90,7 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     maxSlicesPerUnitExecution,
     tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     schedule,
+    alarmTopicArn: (get('alarmTopicArn') as string | undefined) || undefined,
   };
   return { stackName: String(get('stackName') ?? 'RedisFerry'), settings };
 }

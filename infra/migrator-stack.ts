@@ -8,10 +8,12 @@ import {
   type StackProps,
   aws_scheduler as scheduler,
   aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
   TimeZone,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { ScheduledExecutionInput } from './constructs/migration-schedule.js';
+import { METRICS_NAMESPACE } from '../src/cloud/deploy-names.js';
+import type { ScheduledExecutionInput, ScheduleMode } from './constructs/migration-schedule.js';
 import { RedisMigrator } from './constructs/redis-migrator.js';
 
 /** Plain settings (from cdk.json context or a test) that the stack turns into RedisMigrator props. */
@@ -32,7 +34,9 @@ export interface MigratorStackSettings {
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
-  readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean };
+  readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean; mode?: ScheduleMode };
+  /** An existing SNS topic (ARN) the alarm on failed or timed-out executions notifies. */
+  readonly alarmTopicArn?: string;
 }
 
 export interface MigratorStackProps extends StackProps {
@@ -67,6 +71,7 @@ export class MigratorStack extends Stack {
       maxConcurrency: s.maxConcurrency,
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,
+      alarmTopic: s.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn) : undefined,
       schedule: s.schedule && {
         expression: scheduler.ScheduleExpression.expression(
           s.schedule.expression,
@@ -74,10 +79,15 @@ export class MigratorStack extends Stack {
         ),
         input: s.schedule.input,
         enabled: s.schedule.enabled,
+        mode: s.schedule.mode,
       },
     });
     // What `redis-ferry start --state-machine` and `redis-ferry status --table` need.
     new CfnOutput(this, 'StateMachineArn', { value: this.migrator.stateMachine.stateMachineArn });
     new CfnOutput(this, 'CheckpointTableName', { value: this.migrator.table.tableName });
+    // Where to look while it runs, and what fires when it fails.
+    new CfnOutput(this, 'DashboardName', { value: this.migrator.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'ExecutionsAlarmName', { value: this.migrator.monitoring.executionsAlarm.alarmName });
+    new CfnOutput(this, 'MetricsNamespace', { value: METRICS_NAMESPACE });
   }
 }

@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { parseCloudConfig } from '../../src/cloud/execution-input.js';
+import { checkScheduledConfig } from '../../src/cloud/execution-input.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { RedisMigratorProps } from './redis-migrator.js';
 import { HISTORY_LIMIT, maxSlicesWithinHistory, worstCaseChildEvents } from './retry-policy.js';
@@ -45,9 +45,11 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
   if (!props.vpc && (props.vpcSubnets || props.securityGroups?.length)) problems.push('vpcSubnets and securityGroups need vpc to be set');
 
   if (props.schedule) {
-    const { input } = props.schedule;
+    const { input, mode } = props.schedule;
+    if (mode !== undefined && mode !== 'copy' && mode !== 'reconcile')
+      problems.push(`schedule.mode must be "copy" or "reconcile" (got ${JSON.stringify(mode)})`);
     try {
-      parseCloudConfig(input.config, 'schedule.input.config');
+      checkScheduledConfig(input.config, mode === 'reconcile', 'schedule');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

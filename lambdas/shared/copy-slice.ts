@@ -1,9 +1,12 @@
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
+import { reconcileConfig } from '../../src/cloud/reconcile-run.js';
 import { runSlice, type SliceControl } from '../../src/cloud/slice-runner.js';
 import type { UnitCheckpoint } from '../../src/core/contracts.js';
 import { createKeyFilter } from '../../src/core/key-filter.js';
 import { RateLimiter } from '../../src/core/rate-limiter.js';
 import { runUnitSession } from '../../src/runner/unit-session.js';
+import { deleteTargetKeys, deleteUnitOf } from './reconcile-phase.js';
+import { meterCopySlice, meteredSlice } from './slice-metering.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
 
@@ -46,8 +49,12 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Sl
   const { migrationId, runId, unitId } = ids;
   const slices = nextSliceCount(event);
   const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.timeBudgetMs);
-  const { value, deadlineReached } = await runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice));
+  const started = Date.now();
+  const { value, deadlineReached } = await meteredSlice(deps.metrics, ids, () =>
+    runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice)),
+  );
   const { before, after } = value;
+  meterCopySlice(deps.metrics, migrationId, { before, after, elapsedMs: Date.now() - started });
   if (before.status !== 'done') {
     const { status, cursor, counters } = after;
     deps.log.info('slice copied', { migrationId, unitId, slices, deadlineReached, status, cursor, counters });
@@ -65,11 +72,17 @@ async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice:
     runId,
     leaseMs: settings.leaseMs,
   });
-  const unit = await plannedUnit(store, ids);
-  const config = await resolveConfig(cloud, deps.resolveSecret);
+  const note = (message: string) => deps.log.info(message, { migrationId, unitId });
+  // A reconcile run's delete phase sends its target units through this same loop.
+  const deleteUnit = deleteUnitOf(record, unitId);
+  const unit = deleteUnit ? undefined : await plannedUnit(store, ids);
+  const config = reconcileConfig(await resolveConfig(cloud, deps.resolveSecret), record.reconcile === true);
   // openMigration just renewed this run's claim, so another run's lease is a stopped run's leftover.
   const before = await store.acquireUnit(unitId, { evictOtherRuns: true });
-  if (before.status === 'done') return { before, after: before };
+  if (before.status === 'done' || !unit) {
+    const after = deleteUnit ? await deleteTargetKeys({ config, unit: deleteUnit, store, checkpoint: before, slice, note }) : before;
+    return { before, after };
+  }
 
   // The rate limit is for the whole migration: split it across the units copied at once.
   const parallel = Math.max(1, Math.min(settings.maxConcurrency, record.unitIds?.length ?? 1));
@@ -84,7 +97,9 @@ async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice:
     onProgress: (saved) => {
       if (saved.counters.batches > before.counters.batches) slice.progressed();
     },
-    note: (message) => deps.log.info(message, { migrationId, unitId }),
+    note,
+    // Reconcile: write only the keys that differ, counting what it found (the checkpoint's `reconcile`).
+    ...(record.reconcile ? { reconcile: {} } : {}),
   });
   return { before, after };
 }

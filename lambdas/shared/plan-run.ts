@@ -3,10 +3,11 @@ import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
 import { type CloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
+import { reconcileConfig, runIdentity } from '../../src/cloud/reconcile-run.js';
 import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
-import { defaultMigrationId } from '../../src/core/migration-id.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
+import { pendingDeletePhase } from './reconcile-phase.js';
 import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
 
 /** Built by the state machine: the execution's name and its input, as given. */
@@ -23,11 +24,12 @@ export interface PlanResult {
   round: number;
   nextRound: number;
   /**
-   * `copy` while any unit is not copied; then, unless verify is `none` (or a dry run), `verify`
+   * `copy` while any unit is not copied; in a reconcile run, then `delete` while any target unit has
+   * not deleted what the source lacks (the same Copy loop runs those); then, unless verify is `none` (or a dry run), `verify`
    * until every unit (and with extraCheck every target unit) is verified by this run. One phase per
    * round: the state carries one list.
    */
-  phase: 'copy' | 'verify';
+  phase: 'copy' | 'delete' | 'verify';
   /** The phase's units not yet done (copied, or verified): the Map's items. */
   unitIds: string[];
   /** The phase's units in all, done or not (in `verify`, with the target units). */
@@ -50,8 +52,10 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   let migrationId: string;
   let cloud: CloudConfig;
   let state: DynamoMigrationState;
+  let reconcile: boolean;
 
   if (input.kind === 'start') {
+    reconcile = input.reconcile === true;
     runId = event.executionName;
     round = 0;
     ({ cloud, migrationId } = checkStartInput(input));
@@ -59,26 +63,32 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     await state.claim(runId, {
       ttlMs: settings.claimTtlMs,
       round,
-      start: { config: cloud.stored, identity: defaultMigrationId(cloud.config), dryRun: cloud.config.dryRun },
+      start: { config: cloud.stored, identity: runIdentity(cloud.config, reconcile), dryRun: cloud.config.dryRun, reconcile },
     });
   } else {
     ({ runId, round, migrationId } = input);
-    ({ state, cloud } = await openMigration(deps, migrationId, runId, { claim: true, round }));
+    let record: { reconcile?: boolean };
+    ({ state, cloud, record } = await openMigration(deps, migrationId, runId, { claim: true, round }));
+    reconcile = record.reconcile === true;
   }
   deps.log.info('planning', { migrationId, runId, round });
 
   try {
-    const config = await resolveConfig(cloud, deps.resolveSecret);
+    const config = reconcileConfig(await resolveConfig(cloud, deps.resolveSecret), reconcile);
     const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, {
       owner: `${runId}/plan`,
       runId,
       leaseMs: settings.leaseMs,
     });
-    const { plan, resumed } = await planMigration(config, migrationId, store, (message) => deps.log.info(message, { migrationId }));
+    // A reconcile run expects a populated target: no empty-target check before its first write.
+    const note = (message: string) => deps.log.info(message, { migrationId });
+    const { plan, resumed } = await planMigration(config, migrationId, store, note, !reconcile);
     const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
     let phase: PlanResult['phase'] = 'copy';
     let unitCount = plan.units.length;
     let unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
+    const deletes = unitIds.length === 0 && reconcile ? pendingDeletePhase(plan, done) : undefined;
+    if (deletes) ({ phase, unitIds, unitCount } = deletes);
     if (unitIds.length === 0 && verifiesAfterCopy(config)) {
       // Everything is copied: this round verifies, resuming this run's progress (a new run starts over).
       const progress = new Map(

@@ -9,9 +9,10 @@ import {
   verifiesAfterCopy,
   verifySummary,
 } from '../../src/cloud/verify-outcome.js';
-import { sumCounters, type UnitCounters } from '../../src/core/contracts.js';
+import { type ReconcileCounters, sumCounters, type UnitCounters } from '../../src/core/contracts.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
 import type { MigrationVerifyResult } from '../../src/core/verify-report.js';
+import { reconcileStanding } from './reconcile-phase.js';
 import { openMigration, requireStrings, type TaskDeps } from './task-deps.js';
 
 export interface ReportEvent {
@@ -28,6 +29,8 @@ export interface RunSummary {
   /** Executions the run took (rounds restart as new). */
   rounds: number;
   totals: UnitCounters;
+  /** A reconcile run: what the pass found and did (compared, missing, different, unchanged, deleted). */
+  reconcile?: ReconcileCounters;
   /** The verify phase's totals and examples (absent with verify = none or a dry run). */
   verify?: VerifySummary;
   finishedAt: string;
@@ -87,7 +90,9 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   const planned = record.unitIds ?? units.map((u) => u.checkpoint.unitId);
   const byId = new Map(units.map((u) => [u.checkpoint.unitId, u]));
   const mine = planned.map((id) => byId.get(id)).filter((u): u is StoredUnit => u !== undefined);
-  const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length;
+  // A reconcile run's delete units count as copy units still pending until their pass is done.
+  const reconciled = reconcileStanding(record, units);
+  const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length + reconciled.pendingDeletes;
   const targetUnits = verifiesAfterCopy(config) && config.extraCheck ? (record.targetUnits?.length ?? 0) : 0;
   if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length + targetUnits : 0);
 
@@ -116,6 +121,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
     units: mine.length,
     rounds: (typeof event.round === 'number' ? event.round : (record.round ?? 0)) + 1,
     totals: sumCounters(mine.map((u) => u.checkpoint.counters)),
+    ...(reconciled.counts ? { reconcile: reconciled.counts } : {}),
     ...(verify ? { verify: verifySummary(verify) } : {}),
     finishedAt: new Date().toISOString(),
   };
@@ -133,7 +139,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   const days = deps.settings.retentionDays;
   const expiresAt = days > 0 ? Math.floor(Date.now() / 1000) + Math.round(days * 86_400) : undefined;
   if (expiresAt !== undefined) {
-    await store.expireUnits(planned, expiresAt);
+    await store.expireUnits([...planned, ...reconciled.deleteUnitIds], expiresAt);
     if (verify) await progressStore.expire(planned, expiresAt);
   }
   await state.finish(runId, summary, expiresAt, verify ? { verify } : {});

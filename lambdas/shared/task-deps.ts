@@ -4,6 +4,7 @@ import { NoSecretsError } from '../../src/cloud/cloud-errors.js';
 import { type CloudConfig, parseCloudConfig } from '../../src/cloud/execution-input.js';
 import type { LambdaSettings } from '../../src/cloud/lambda-settings.js';
 import { applySecrets, type SecretResolver } from '../../src/cloud/secret-refs.js';
+import type { SliceMetrics } from '../../src/cloud/slice-metrics.js';
 import { type MigrationConfig, parseConfig } from '../../src/core/config.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
 
@@ -13,6 +14,8 @@ export interface TaskDeps {
   settings: LambdaSettings;
   resolveSecret: SecretResolver;
   log: TaskLog;
+  /** The slice tasks' CloudWatch metrics (EMF on stdout); absent: none published. */
+  metrics?: SliceMetrics;
 }
 
 /** Structured log lines; callers pass ids and counters only, never config values or payloads. */

@@ -3,9 +3,10 @@ import { DynamoVerifyProgress, type VerifyProgress } from '../../src/checkpoint/
 import { runSlice, type SliceControl } from '../../src/cloud/slice-runner.js';
 import type { MigrationConfig } from '../../src/core/config.js';
 import { MigrationError } from '../../src/core/errors.js';
-import type { VerifyReport } from '../../src/core/verify-report.js';
+import { totalDifferences, type VerifyReport } from '../../src/core/verify-report.js';
 import { isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
+import { meteredSlice } from './slice-metering.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
 import { openUnitWork } from './verify-unit.js';
@@ -56,6 +57,8 @@ export function cachedTargetKind(): VerifyDeps['targetKind'] {
 interface VerifiedSlice {
   progress?: VerifyProgress;
   checkedBefore: number;
+  /** The unit's differences found before this slice (the metric counts this slice's). */
+  differencesBefore: number;
 }
 
 /**
@@ -70,11 +73,17 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
   const { migrationId, runId, unitId } = ids;
   const slices = nextSliceCount(event);
   const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.verifyTimeBudgetMs);
-  const { value, deadlineReached } = await runSlice(options, (slice) => verifyUnit(ids, deps, invocation.requestId, slice));
-  const { progress, checkedBefore } = value;
+  const started = Date.now();
+  const { value, deadlineReached } = await meteredSlice(deps.metrics, ids, () =>
+    runSlice(options, (slice) => verifyUnit(ids, deps, invocation.requestId, slice)),
+  );
+  const { progress, checkedBefore, differencesBefore } = value;
   if (!progress) return { migrationId, runId, unitId, slices, done: true, checked: 0 };
   const { done, cursor, report } = progress;
   const { checked, skipped, targetChecked, differences } = report;
+  const keysVerified = keysLookedAt(report) - checkedBefore;
+  const found = totalDifferences(report) - differencesBefore;
+  deps.metrics?.verifySlice({ migrationId, keysVerified, differences: found, elapsedMs: Date.now() - started });
   deps.log.info('slice verified', {
     migrationId,
     unitId,
@@ -87,7 +96,7 @@ export async function verifySlice(event: VerifyEvent, deps: VerifyDeps, invocati
     targetChecked,
     differences,
   });
-  return { migrationId, runId, unitId, slices, done, checked: keysLookedAt(report) - checkedBefore };
+  return { migrationId, runId, unitId, slices, done, checked: keysVerified };
 }
 
 /** A copy unit's source keys compared, or a target unit's target keys looked up on the source. */
@@ -109,11 +118,11 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
     ? undefined
     : await plannedUnit(new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, { owner: `${runId}/verify`, runId }), ids);
   const config = await resolveConfig(cloud, deps.resolveSecret);
-  if (config.verify === 'none') return { checkedBefore: 0 };
+  if (config.verify === 'none') return { checkedBefore: 0, differencesBefore: 0 };
 
   const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/${requestId}` });
   let progress = await store.acquire(unitId, config.verify);
-  if (progress.done) return { checkedBefore: 0 };
+  if (progress.done) return { checkedBefore: 0, differencesBefore: 0 };
 
   const work = await openUnitWork(
     config,
@@ -121,6 +130,7 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   );
   progress = work.continueFrom(progress);
   const checkedBefore = keysLookedAt(progress.report);
+  const differencesBefore = totalDifferences(progress.report);
   try {
     const reached = await work.run({
       cursor: progress.cursor,
@@ -137,7 +147,7 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   } finally {
     await work.close();
   }
-  return { progress, checkedBefore };
+  return { progress, checkedBefore, differencesBefore };
 }
 
 /** Engine errors pass as they are; a raw Redis error becomes a MigrationError, retryable if transient. */

@@ -15,6 +15,8 @@ export interface MigrationRecord {
   /** Hash of what the copy is (source, target, filters): a resume must match it. */
   identity?: string;
   dryRun?: boolean;
+  /** A reconcile run: copy what differs, delete what the source lacks (src/cloud/reconcile-run.ts). */
+  reconcile?: boolean;
   /** The run allowed to copy now, and until when without a heartbeat (epoch ms). */
   activeRun?: string;
   claimExpiresAt?: number;
@@ -39,7 +41,7 @@ export interface ClaimOptions {
   ttlMs: number;
   round?: number;
   /** The first round of a run stores its config; a resume must be the same copy. */
-  start?: { config: Record<string, unknown>; identity: string; dryRun: boolean };
+  start?: { config: Record<string, unknown>; identity: string; dryRun: boolean; reconcile?: boolean };
 }
 
 function recordFromItem(migrationId: string, item: Item): MigrationRecord {
@@ -50,6 +52,7 @@ function recordFromItem(migrationId: string, item: Item): MigrationRecord {
     config: json('config'),
     identity: str(item, 'identity'),
     dryRun: item.dryRun?.BOOL,
+    reconcile: item.reconcile?.BOOL,
     activeRun: str(item, 'activeRun'),
     claimExpiresAt: num(item, 'claimExpiresAt'),
     heartbeatAt: num(item, 'heartbeatAt'),
@@ -111,6 +114,8 @@ export class DynamoMigrationState {
     if (start) {
       set.push(`${e.name('config')} = ${e.value(s(JSON.stringify(start.config)))}`);
       set.push(`${e.name('identity')} = ${e.value(s(start.identity))}`, `${e.name('dryRun')} = ${e.value({ BOOL: start.dryRun })}`);
+      // Part of the identity already (an "r-" id), so a resume never changes it.
+      if (start.reconcile) set.push(`${e.name('reconcile')} = ${e.value({ BOOL: true })}`);
       condition += ` AND (attribute_not_exists(${e.name('identity')}) OR ${e.name('identity')} = ${e.value(s(start.identity))})`;
     }
     try {

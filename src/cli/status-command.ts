@@ -3,22 +3,32 @@ import type { Command } from 'commander';
 import type { MigrationRecord } from '../checkpoint/dynamo-migration.js';
 import type { StoredUnit } from '../checkpoint/dynamo-store.js';
 import { sumCounters } from '../core/contracts.js';
-import { MigrationError } from '../core/errors.js';
+import { ConfigError, MigrationError } from '../core/errors.js';
 import { formatBytes, formatCount } from './format.js';
 import { awsError } from './start-command.js';
+import type { WatchStream } from './watch-view.js';
 
 /** `redis-ferry status <migration-id> --table <name>`: per-unit progress, read from DynamoDB. */
 export interface StatusFlags {
   table: string;
   region?: string;
   json?: boolean;
+  /** Redraw live progress until the migration ends (status-watch.ts). */
+  watch?: boolean;
 }
 
-export async function statusCommand(
-  migrationId: string,
-  flags: StatusFlags,
-  deps: { dynamo?: DynamoDBClient; out?: (line: string) => void; now?: () => number } = {},
-): Promise<number> {
+/** What a test (or the CLI) gives `status`: the client, where lines go, the clock; and for --watch, its stream and waits. */
+export interface StatusDeps {
+  dynamo?: DynamoDBClient;
+  out?: (line: string) => void;
+  now?: () => number;
+  stream?: WatchStream;
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+export async function statusCommand(migrationId: string, flags: StatusFlags, deps: StatusDeps = {}): Promise<number> {
+  if (flags.watch && flags.json) throw new ConfigError(['--watch redraws progress and --json prints once: give one of them']);
   const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = deps.now ?? Date.now;
   // Loaded here, not at the top: the local commands should not pay for the AWS SDK at startup.
@@ -28,6 +38,11 @@ export async function statusCommand(
     import('../checkpoint/dynamo-store.js'),
   ]);
   const dynamo = deps.dynamo ?? new DynamoDBClient(flags.region ? { region: flags.region } : {});
+  if (flags.watch) {
+    const { watchStatus } = await import('./status-watch.js');
+    const printFinal = (out: (line: string) => void) => statusCommand(migrationId, { ...flags, watch: false }, { dynamo, out, now });
+    return watchStatus(migrationId, flags, { ...deps, dynamo, printFinal });
+  }
   let record: MigrationRecord | undefined;
   let units: StoredUnit[];
   try {
@@ -114,7 +129,16 @@ export function registerStatusCommand(program: Command): void {
     .requiredOption('--table <name>', 'the checkpoint table (stack output CheckpointTableName)')
     .option('--region <region>', 'AWS region (default: from the AWS environment)')
     .option('--json', 'print the migration and its units as JSON')
+    .option('--watch', 'redraw live progress (keys/s, ETA) every 2 s until the migration ends; exit 0 finished, 1 failed')
     .action(async (migrationId: string, flags: StatusFlags) => {
-      process.exitCode = await statusCommand(migrationId, flags);
+      // Ctrl-C ends the watching (not the migration), leaving the terminal as it was.
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        process.exitCode = await statusCommand(migrationId, flags, { signal: interrupt.signal });
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
     });
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { defaultMigrationId, isValidMigrationId } from '../core/migration-id.js';
+import { isValidMigrationId } from '../core/migration-id.js';
 import { scheduledMigrationId } from './execution-names.js';
+import { checkReconcile, runIdentity } from './reconcile-run.js';
 import { type EndpointSecretRefs, isSecretArn, type SecretRefs } from './secret-refs.js';
 
 /**
@@ -29,6 +30,8 @@ const startSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,46}$/, 'use 1-47 letters, digits, ".", "_" or "-" (the schedule time is appended)')
     .optional(),
   scheduledTime: z.string().min(1).optional(),
+  /** A reconcile pass instead of a copy: write only what differs, delete what the source lacks (reconcile-run.ts). */
+  reconcile: z.boolean().optional(),
   config: z.record(z.string(), z.unknown(), {
     message: 'is required: the migration config, with passwordSecretArn in place of each password',
   }),
@@ -51,6 +54,8 @@ export interface StartExecutionInput {
   migrationId?: string;
   migrationIdPrefix?: string;
   scheduledTime?: string;
+  /** A reconcile pass into a populated target instead of a copy (see reconcile-run.ts). */
+  reconcile?: boolean;
   config: Record<string, unknown>;
 }
 
@@ -150,11 +155,20 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
   return { stored, input: input as MigrationConfigInput, refs, config };
 }
 
+/**
+ * What the plan task will check of a scheduled start's config (and, in reconcile mode, of the
+ * reconcile rules), so `cdk synth` reports it instead of the schedule's first run.
+ */
+export function checkScheduledConfig(config: unknown, reconcile: boolean, where: string): void {
+  const cloud = parseCloudConfig(config, `${where}.input.config`);
+  if (reconcile) checkReconcile(cloud.config, `${where}.mode "reconcile"`);
+}
+
 /** The migration id a start input names, or derives: from the schedule time, else from the config. */
 export function resolveMigrationId(input: StartInput, cloud: CloudConfig): string {
   if (input.migrationId) return input.migrationId;
   if (input.scheduledTime) return scheduledMigrationId(input.migrationIdPrefix ?? 'scheduled', input.scheduledTime);
-  return defaultMigrationId(cloud.config);
+  return runIdentity(cloud.config, input.reconcile === true);
 }
 
 /**
@@ -163,6 +177,7 @@ export function resolveMigrationId(input: StartInput, cloud: CloudConfig): strin
  */
 export function checkStartInput(input: StartInput): { cloud: CloudConfig; migrationId: string } {
   const cloud = parseCloudConfig(input.config, 'input.config');
+  if (input.reconcile) checkReconcile(cloud.config);
   return { cloud, migrationId: resolveMigrationId(input, cloud) };
 }
 

@@ -35,6 +35,8 @@ export async function deployLocally(
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_DEV: 'true',
+      // Dev mode turns metrics off; on, their EMF documents land in the captured logs like the log lines.
+      POWERTOOLS_METRICS_DISABLED: 'false',
     });
     return { workflow, tableName, logs, close: () => logs.restore() };
   } catch (error) {

@@ -12,6 +12,7 @@ const everything = {
   vpcId: 'vpc-0123456789abcdef0',
   subnetIds: ['subnet-0aaaaaaaaaaaaaaa1'],
   securityGroupIds: ['sg-0123456789abcdef0'],
+  alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:redis-ferry-alarms',
   schedule: {
     expression: 'rate(1 day)',
     input: {
@@ -32,7 +33,7 @@ describe('cdk-nag AwsSolutions', () => {
     assert.deepEqual(unacknowledged(buildStack().app), []);
   });
 
-  it('finds nothing unacknowledged with secrets, a VPC and a schedule', () => {
+  it('finds nothing unacknowledged with secrets, a VPC, a schedule and an alarm topic', () => {
     assert.deepEqual(unacknowledged(buildStack(everything).app), []);
   });
 
