@@ -88,8 +88,9 @@ function perMigration(name: string, task: string, statistic: string, perUnit = f
     METRIC_DIMENSION.migrationId,
     ...(perUnit ? [METRIC_DIMENSION.unitId] : []),
   ];
+  const schema = `{${METRICS_NAMESPACE},${dims.join(',')}}`;
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dims.join(',')}} ${METRIC_DIMENSION.task}="${task}" MetricName="${name}"', '${statistic}', 60)`,
+    expression: `SEARCH('${schema} ${METRIC_DIMENSION.task}="${task}" MetricName="${name}"', '${statistic}', 60)`,
     usingMetrics: {},
     period: PERIOD,
     label: '',
