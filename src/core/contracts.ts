@@ -18,6 +18,11 @@ export interface MigrationRecord {
 export interface ScanPage {
   cursor: string;
   keys: Buffer[];
+  /**
+   * Keys the source walked past and left out itself, not returned (an RDB file's keys of another
+   * type or name than SCAN TYPE/MATCH would return): counted as scanned and filtered.
+   */
+  skipped?: number;
 }
 
 /** Result of reading a batch: the records, and how many scanned keys vanished or expired first. */
