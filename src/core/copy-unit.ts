@@ -152,7 +152,8 @@ async function send({ reader, writer, checkpoints, frontier }: Stages, batch: Ba
     const read = await batch.read;
     if (frontier.mustCover(checkpoints.current.writeFrontier, batch.to, read, rewrite)) {
       await checkpoints.settled(); // a save in flight may already extend the frontier
-      if (!frontier.covers(checkpoints.current.writeFrontier, batch.to)) void checkpoints.save({ writeFrontier: reader.furthest(batch.to) });
+      if (!frontier.covers(checkpoints.current.writeFrontier, batch.to))
+        void checkpoints.save({ writeFrontier: reader.furthest(batch.to) });
       await checkpoints.settled();
     }
   } catch (error) {
