@@ -93,6 +93,25 @@ module.exports = {
       to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/'] },
     },
     {
+      name: 'rdb-imports-core-and-pure-helpers-only',
+      comment:
+        'src/rdb reads RDB files over any ByteSource: pure parsing, so the same reader serves the CLI (local ' +
+        'file) and Lambda (S3, whose source lives in src/rdb-s3). Of ours it uses core (errors) and the two pure ' +
+        'DUMP helpers of src/struct (crc64.ts, dump-version.ts), nothing that reaches Redis or a store.',
+      severity: 'error',
+      from: { path: '^src/rdb/' },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/rdb/', '^src/struct/crc64\\.ts$', '^src/struct/dump-version\\.ts$'] },
+    },
+    {
+      name: 'rdb-uses-no-packages',
+      comment:
+        'The RDB reader has no npm dependency: no Redis client, no AWS SDK (the S3 byte source is src/rdb-s3), ' +
+        'and its own LZF decoder (see src/rdb/lzf.ts for why not lzfjs). Node built-ins only.',
+      severity: 'error',
+      from: { path: '^src/rdb/' },
+      to: { dependencyTypes: NPM_TYPES },
+    },
+    {
       name: 'verify-imports-core-redis-and-struct-only',
       comment:
         'Verification compares source and target over src/redis. It also uses src/struct, one way only: a big ' +
