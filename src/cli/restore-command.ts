@@ -110,7 +110,8 @@ function logEvent(event: RestoreEvent, reporter: ProgressReporter, migrationId: 
     reporter.log(`note: ${event.message}`);
   } else if (event.type === 'verifying') {
     reporter.log(
-      `Restore done; verifying every key against the file (${event.level}: existence, type, TTL${event.level === 'full' ? ', values' : ''})…`,
+      `Restore done; verifying every key against the file (${event.level}: existence, type, TTL` +
+        `${event.level === 'full' ? ', values' : ''})…`,
     );
   } else if (event.type === 'retry') {
     reporter.log(`retry: unit ${event.unit.id} (attempt ${event.attempt + 1} in ${(event.delayMs / 1000).toFixed(1)}s): ${event.reason}`);

@@ -9,7 +9,10 @@ export function formatRestoreSummary(summary: MigrationSummary): string {
   const t = summary.totals;
   const title = summary.dryRun ? 'Restore dry run (nothing written)' : 'Restore';
   if (summary.alreadyComplete) {
-    return `${title} ${summary.migrationId} was already complete (${formatCount(t.copied)} keys restored); nothing to do. Run with --fresh to restore again.`;
+    return (
+      `${title} ${summary.migrationId} was already complete (${formatCount(t.copied)} keys restored); ` +
+      'nothing to do. Run with --fresh to restore again.'
+    );
   }
   const status = { completed: 'completed', interrupted: 'interrupted', failed: 'FAILED' }[summary.status];
   const recopied = t.recopied > 0 ? `; ${formatCount(t.recopied)} rewritten after resume` : '';

@@ -76,7 +76,8 @@ async function inspect(
     const node = await readNodeFunctions(client, address);
     if (!node.supported)
       throw new RedisFunctionsError(
-        `target ${address} runs Redis ${node.redisVersion}, which has no functions (they need 7.0), but the file holds ${what}: upgrade the target, ${LEAVE_OUT}`,
+        `target ${address} runs Redis ${node.redisVersion}, which has no functions (they need 7.0), ` +
+          `but the file holds ${what}: upgrade the target, ${LEAVE_OUT}`,
       );
     if (node.libraries.refused)
       throw new RedisFunctionsError(
