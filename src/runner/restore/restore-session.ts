@@ -9,6 +9,7 @@ import type { RedisClient } from '../../struct/contracts.js';
 import { StructFallbackSink } from '../../struct/index.js';
 import { closeClient, openTargetClient } from '../struct-clients.js';
 import { skippedTooBigNotes } from '../unit-io.js';
+import { reportStructStats } from '../unit-session.js';
 import { decodedWriter, writeDecodedKey } from './decoded-writer.js';
 import type { OpenedRdb } from './rdb-file.js';
 import { RdbKeySource, rdbCursorOrder } from './rdb-key-source.js';
@@ -51,25 +52,26 @@ export async function runRestoreSession(options: RestoreSessionOptions): Promise
   let client: RedisClient | undefined;
   try {
     let sink: KeySink | undefined;
+    let byType: StructFallbackSink | undefined;
     let copyBigKey: BigKeyCopier | undefined;
     if (!config.dryRun) {
       target = await openTargetDb(config.target, unit.targetDb, note);
       client = await openTargetClient(config.target, target.destination, unit.targetDb);
       const to = client;
-      const byType = new StructFallbackSink(target.sink, decodedWriter(source, to, rdb.header.version), to, {
+      const fallback = new StructFallbackSink(target.sink, decodedWriter(source, to, rdb.header.version), to, {
         mode: struct ? 'struct' : 'auto',
         onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; decoding the file and writing by type for the rest of the unit`),
         onTooBig: config.onTooBig,
         onSkipTooBig: skippedTooBigNotes(unit, note),
       });
-      sink = byType;
+      sink = byType = fallback;
       copyBigKey = async (key, replace) => {
         const result = await writeDecodedKey(to, source.recordOf(key), rdb.header.version, { replace });
-        if (result.status === 'too-big') await byType.handleTooBig(key, result.bytes);
+        if (result.status === 'too-big') await fallback.handleTooBig(key, result.bytes);
         return { status: result.status, bytes: result.bytes };
       };
     }
-    return await copyUnit({
+    const done = await copyUnit({
       source,
       sink,
       filter: options.filter,
@@ -82,6 +84,8 @@ export async function runRestoreSession(options: RestoreSessionOptions): Promise
       copyBigKey,
       cursorOrder: rdbCursorOrder,
     });
+    if (byType) reportStructStats(unit, byType, note);
+    return done;
   } finally {
     await Promise.all([source.close(), target?.close(), client ? closeClient(client) : undefined]);
   }
