@@ -118,6 +118,13 @@ export class RdbCursor {
     return n;
   }
 
+  /** Skips a length of any width without using its value; a string encoding byte there is a format error. */
+  skipLength(what = 'a length'): void {
+    const at = this.offset();
+    this.lengthOrEncoding();
+    if (this.encoded) this.fail(`expected ${what}, found a string encoding byte`, at);
+  }
+
   /** A 64-bit length read exactly (stream IDs, module ids). */
   lengthBig(): bigint {
     const at = this.offset();

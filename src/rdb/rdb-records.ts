@@ -92,7 +92,7 @@ function parseKey(c: RdbCursor, state: WalkState, first: number, start: number):
   while (op >= FIRST_OPCODE) {
     if (op === RdbOpcode.EXPIRETIME_MS) expireAtMs = c.msTime();
     else if (op === RdbOpcode.EXPIRETIME) expireAtMs = c.secondsTime() * 1000;
-    else if (op === RdbOpcode.IDLE) c.lengthOrEncoding();
+    else if (op === RdbOpcode.IDLE) c.skipLength();
     else if (op === RdbOpcode.FREQ) c.skip(1, 'an LFU frequency');
     else c.fail(`opcode ${op} after an expiry/idle/freq prefix (expected an object type)`, typeAt);
     typeAt = c.offset();
@@ -120,7 +120,7 @@ function skipKey(c: RdbCursor, first: number): void {
   while (op >= FIRST_OPCODE) {
     if (op === RdbOpcode.EXPIRETIME_MS) c.skip(8, 'an expiry');
     else if (op === RdbOpcode.EXPIRETIME) c.skip(4, 'an expiry');
-    else if (op === RdbOpcode.IDLE) c.lengthOrEncoding();
+    else if (op === RdbOpcode.IDLE) c.skipLength();
     else if (op === RdbOpcode.FREQ) c.skip(1, 'an LFU frequency');
     else c.fail(`opcode ${op} after an expiry/idle/freq prefix (expected an object type)`, typeAt);
     typeAt = c.offset();
@@ -163,7 +163,7 @@ function parseOther(c: RdbCursor, state: WalkState, op: number, start: number): 
 }
 
 function skipModuleAux(c: RdbCursor): undefined {
-  c.lengthOrEncoding();
+  c.skipLength();
   const whenOpcode = c.length('a module aux "when" opcode');
   if (whenOpcode !== 2) c.fail(`module aux data with "when" opcode ${whenOpcode} (expected 2)`);
   c.length('a module aux "when"');

@@ -1,4 +1,4 @@
-import { ModuleOpcode, RdbType, rdbTypeName } from './rdb-constants.js';
+import { ModuleOpcode, RdbType } from './rdb-constants.js';
 import type { RdbCursor } from './rdb-cursor.js';
 import { RdbUnsupportedError } from './rdb-errors.js';
 
@@ -55,7 +55,7 @@ export function skipObject(c: RdbCursor, type: number, typeAt: number): void {
       skipStream(c, type);
       return;
     case RdbType.MODULE_2:
-      c.lengthOrEncoding();
+      c.skipLength();
       skipModuleValue(c);
       return;
     case RdbType.MODULE_PRE_GA: {
@@ -103,14 +103,14 @@ function skipQuicklist2(c: RdbCursor): void {
 function skipHashWithTtls(c: RdbCursor): void {
   const count = c.length('a field count');
   for (let i = 0; i < count; i++) {
-    c.lengthOrEncoding();
+    c.skipLength();
     c.skipString();
     c.skipString();
   }
 }
 
 function skipLengths(c: RdbCursor, n: number): void {
-  for (let i = 0; i < n; i++) c.lengthOrEncoding();
+  for (let i = 0; i < n; i++) c.skipLength();
 }
 
 /** A stream: listpacks, metadata, then consumer groups with their PELs and consumers. */
@@ -130,7 +130,7 @@ function skipStream(c: RdbCursor, type: number): void {
     // Each: a 16-byte raw id, an 8-byte delivery time, a delivery count.
     for (let i = 0; i < pel; i++) {
       c.skip(24, 'a pending entry');
-      c.lengthOrEncoding();
+      c.skipLength();
     }
     const consumers = c.length('a consumer count');
     for (let k = 0; k < consumers; k++) {
@@ -149,13 +149,13 @@ function skipStream(c: RdbCursor, type: number): void {
 export function skipModuleValue(c: RdbCursor): void {
   for (;;) {
     const at = c.offset();
-    const opcode = c.lengthOrEncoding();
+    const opcode = c.length('a module field opcode');
     switch (opcode) {
       case ModuleOpcode.EOF:
         return;
       case ModuleOpcode.SINT:
       case ModuleOpcode.UINT:
-        c.lengthOrEncoding();
+        c.skipLength();
         break;
       case ModuleOpcode.FLOAT:
         c.skip(4, 'a module float');
@@ -167,7 +167,7 @@ export function skipModuleValue(c: RdbCursor): void {
         c.skipString();
         break;
       default:
-        c.fail(`unknown module value opcode ${opcode} (${rdbTypeName(RdbType.MODULE_2)})`, at);
+        c.fail(`unknown module value field opcode ${opcode}`, at);
     }
   }
 }

@@ -33,6 +33,15 @@ export async function readRdbHeader(source: ByteSource, signal?: AbortSignal): P
  * after `to` (default: EOF), in file order. A format error comes after every whole record before it.
  */
 export async function* walkRdb(source: ByteSource, opts: WalkOptions = {}): AsyncGenerator<RdbRecord> {
+  for await (const records of walkRdbBatches(source, opts)) yield* records;
+}
+
+/**
+ * walkRdb's records in the batches it parses them (all whole records of one read window, up to about
+ * 1 MiB): the same records in the same order, without an await per record, for a consumer that
+ * handles them in pipelines anyway (the restore's fast path). Batches may be empty.
+ */
+export async function* walkRdbBatches(source: ByteSource, opts: WalkOptions = {}): AsyncGenerator<RdbRecord[]> {
   const header = opts.header ?? (await readRdbHeader(source, opts.signal));
-  for await (const records of walkRounds(source, header, walkState(header, opts), opts)) yield* records;
+  yield* walkRounds(source, header, walkState(header, opts), opts);
 }

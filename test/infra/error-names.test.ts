@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as cloudErrors from '../../src/cloud/cloud-errors.js';
 import * as coreErrors from '../../src/core/errors.js';
+import * as rdbErrors from '../../src/rdb/rdb-errors.js';
 import { ConnectionClosedError, ConnectTimeoutError } from '../../src/redis/redis-errors.js';
 import * as structErrors from '../../src/struct/errors.js';
 import { TypeChangedError } from '../../src/struct/reader-context.js';
@@ -33,6 +34,9 @@ const wrapping: Error[] = [
   new cloudErrors.SliceDeadlineError(0, { cause }),
   new structErrors.TempKeyLostError(key, 'lost', { cause }),
   new TypeChangedError({ cause }),
+  new rdbErrors.RdbFormatError('bad byte', 12, { cause }),
+  new rdbErrors.RdbUnsupportedError('newer version', 5, { cause }),
+  new rdbErrors.RdbSourceError('cannot read', { cause }),
 ];
 /** Errors with nothing to wrap: a bad environment, a wiring bug. */
 const standalone: Error[] = [new cloudErrors.LambdaSettingsError(['TABLE_NAME is not set']), new cloudErrors.NoSecretsError('report')];
@@ -65,7 +69,7 @@ function matchedErrorNames(): Set<string> {
 
 describe('Error names: what Step Functions matches on', () => {
   it('has an instance above of every error class the engine and the tasks export', () => {
-    const exported = [coreErrors, cloudErrors, structErrors].flatMap((m) => errorClasses(m as Record<string, unknown>));
+    const exported = [coreErrors, cloudErrors, structErrors, rdbErrors].flatMap((m) => errorClasses(m as Record<string, unknown>));
     for (const cls of [...exported, TypeChangedError]) {
       assert.ok(
         engineErrors.some((e) => e.constructor === cls),

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { decodeObject } from '../../src/rdb/decode-object.js';
 import { restorePayload } from '../../src/rdb/dump-payload.js';
 import { fileByteSource } from '../../src/rdb/file-byte-source.js';
+import { RdbFormatError, RdbUnsupportedError } from '../../src/rdb/rdb-errors.js';
 import { splitRdb } from '../../src/rdb/split-rdb.js';
 import { type RdbHeader, type RdbKey, type RdbRecord, readRdbHeader, walkRdb } from '../../src/rdb/walk-rdb.js';
 import { EXPIRED_KEY, loadEveryEncoding, RDB_LIBRARY } from '../fixtures/rdb-dataset.js';
@@ -117,6 +120,36 @@ describe('RDB walker over a file BGSAVEd by a live redis-server with every type 
     const stop = keys[5]!.start;
     const head = keysOf(await collect(walkRdb(fileByteSource(path), { to: stop })));
     assert.deepEqual(head.map(id), keys.slice(0, 5).map(id));
+  });
+
+  it('reports a cut or corrupted copy of the file as RdbFormatError with an offset, never a hang', async () => {
+    const data = await readFile(path);
+    const damaged = join(server.dir, 'damaged.rdb');
+    const walkDamaged = async (bytes: Buffer): Promise<Error> => {
+      await writeFile(damaged, bytes);
+      try {
+        for await (const _ of walkRdb(fileByteSource(damaged))) {
+          // Records before the damage are valid and handed out; the walk must still end in an error.
+        }
+      } catch (err) {
+        return err as Error;
+      }
+      return assert.fail(`a damaged file (${bytes.length} bytes) walked without an error`);
+    };
+    const size = data.length;
+    for (const cut of [5, 9, header.bodyOffset + 2, Math.floor(size / 3), Math.floor(size / 2), size - 9, size - 1]) {
+      const err = await walkDamaged(data.subarray(0, cut));
+      assert.ok(err instanceof RdbFormatError, `cut at ${cut}: ${err}`);
+      assert.match(err.message, /ends early/);
+      assert.ok(err.offset <= cut, `cut at ${cut}: offset ${err.offset}`);
+    }
+    for (const at of [0, 7, header.bodyOffset, header.bodyOffset + 40, Math.floor(size / 4), Math.floor(size / 2), size - 20, size - 2]) {
+      const bytes = Buffer.from(data);
+      bytes[at]! ^= 0x5a;
+      const err = await walkDamaged(bytes);
+      assert.ok(err instanceof RdbFormatError || err instanceof RdbUnsupportedError, `byte ${at} flipped: ${err}`);
+      assert.ok(err.offset >= 0 && err.offset <= size, `byte ${at} flipped: offset ${err.offset}`);
+    }
   });
 
   it('splits the file into ranges that cover every key exactly once', async () => {

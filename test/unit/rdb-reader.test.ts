@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { restorePayload } from '../../src/rdb/dump-payload.js';
+import { fileByteSource } from '../../src/rdb/file-byte-source.js';
 import { lzfDecompress } from '../../src/rdb/lzf.js';
 import { RdbCursor } from '../../src/rdb/rdb-cursor.js';
-import { RdbFormatError, RdbUnsupportedError } from '../../src/rdb/rdb-errors.js';
+import { RdbFormatError, RdbSourceError, RdbUnsupportedError } from '../../src/rdb/rdb-errors.js';
 import { splitRdb } from '../../src/rdb/split-rdb.js';
 import { type RdbKey, type RdbRecord, readRdbHeader, walkRdb } from '../../src/rdb/walk-rdb.js';
 import { crc64 } from '../../src/struct/crc64.js';
@@ -241,6 +243,19 @@ describe('splitRdb', () => {
     const bad = many();
     bad[100]! ^= 0x01;
     await assert.rejects(splitRdb(memorySource(bad), 3), RdbFormatError);
+  });
+});
+
+describe('fileByteSource', () => {
+  it('says in one line which file cannot be read and why', async () => {
+    const missing = fileByteSource('/nonexistent/dir/backup.rdb');
+    await assert.rejects(missing.size(), (err: RdbSourceError) => {
+      assert.ok(err instanceof RdbSourceError);
+      assert.match(err.message, /cannot read the RDB file \/nonexistent\/dir\/backup\.rdb: no such file/);
+      return true;
+    });
+    await assert.rejects(walk(Buffer.alloc(0)), (err: RdbFormatError) => err instanceof RdbFormatError && /ends early/.test(err.message));
+    await assert.rejects(fileByteSource(tmpdir()).size(), /it is a directory/);
   });
 });
 
