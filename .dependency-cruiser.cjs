@@ -125,12 +125,12 @@ module.exports = {
     {
       name: 'runner-imports-engine-only',
       comment:
-        'The runner composes core, redis, struct and verify into a migration. It gets its CheckpointStore ' +
+        'The runner composes core, redis, struct, verify and the RDB reader into a migration or a restore. It gets its CheckpointStore ' +
         '(file, memory or DynamoDB) from the entry point through the core contract, so it never imports a store, ' +
         'the config file reader, cloud helpers or an entry point.',
       severity: 'error',
       from: { path: '^src/runner/' },
-      to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/', '^src/verify/', '^src/runner/'] },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/', '^src/verify/', '^src/rdb/', '^src/runner/'] },
     },
     {
       name: 'cli-and-lambdas-are-separate',

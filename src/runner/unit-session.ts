@@ -86,7 +86,7 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
 }
 
 /** What copying by type could not carry, said once per session (docs/fidelity.md explains each). */
-function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note: (message: string) => void): void {
+export function reportStructStats(unit: UnitDescriptor, sink: StructFallbackSink, note: (message: string) => void): void {
   const stats = sink.stats();
   const notCarried = Object.entries(stats.notCarried).filter(([, n]) => (n ?? 0) > 0);
   if (stats.structKeys === 0 && notCarried.length === 0) return;
