@@ -86,6 +86,16 @@ module.exports = {
       to: { path: OURS, pathNot: ['^src/core/', '^src/cloud/'] },
     },
     {
+      name: 'rdb-s3-imports-rdb-and-core-only',
+      comment:
+        'src/rdb-s3 is the RDB reader\'s S3 byte source: it reads an object with ranged GETs for the reader in ' +
+        'src/rdb, on core\'s errors and backoff. It knows no Redis, no checkpoint store and no runner: the entry ' +
+        'points hand the source it makes to the restore.',
+      severity: 'error',
+      from: { path: '^src/rdb-s3/' },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/rdb/', '^src/rdb-s3/'] },
+    },
+    {
       name: 'struct-imports-core-and-redis-only',
       comment: 'The by-type copy of big keys reads and writes Redis (src/redis) for the copy loop in core; it verifies nothing.',
       severity: 'error',
@@ -132,11 +142,11 @@ module.exports = {
     {
       name: 'aws-sdk-in-checkpoint-and-entry-points-only',
       comment:
-        'The AWS SDK is the checkpoint state path\'s (src/checkpoint) and the entry points\' (the CLI starts and ' +
-        'reads executions, the handlers read secrets). Anywhere else it would ride into the local copy path and ' +
-        'into modules the CDK app loads.',
+        'The AWS SDK is the checkpoint state path\'s (src/checkpoint), the S3 byte source\'s (src/rdb-s3: a restore ' +
+        'reads its RDB from S3) and the entry points\' (the CLI starts and reads executions, the handlers read ' +
+        'secrets). Anywhere else it would ride into the local copy path and into modules the CDK app loads.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(checkpoint|cli)/' },
+      from: { path: '^src/', pathNot: '^src/(checkpoint|cli|rdb-s3)/' },
       to: { path: npm('@aws-sdk/[^/]+') },
     },
     {

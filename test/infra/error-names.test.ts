@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as cloudErrors from '../../src/cloud/cloud-errors.js';
 import * as coreErrors from '../../src/core/errors.js';
+import * as s3Errors from '../../src/rdb-s3/s3-errors.js';
 import { ConnectionClosedError, ConnectTimeoutError } from '../../src/redis/redis-errors.js';
 import * as structErrors from '../../src/struct/errors.js';
 import { TypeChangedError } from '../../src/struct/reader-context.js';
@@ -32,6 +33,9 @@ const wrapping: Error[] = [
   new cloudErrors.SliceDeadlineError(0, { cause }),
   new structErrors.TempKeyLostError(key, 'lost', { cause }),
   new TypeChangedError({ cause }),
+  new s3Errors.S3UriError('s3://b', 'no key', { cause }),
+  new s3Errors.S3SourceError('missing', { cause }),
+  new s3Errors.S3ObjectChangedError('changed', { cause }),
 ];
 /** Errors with nothing to wrap: a bad environment, a wiring bug. */
 const standalone: Error[] = [new cloudErrors.LambdaSettingsError(['TABLE_NAME is not set']), new cloudErrors.NoSecretsError('report')];
@@ -64,7 +68,7 @@ function matchedErrorNames(): Set<string> {
 
 describe('Error names: what Step Functions matches on', () => {
   it('has an instance above of every error class the engine and the tasks export', () => {
-    const exported = [coreErrors, cloudErrors, structErrors].flatMap((m) => errorClasses(m as Record<string, unknown>));
+    const exported = [coreErrors, cloudErrors, structErrors, s3Errors].flatMap((m) => errorClasses(m as Record<string, unknown>));
     for (const cls of [...exported, TypeChangedError]) {
       assert.ok(
         engineErrors.some((e) => e.constructor === cls),
