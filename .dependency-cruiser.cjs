@@ -165,12 +165,19 @@ module.exports = {
         'stores, the CLI). It may import types from anywhere (erased at build), the shared constants, ConfigError, ' +
         'and one piece of runtime on purpose: parseCloudConfig (src/cloud/execution-input.ts, which reaches core ' +
         'and zod only, by cloud-imports-core-only), so a scheduled migration with a bad config fails `cdk synth` ' +
-        'with the messages the plan Lambda would give, instead of failing its first run.',
+        'with the messages the plan Lambda would give, instead of failing its first run; and the S3 URI checks ' +
+        '(src/rdb-s3/s3-uri.ts and its errors, no SDK), so a bad snapshot bucket name fails the synth the same way.',
       severity: 'error',
       from: { path: '^infra/' },
       to: {
         path: OURS,
-        pathNot: ['^infra/', ...SHARED_CONSTANTS, '^src/cloud/execution-input\\.ts$', '^src/core/errors\\.ts$'],
+        pathNot: [
+          '^infra/',
+          ...SHARED_CONSTANTS,
+          '^src/cloud/execution-input\\.ts$',
+          '^src/core/errors\\.ts$',
+          '^src/rdb-s3/s3-(uri|errors)\\.ts$',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -14,6 +14,7 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:copyTimeBudgetMs, :verifyTimeBudgetMs   cap each copy / verify slice (default: the timeout)
  *   redis-ferry:maxSlicesPerUnitExecution               slices per unit per round (default 300)
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
+ *   redis-ferry:rdbBucket, :rdbPrefix  where RDB snapshots are restored from (read-only access to bucket/prefix*)
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
  *                                   { "config": …, "migrationIdPrefix"?: … }) and :scheduleTimeZone
  *
@@ -84,6 +85,8 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     verifyTimeBudget: verifyTimeBudgetMs === undefined ? undefined : Duration.millis(verifyTimeBudgetMs),
     maxSlicesPerUnitExecution,
     tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
+    rdbBucket: (get('rdbBucket') as string | undefined) || undefined,
+    rdbPrefix: (get('rdbPrefix') as string | undefined) || undefined,
     schedule,
   };
   return { stackName: String(get('stackName') ?? 'RedisFerry'), settings };

@@ -31,6 +31,9 @@ export interface MigratorStackSettings {
   readonly maxConcurrency?: number;
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /** The bucket (and key prefix) RDB snapshots are restored from: plan, copy and verify may read there. */
+  readonly rdbBucket?: string;
+  readonly rdbPrefix?: string;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
   readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean };
 }
@@ -67,6 +70,7 @@ export class MigratorStack extends Stack {
       maxConcurrency: s.maxConcurrency,
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,
+      rdbSource: s.rdbBucket ? { bucketName: s.rdbBucket, prefix: s.rdbPrefix } : undefined,
       schedule: s.schedule && {
         expression: scheduler.ScheduleExpression.expression(
           s.schedule.expression,

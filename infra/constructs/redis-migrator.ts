@@ -2,9 +2,10 @@ import {
   Duration,
   type aws_dynamodb as dynamodb,
   type aws_ec2 as ec2,
-  type aws_iam as iam,
+  aws_iam as iam,
   aws_logs as logs,
   RemovalPolicy,
+  Stack,
   type aws_secretsmanager as secretsmanager,
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
@@ -60,6 +61,19 @@ export interface RedisMigratorProps {
   readonly checkpointRetention?: Duration;
   /** Run a migration on a schedule, each run a new migration id derived from its time. @default - none */
   readonly schedule?: MigrationScheduleOptions;
+  /**
+   * Where RDB snapshots to restore are kept (`{"config": {"rdb": {"s3Uri": …}}}` executions): plan, copy
+   * and verify may read (s3:GetObject) objects of this bucket under this prefix, and nothing else of S3.
+   * @default - no S3 access: the migrator copies from live Redis only
+   */
+  readonly rdbSource?: RdbSourceBucket;
+}
+
+/** A bucket (and key prefix) the migrator may restore RDB snapshots from. */
+export interface RdbSourceBucket {
+  readonly bucketName: string;
+  /** Only keys starting with this, e.g. "backups/orders/". @default - the whole bucket */
+  readonly prefix?: string;
 }
 
 /** Defaults in one place (STYLE.md §2). */
@@ -89,6 +103,8 @@ export class RedisMigrator extends Construct {
     recordFailure: MigratorFunction;
   };
   readonly schedule?: MigrationSchedule;
+  /** The object ARN pattern plan, copy and verify may read RDB snapshots from (with `rdbSource`). */
+  readonly rdbObjects?: string;
 
   constructor(scope: Construct, id: string, props: RedisMigratorProps = {}) {
     super(scope, id);
@@ -172,6 +188,7 @@ export class RedisMigrator extends Construct {
     this.functions = { plan, copy, verify, report, recordFailure };
 
     this.grantAccess(props.secrets);
+    this.rdbObjects = props.rdbSource && this.grantRdbRead(props.rdbSource);
 
     const workflow = new MigrationStateMachine(this, 'Workflow', {
       functions: this.functions,
@@ -183,7 +200,25 @@ export class RedisMigrator extends Construct {
     this.stateMachine = workflow.stateMachine;
 
     if (props.schedule) this.schedule = new MigrationSchedule(this, 'Schedule', { ...props.schedule, stateMachine: this.stateMachine });
-    acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined });
+    acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined, rdbObjects: this.rdbObjects });
+  }
+
+  /**
+   * Read-only access to the named snapshots: GetObject (which also allows HeadObject) on bucket/prefix*, for
+   * the functions that read the file (plan splits it, copy restores ranges, verify compares its keys).
+   * No ListBucket: without it S3 answers a missing key with 403, which the reader reports as such.
+   */
+  private grantRdbRead(source: RdbSourceBucket): string {
+    const objects = Stack.of(this).formatArn({
+      service: 's3',
+      region: '',
+      account: '',
+      resource: source.bucketName,
+      resourceName: `${source.prefix ?? ''}*`,
+    });
+    const { plan, copy, verify } = this.functions;
+    for (const fn of [plan, copy, verify]) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    return objects;
   }
 
   /** Least privilege: the item-level actions each function actually calls, on this table only. */

@@ -31,6 +31,14 @@ export function isS3Uri(value: string): boolean {
   return /^s3:\/\//i.test(value);
 }
 
+/** What is wrong with a bucket name, or undefined (also checked by the CDK app for the construct's prop). */
+export function bucketNameProblem(bucket: string): string | undefined {
+  if (bucket === '') return 'the bucket name is empty';
+  if (!BUCKET.test(bucket) || bucket.includes('..') || IP_LIKE.test(bucket))
+    return `"${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, dots or hyphens)`;
+  return undefined;
+}
+
 function uriProblem(uri: string): string | undefined {
   if (!uri.startsWith('s3://')) return 'it does not start with s3://';
   const rest = uri.slice('s3://'.length);
@@ -38,9 +46,8 @@ function uriProblem(uri: string): string | undefined {
   if (slash < 0) return 'it names a bucket but no object key';
   const bucket = rest.slice(0, slash);
   const key = rest.slice(slash + 1);
-  if (bucket === '') return 'the bucket name is empty';
-  if (!BUCKET.test(bucket) || bucket.includes('..') || IP_LIKE.test(bucket))
-    return `"${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, dots or hyphens)`;
+  const bucketProblem = bucketNameProblem(bucket);
+  if (bucketProblem !== undefined) return bucketProblem;
   if (key === '') return 'the object key is empty';
   if (key.endsWith('/')) return 'the key ends with "/", which names a folder, not an object';
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `the key is longer than S3's ${MAX_KEY_BYTES} bytes`;
