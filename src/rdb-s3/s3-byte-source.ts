@@ -9,6 +9,8 @@ import { parseS3Uri, type S3Location } from './s3-uri.js';
 
 export const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_WINDOWS_IN_FLIGHT = 2;
+/** The first window of a stream; each next one is twice as large, up to windowBytes. */
+const FIRST_WINDOW_BYTES = 1024 * 1024;
 
 export interface S3ByteSourceOptions extends S3ConnectionOptions {
   /** A client to share between sources; one is made from the connection options otherwise. */
@@ -32,6 +34,8 @@ export interface S3ObjectInfo {
 /** What the source did so far (for tests and the bench). */
 export interface S3ReadStats {
   gets: number;
+  /** Body bytes received, including those of windows the reader stopped before. */
+  receivedBytes: number;
   retries: number;
   /** Bytes received and not yet handed to the reader, now and at the most. */
   bufferedBytes: number;
@@ -56,7 +60,7 @@ export function s3ByteSource(uri: string, options: S3ByteSourceOptions = {}): S3
   const windowBytes = positive(options.windowBytes ?? DEFAULT_WINDOW_BYTES, 'windowBytes');
   const windowsInFlight = positive(options.windowsInFlight ?? DEFAULT_WINDOWS_IN_FLIGHT, 'windowsInFlight');
   const policy = options.retry ?? DEFAULT_S3_RETRY;
-  const stats: S3ReadStats = { gets: 0, retries: 0, bufferedBytes: 0, maxBufferedBytes: 0 };
+  const stats: S3ReadStats = { gets: 0, receivedBytes: 0, retries: 0, bufferedBytes: 0, maxBufferedBytes: 0 };
   let info: Promise<S3ObjectInfo> | undefined;
 
   const head = (): Promise<S3ObjectInfo> => {
@@ -67,9 +71,9 @@ export function s3ByteSource(uri: string, options: S3ByteSourceOptions = {}): S3
   };
 
   async function* stream(start: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
-    const { size, etag } = await head();
-    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= size))
-      throw new InternalError(`byte range [${start}, ${end}) is outside ${uri} (${size} bytes)`);
+    const { size: objectSize, etag } = await head();
+    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= objectSize))
+      throw new InternalError(`byte range [${start}, ${end}) is outside ${uri} (${objectSize} bytes)`);
     if (signal?.aborted) throw new MigrationInterruptedError(`reading ${uri} stopped`, { cause: signal.reason });
     // One controller per stream: the caller's signal, or the caller leaving the loop early, stops every fetch.
     const controller = new AbortController();
@@ -85,15 +89,22 @@ export function s3ByteSource(uri: string, options: S3ByteSourceOptions = {}): S3
       onRetry: () => stats.retries++,
       onGet: () => stats.gets++,
       onBuffered: (delta) => {
+        if (delta > 0) stats.receivedBytes += delta;
         stats.bufferedBytes += delta;
         stats.maxBufferedBytes = Math.max(stats.maxBufferedBytes, stats.bufferedBytes);
       },
     };
     const windows: RangeFetch[] = [];
     let next = start;
+    // Windows start small and double up to windowBytes: a reader that stops early (the header, a
+    // slice that ends) leaves little fetched for nothing, a long read soon runs at full size.
+    let size = Math.min(windowBytes, FIRST_WINDOW_BYTES);
     const launch = () => {
-      for (; windows.length < windowsInFlight && next < end; next = Math.min(end, next + windowBytes))
-        windows.push(new RangeFetch(ctx, next, Math.min(end, next + windowBytes)));
+      for (; windows.length < windowsInFlight && next < end; size = Math.min(windowBytes, size * 2)) {
+        const to = Math.min(end, next + size);
+        windows.push(new RangeFetch(ctx, next, to));
+        next = to;
+      }
     };
     try {
       for (launch(); windows.length > 0; launch()) {

@@ -68,7 +68,11 @@ export function s3FailureError(uri: string, error: unknown, attempts: number): E
       cause: error,
     });
   if (kind === 'denied')
-    return new S3SourceError(`access to ${uri} was refused (${detail}); the credentials need s3:GetObject on it`, { cause: error });
+    return new S3SourceError(
+      `access to ${uri} was refused (${detail}); the credentials need s3:GetObject on it ` +
+        '(without s3:ListBucket on the bucket, S3 also answers this for a key that does not exist)',
+      { cause: error },
+    );
   if (kind === 'transient')
     return new S3SourceError(`reading ${uri} failed ${attempts} times in a row (last: ${detail}); try again later`, {
       cause: error,

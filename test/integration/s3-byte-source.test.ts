@@ -84,6 +84,21 @@ describe('S3 byte source (against s3rver)', () => {
     assert.ok(source.stats.maxBufferedBytes < SIZE / 4, 'never anything near the whole object');
   });
 
+  it('starts with a small window and doubles it, so a reader that stops early fetched little', async () => {
+    const MiB = 1024 * KiB;
+    const whole = open(URI, { windowBytes: 4 * MiB });
+    assert.ok((await collect(whole.stream(0, SIZE))).equals(file));
+    assert.equal(whole.stats.gets, 3, 'windows of 1 MiB, 2 MiB, then the rest (under 4 MiB)');
+    assert.equal(whole.stats.receivedBytes, SIZE, 'nothing fetched twice');
+
+    const early = open(URI, { windowBytes: 8 * MiB });
+    for await (const chunk of early.stream(0, SIZE)) {
+      assert.ok(chunk.length > 0);
+      break;
+    }
+    assert.ok(early.stats.receivedBytes <= 3 * MiB, `a header-sized read fetched ${early.stats.receivedBytes} bytes`);
+  });
+
   it('reads ranged spans exactly: inside a window, across window boundaries, the last byte, and empty', async () => {
     const source = open();
     // Not [0, 1): s3rver 3.7.1 reads `bytes=0-0` as the whole object (real S3 does not), and the source
