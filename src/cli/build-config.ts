@@ -1,6 +1,7 @@
 import { readConfigFile } from '../config/read-config-file.js';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
+import type { RestoreConfigInput } from '../core/restore-config.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 
 /** Flags that shape the copy; each overrides the config file's value when given. */
@@ -47,24 +48,9 @@ export interface BuiltConfig {
  */
 export function buildConfig(configPath: string | undefined, flags: CopyFlags, env: NodeJS.ProcessEnv = process.env): BuiltConfig {
   const overrides = (input: MigrationConfigInput): MigrationConfigInput => {
-    const out = { ...input, scan: { ...input.scan } } as MigrationConfigInput & { scan: Record<string, unknown> };
-    if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
-    if (flags.dryRun) out.dryRun = true;
-    if (flags.functions === false) out.functions = false;
-    if (flags.onExisting) out.onExistingKey = flags.onExisting;
-    if (flags.onTooBig) out.onTooBig = flags.onTooBig;
-    if (flags.count !== undefined) out.scan.count = flags.count;
-    if (flags.match) out.scan.match = flags.match;
-    if (flags.type) out.scan.type = flags.type as never;
+    const out = applyCopyFlags(input, flags);
     if (flags.adaptiveCount === false) out.scan.adaptive = false;
-    if (flags.mode) out.mode = flags.mode;
-    if (flags.bigKeyThreshold !== undefined) out.bigKeyThreshold = flags.bigKeyThreshold;
-    if (flags.verify) out.verify = flags.verify;
-    if (flags.maxMismatches !== undefined) out.maxMismatches = flags.maxMismatches;
     if (flags.extraCheck === false) out.extraCheck = false;
-    if (flags.dbs) out.dbs = flags.dbs;
-    if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
-    if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;
     out.follow = followOverrides(input.follow, flags);
     for (const side of ['source', 'target'] as const) {
       const password = env[`REDIS_FERRY_${side.toUpperCase()}_PASSWORD`];
@@ -104,6 +90,30 @@ export function buildConfig(configPath: string | undefined, flags: CopyFlags, en
   const describe = (path: string) =>
     path.startsWith('source') ? `--source (${path})` : path.startsWith('target') ? `--target (${path})` : (flagNames[path] ?? path);
   return { config: parseConfig(overrides(input as MigrationConfigInput), describe), warnings: [] };
+}
+
+/** The options a copy and a restore share (CopyFlags) applied over a config input, each flag given overriding the file. */
+export function applyCopyFlags<T extends MigrationConfigInput | RestoreConfigInput>(
+  input: T,
+  flags: CopyFlags,
+): T & { scan: Record<string, unknown> } {
+  const out = { ...input, scan: { ...input.scan } } as T & { scan: Record<string, unknown> };
+  if (flags.rateLimit !== undefined) out.rateLimit = flags.rateLimit;
+  if (flags.dryRun) out.dryRun = true;
+  if (flags.functions === false) out.functions = false;
+  if (flags.onExisting) out.onExistingKey = flags.onExisting;
+  if (flags.onTooBig) out.onTooBig = flags.onTooBig;
+  if (flags.count !== undefined) out.scan.count = flags.count;
+  if (flags.match) out.scan.match = flags.match;
+  if (flags.type) out.scan.type = flags.type as never;
+  if (flags.mode) out.mode = flags.mode;
+  if (flags.bigKeyThreshold !== undefined) out.bigKeyThreshold = flags.bigKeyThreshold;
+  if (flags.verify) out.verify = flags.verify;
+  if (flags.maxMismatches !== undefined) out.maxMismatches = flags.maxMismatches;
+  if (flags.dbs) out.dbs = flags.dbs;
+  if (flags.dbMap) out.dbMap = { ...input.dbMap, ...flags.dbMap };
+  if (flags.concurrency !== undefined) out.concurrency = flags.concurrency;
+  return out;
 }
 
 /** --follow and its companions on top of the file's [advanced] follow settings. */

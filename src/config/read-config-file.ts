@@ -4,8 +4,8 @@ import type { z } from 'zod';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { substituteEnv } from './env-substitution.js';
-import { type Dialect, mapShakeConfig } from './shake-mapping.js';
-import { v3File, v4File } from './shake-schema.js';
+import { type Dialect, type MappedConfig, mapShakeConfig } from './shake-mapping.js';
+import { type V3File, type V4File, v3File, v4File } from './shake-schema.js';
 import { closest, locateKey } from './toml-locate.js';
 
 export interface LoadedConfigFile {
@@ -29,6 +29,21 @@ export function readConfigFile(
   env: NodeJS.ProcessEnv = process.env,
   overrides?: (input: MigrationConfigInput) => MigrationConfigInput,
 ): LoadedConfigFile {
+  const { raw, text, at } = readToml(path, env);
+  const dialect = detectDialect(raw, path, text);
+  const schema = dialect === 'v3' ? v3File : v4File;
+  const parsed = parseFile(schema, raw, at);
+  const mapped = mapShakeConfig(dialect, parsed as V3File | V4File);
+  const describePath = mappedPaths(path, mapped, at);
+  const input = overrides ? overrides(mapped.input) : mapped.input;
+  return { dialect, config: parseConfig(input, describePath), input, warnings: mapped.warnings, describePath };
+}
+
+/** Where a config problem is: `file:line`, from a section and key. */
+export type Locate = (section: string | undefined, key?: string) => string;
+
+/** A TOML file read, parsed and with ${VAR}s substituted; every problem is one ConfigError line naming the place. */
+export function readToml(path: string, env: NodeJS.ProcessEnv): { raw: Record<string, unknown>; text: string; at: Locate } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -41,7 +56,7 @@ export function readConfigFile(
       { cause: error },
     );
   }
-  const at = (section: string | undefined, key?: string) => `${path}:${locateKey(text, section, key) ?? 1}`;
+  const at: Locate = (section, key) => `${path}:${locateKey(text, section, key) ?? 1}`;
 
   let raw: Record<string, unknown>;
   try {
@@ -58,22 +73,25 @@ export function readConfigFile(
     );
   });
   if (envProblems.length > 0) throw new ConfigError(envProblems);
+  return { raw, text, at };
+}
 
-  const dialect = detectDialect(raw, path, text);
-  const schema = dialect === 'v3' ? v3File : v4File;
+/** The file checked against its redis-shake schema; every problem (a typo'd key, a wrong type) is one line. */
+export function parseFile(schema: z.ZodObject, raw: Record<string, unknown>, at: Locate): unknown {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    // A typo'd key also makes the real key "missing"; the typo line alone says it all.
-    const typos = new Set(
-      parsed.error.issues.flatMap((i) =>
-        i.code === 'unrecognized_keys' ? i.keys.map((k) => `${String(i.path[0])}.${closest(k, knownKeys(String(i.path[0]), raw))}`) : [],
-      ),
-    );
-    const issues = parsed.error.issues.filter((i) => !(i.code === 'invalid_type' && i.input === undefined && typos.has(i.path.join('.'))));
-    throw new ConfigError(issues.flatMap((issue) => describeIssue(issue, raw, at)));
-  }
+  if (parsed.success) return parsed.data;
+  // A typo'd key also makes the real key "missing"; the typo line alone says it all.
+  const typos = new Set(
+    parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => `${String(i.path[0])}.${closest(k, knownKeys(schema, String(i.path[0])))}`) : [],
+    ),
+  );
+  const issues = parsed.error.issues.filter((i) => !(i.code === 'invalid_type' && i.input === undefined && typos.has(i.path.join('.'))));
+  throw new ConfigError(issues.flatMap((issue) => describeIssue(issue, schema, at)));
+}
 
-  const mapped = mapShakeConfig(dialect, parsed.data);
+/** Refuses what redis-ferry cannot honour, then names each core path by where it came from in the file. */
+export function mappedPaths(path: string, mapped: MappedConfig<unknown>, at: Locate): (corePath: string) => string {
   if (mapped.unsupported.length > 0) {
     throw new ConfigError(
       mapped.unsupported.map(({ origin, message }) => {
@@ -82,18 +100,22 @@ export function readConfigFile(
       }),
     );
   }
-  const describePath = (corePath: string) => {
+  return (corePath: string) => {
     const origin = mapped.origins.get(corePath) ?? mapped.origins.get(corePath.replace(/\[\d+\]$/, ''));
     if (!origin) return `${path}: ${corePath}`;
     const [section, key] = origin.split('.');
     return `${at(section, key)}: [${section}] ${key}`;
   };
-  const input = overrides ? overrides(mapped.input) : mapped.input;
-  return { dialect, config: parseConfig(input, describePath), input, warnings: mapped.warnings, describePath };
 }
 
 function detectDialect(raw: Record<string, unknown>, path: string, text: string): Dialect {
-  for (const reader of ['sync_reader', 'rdb_reader', 'aof_reader']) {
+  if ('rdb_reader' in raw || raw.type === 'restore') {
+    throw new ConfigError([
+      `${path}:${locateKey(text, 'rdb_reader') ?? 1}: this is a redis-shake restore config (an RDB file as the source): ` +
+        `run it with redis-ferry restore ${path}`,
+    ]);
+  }
+  for (const reader of ['sync_reader', 'aof_reader']) {
     if (reader in raw) {
       throw new ConfigError([
         `${path}:${locateKey(text, reader) ?? 1}: [${reader}] is not supported: redis-ferry ` +
@@ -117,17 +139,13 @@ function detectDialect(raw: Record<string, unknown>, path: string, text: string)
   ]);
 }
 
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  raw: Record<string, unknown>,
-  at: (section: string | undefined, key?: string) => string,
-): string[] {
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject, at: Locate): string[] {
   const [section, key] =
     issue.path.length >= 2
       ? [String(issue.path[0]), String(issue.path[1])]
       : [undefined, issue.path[0] === undefined ? undefined : String(issue.path[0])];
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeys(issue.path.length === 0 ? undefined : String(issue.path[0]), raw);
+    const known = knownKeys(schema, issue.path.length === 0 ? undefined : String(issue.path[0]));
     return issue.keys.map((k) => {
       const hint = closest(k, known);
       const where = issue.path.length === 0 ? at(k) : at(String(issue.path[0]), k);
@@ -142,8 +160,7 @@ function describeIssue(
   return [`${at(section, key)}: ${name}: ${issue.message}`];
 }
 
-function knownKeys(section: string | undefined, raw: Record<string, unknown>): string[] {
-  const schema = 'scan_reader' in raw || 'redis_writer' in raw ? v4File : v3File;
+function knownKeys(schema: z.ZodObject, section: string | undefined): string[] {
   const shape = schema.shape as Record<string, z.ZodType>;
   if (section === undefined) return Object.keys(shape);
   let inner: unknown = shape[section];

@@ -1,11 +1,21 @@
 import type { ConflictPolicy, MigrationConfigInput } from '../core/config.js';
-import type { AdvancedSection, FilterSection, SourceSection, TargetSection, V3File, V4File } from './shake-schema.js';
+import type { RestoreConfigInput } from '../core/restore-config.js';
+import type {
+  AdvancedSection,
+  FilterSection,
+  SourceSection,
+  TargetSection,
+  V3File,
+  V3RestoreFile,
+  V4File,
+  V4RdbFile,
+} from './shake-schema.js';
 
 export type Dialect = 'v3' | 'v4';
 
 /** A mapped config, with where each value came from (core path → "section.key") for messages. */
-export interface MappedConfig {
-  input: MigrationConfigInput;
+export interface MappedConfig<Input = MigrationConfigInput> {
+  input: Input;
   origins: Map<string, string>;
   warnings: string[];
   /** Options redis-shake has that redis-ferry cannot honour; each is "section.key: why + fix". */
@@ -31,7 +41,7 @@ function endpoint(
   name: string,
   side: 'source' | 'target',
   explicitType: string | undefined,
-  out: MappedConfig,
+  out: MappedConfig<unknown>,
 ) {
   const origin = (core: string, key: string) => out.origins.set(`${side}.${core}`, `${name}.${key}`);
   origin('addresses', 'address');
@@ -65,7 +75,7 @@ function endpoint(
   } as const;
 }
 
-function filter(sec: FilterSection | undefined, out: MappedConfig) {
+function filter(sec: FilterSection | undefined, out: MappedConfig<unknown>) {
   if (!sec) return undefined;
   for (const key of ['allow_command', 'block_command', 'allow_command_group', 'block_command_group'] as const) {
     if ((sec[key] ?? []).length > 0) {
@@ -124,6 +134,63 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
   out.origins.set('scan.count', `${srcName}.count`);
   out.origins.set('scan.match', `${srcName}.match`);
   out.origins.set('dbMap', `${dstName}.db_map`);
+  const filterInput = filter(file.filter, out);
+  out.input = {
+    source: endpoint(src, srcName, 'source', undefined, out),
+    target: endpoint(dst, dstName, 'target', dialect === 'v3' ? (file as V3File).target.type : undefined, out),
+    ...(src.dbs ? { dbs: src.dbs } : {}),
+    ...('db_map' in dst && dst.db_map ? { dbMap: dst.db_map } : {}),
+    scan: {
+      count: src.count ?? 1000,
+      ...(src.match ? { match: src.match } : {}),
+      ...(src.key_type ? { type: src.key_type } : {}),
+      ...(src.adaptive_count !== undefined ? { adaptive: src.adaptive_count } : {}),
+    },
+    ...(filterInput ? { filter: filterInput } : {}),
+    ...advancedInput(advanced, out),
+    // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
+    ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
+    ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
+  };
+  return out;
+}
+
+/** Maps a redis-shake restore file (v4 `[rdb_reader]`, v3 `type = "restore"`) onto a restore's config input. */
+export function mapRestoreConfig(dialect: Dialect, file: V3RestoreFile | V4RdbFile): MappedConfig<RestoreConfigInput> {
+  const out: MappedConfig<RestoreConfigInput> = { input: {} as RestoreConfigInput, origins: new Map(), warnings: [], unsupported: [] };
+  const v3 = dialect === 'v3' ? (file as V3RestoreFile) : undefined;
+  const v4 = dialect === 'v4' ? (file as V4RdbFile) : undefined;
+  const [srcName, pathKey, dstName] = v3 ? ['source', 'rdb_file_path', 'target'] : ['rdb_reader', 'filepath', 'redis_writer'];
+  const dst = v3 ? v3.target : v4!.redis_writer;
+  const parallel = v3 ? v3.source.parallel : v4!.rdb_reader.parallel;
+  out.origins.set('rdb.uri', `${srcName}.${pathKey}`);
+  out.origins.set('parallel', `${srcName}.parallel`);
+  out.origins.set('dbMap', `${dstName}.db_map`);
+  const advanced = file.advanced ?? {};
+  if (advanced.empty_db_before_sync) {
+    out.unsupported.push({
+      origin: 'advanced.empty_db_before_sync',
+      message: 'restore never empties the target; empty it yourself (FLUSHDB) if you mean to, then set empty_db_before_sync = false',
+    });
+  }
+  for (const key of ['follow', 'follow_config_set', 'extra_check'] as const) {
+    if (advanced[key] !== undefined)
+      out.unsupported.push({ origin: `advanced.${key}`, message: 'needs a live source; a restore reads a file: remove it' });
+  }
+  const filterInput = filter(file.filter, out);
+  out.input = {
+    rdb: { uri: v3 ? v3.source.rdb_file_path : v4!.rdb_reader.filepath },
+    ...(parallel !== undefined ? { parallel } : {}),
+    target: endpoint(dst, dstName, 'target', v3?.target.type, out),
+    ...(dst.db_map ? { dbMap: dst.db_map } : {}),
+    ...(filterInput ? { filter: filterInput } : {}),
+    ...advancedInput(advanced, out),
+  };
+  return out;
+}
+
+/** The [advanced] options a scan copy and a restore share. */
+function advancedInput(advanced: AdvancedSection, out: MappedConfig<unknown>): Partial<MigrationConfigInput & RestoreConfigInput> {
   out.origins.set('rateLimit', 'advanced.rate_limit');
   out.origins.set('concurrency', 'advanced.concurrency');
   out.origins.set('bigKeyThreshold', 'advanced.big_key_threshold');
@@ -138,19 +205,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
       ? Math.min(advanced.big_key_threshold, bulkLimit)
       : (advanced.big_key_threshold ?? (bulkLimit !== undefined ? Math.min(bulkLimit, 16 * 1024 * 1024) : undefined));
 
-  const filterInput = filter(file.filter, out);
-  out.input = {
-    source: endpoint(src, srcName, 'source', undefined, out),
-    target: endpoint(dst, dstName, 'target', dialect === 'v3' ? (file as V3File).target.type : undefined, out),
-    ...(src.dbs ? { dbs: src.dbs } : {}),
-    ...('db_map' in dst && dst.db_map ? { dbMap: dst.db_map } : {}),
-    scan: {
-      count: src.count ?? 1000,
-      ...(src.match ? { match: src.match } : {}),
-      ...(src.key_type ? { type: src.key_type } : {}),
-      ...(src.adaptive_count !== undefined ? { adaptive: src.adaptive_count } : {}),
-    },
-    ...(filterInput ? { filter: filterInput } : {}),
+  return {
     onExistingKey: BEHAVIOUR[advanced.rdb_restore_command_behavior ?? 'panic'],
     ...(advanced.rate_limit !== undefined ? { rateLimit: advanced.rate_limit } : {}),
     ...(advanced.concurrency !== undefined ? { concurrency: advanced.concurrency } : {}),
@@ -158,11 +213,7 @@ export function mapShakeConfig(dialect: Dialect, file: V3File | V4File): MappedC
     ...(threshold !== undefined ? { bigKeyThreshold: threshold } : {}),
     ...(advanced.verify ? { verify: advanced.verify } : {}),
     ...(advanced.max_mismatches !== undefined ? { maxMismatches: advanced.max_mismatches } : {}),
-    // redis-shake's ksn = true follows keyspace notifications; here it turns on follow mode.
-    ...(src.ksn || advanced.follow ? { follow: { enabled: true, configSet: advanced.follow_config_set ?? false } } : {}),
-    ...(advanced.extra_check !== undefined ? { extraCheck: advanced.extra_check } : {}),
     ...(advanced.functions !== undefined ? { functions: advanced.functions } : {}),
     ...(advanced.on_too_big ? { onTooBig: advanced.on_too_big } : {}),
   };
-  return out;
 }

@@ -118,6 +118,34 @@ export const v4File = z.strictObject({
   transform: z.string().optional(),
 });
 
+/** redis-shake v4's RDB restore: `[rdb_reader] filepath = "…"` (here also an s3:// URI) and a `[redis_writer]`. */
+export const v4RdbFile = z.strictObject({
+  rdb_reader: z.strictObject({
+    filepath: z.string().min(1, 'needs the path of an .rdb file (or an s3:// URI)'),
+    parallel: z.number().int().min(0).optional(), // redis-ferry: byte ranges restored at once
+  }),
+  redis_writer: z.strictObject(targetKeys),
+  filter: filterSection.optional(),
+  advanced: advancedSection.optional(),
+  module: moduleSection.optional(),
+  transform: z.string().optional(),
+});
+
+/** redis-shake v3's restore mode: `type = "restore"`, `[source] rdb_file_path`, `[target]`. */
+export const v3RestoreFile = z.strictObject({
+  type: z.literal('restore'),
+  source: z.strictObject({
+    rdb_file_path: z.string().min(1, 'needs the path of an .rdb file (or an s3:// URI)'),
+    version: z.union([z.number(), z.string()]).optional(),
+    parallel: z.number().int().min(0).optional(), // redis-ferry: byte ranges restored at once
+  }),
+  target: z.strictObject({ ...targetKeys, type: z.enum(['standalone', 'cluster', 'sentinel']).optional() }),
+  filter: filterSection.optional(),
+  advanced: advancedSection.optional(),
+});
+
+export type V4RdbFile = z.infer<typeof v4RdbFile>;
+export type V3RestoreFile = z.infer<typeof v3RestoreFile>;
 export type V3File = z.infer<typeof v3File>;
 export type V4File = z.infer<typeof v4File>;
 export type SourceSection = V4File['scan_reader'];

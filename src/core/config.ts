@@ -55,122 +55,128 @@ const filterSchema = z.strictObject({
 });
 export type FilterConfig = z.infer<typeof filterSchema>;
 
-const migrationSchema = z
-  .strictObject({
-    source: endpointSchema,
-    target: endpointSchema,
-    /** Source dbs to copy; empty means every non-empty db listed by INFO keyspace. */
-    dbs: z.array(z.number().int().min(0)).default([]),
-    /** Source db → target db; unmapped dbs keep their number. Keys are db numbers as strings. */
-    dbMap: z.record(z.string().regex(/^\d+$/, 'must be a db number'), z.number().int().min(0)).default({}),
-    scan: z
-      .strictObject({
-        /** Keys asked for per SCAN call (the COUNT hint); also the batch size. */
-        count: z.number().int().min(1, 'must be at least 1 (keys per SCAN; 1000 is a good start)').max(1_000_000).default(1000),
-        match: z.string().min(1).optional(),
-        type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional(),
-        /** Grow COUNT (up to 10×, at most 10,000) when SCAN round trips are slow (a distant source). */
-        adaptive: z.boolean().default(true),
-      })
-      .default({ count: 1000, adaptive: true }),
-    filter: filterSchema.default({
-      allowKeyPrefix: [],
-      blockKeyPrefix: [],
-      allowKeySuffix: [],
-      blockKeySuffix: [],
-      allowKeyRegex: [],
-      blockKeyRegex: [],
-      allowDb: [],
-      blockDb: [],
-    }),
-    onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
-    /**
-     * A key the target cannot hold, a string longer than its proto-max-bulk-len: `stop` the run naming
-     * it (raise the limit, then resume), or `skip` it, counting it and naming the first few.
-     */
-    onTooBig: z.enum(['stop', 'skip']).default('stop'),
-    /** Keys per second read from the source, summed over all units; 0 means unlimited. */
-    rateLimit: z.number().min(0).default(0),
-    /** Read and count everything, write nothing. */
-    dryRun: z.boolean().default(false),
-    /** Copy the source's Redis 7 functions (FUNCTION DUMP/RESTORE) before the keys. */
-    functions: z.boolean().default(true),
-    /**
-     * Units copied at once by one process; 0 means all of them. The default, 4: the units share
-     * one JavaScript thread, which 4 units already keep busy (about 4 µs of client CPU per key),
-     * while each unit in flight holds some 25-30 MB more (bench/README.md); the Lambda deployment
-     * runs one unit per function instead (maxConcurrency).
-     */
-    concurrency: z.number().int().min(0).default(4),
-    /**
-     * `dump`: DUMP + RESTORE, switching a unit to type-by-type writes if the target refuses the
-     * payload version (an older Redis). `struct`: type-by-type from the start (no RESTORE needed).
-     */
-    mode: z.enum(['dump', 'struct']).default('dump'),
-    /**
-     * Keys whose size (MEMORY USAGE) exceeds this many bytes are copied by type in chunks, never held
-     * whole in memory; 0 turns the size probe off (then every key is DUMPed whole).
-     */
-    bigKeyThreshold: z
-      .number()
-      .int()
-      .min(0)
-      .default(16 * 1024 * 1024),
-    /** After the copy: nothing, existence + type + TTL, or the values too. */
-    verify: z.enum(['none', 'quick', 'full']).default('quick'),
-    /** Differing keys tolerated before verification fails the run. */
-    maxMismatches: z.number().int().min(0).default(0),
-    /** Live migration: follow the source's writes after the copy until cutover (docs/follow.md). */
-    follow: z
-      .object({
-        enabled: z.boolean().default(false),
-        /** Set missing notify-keyspace-events flags for the run, and put the old value back after it. */
-        configSet: z.boolean().default(false),
-        /** How long no event may arrive before the cutover declares the target caught up (ms). */
-        quietMs: z.number().int().min(0).default(2000),
-        /** Start the cutover by itself once no event arrived for this long (ms); absent: wait to be told. */
-        cutoverWhenIdleMs: z.number().int().min(1).optional(),
-      })
-      .default({ enabled: false, configSet: false, quietMs: 2000 }),
-    /**
-     * Verification also walks the target for keys the source does not have (within the selection),
-     * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
-     */
-    extraCheck: z.boolean().default(true),
-  })
-  .superRefine((cfg, ctx) => {
-    if (cfg.follow.enabled && cfg.onExistingKey === 'skip') {
+/** The options of a copy, before the checks across fields (restore-config.ts derives a restore's from them). */
+export const migrationFields = z.strictObject({
+  source: endpointSchema,
+  target: endpointSchema,
+  /** Source dbs to copy; empty means every non-empty db listed by INFO keyspace. */
+  dbs: z.array(z.number().int().min(0)).default([]),
+  /** Source db → target db; unmapped dbs keep their number. Keys are db numbers as strings. */
+  dbMap: z.record(z.string().regex(/^\d+$/, 'must be a db number'), z.number().int().min(0)).default({}),
+  scan: z
+    .strictObject({
+      /** Keys asked for per SCAN call (the COUNT hint); also the batch size. */
+      count: z.number().int().min(1, 'must be at least 1 (keys per SCAN; 1000 is a good start)').max(1_000_000).default(1000),
+      match: z.string().min(1).optional(),
+      type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional(),
+      /** Grow COUNT (up to 10×, at most 10,000) when SCAN round trips are slow (a distant source). */
+      adaptive: z.boolean().default(true),
+    })
+    .default({ count: 1000, adaptive: true }),
+  filter: filterSchema.default({
+    allowKeyPrefix: [],
+    blockKeyPrefix: [],
+    allowKeySuffix: [],
+    blockKeySuffix: [],
+    allowKeyRegex: [],
+    blockKeyRegex: [],
+    allowDb: [],
+    blockDb: [],
+  }),
+  onExistingKey: z.enum(['fail', 'replace', 'skip']).default('fail'),
+  /**
+   * A key the target cannot hold, a string longer than its proto-max-bulk-len: `stop` the run naming
+   * it (raise the limit, then resume), or `skip` it, counting it and naming the first few.
+   */
+  onTooBig: z.enum(['stop', 'skip']).default('stop'),
+  /** Keys per second read from the source, summed over all units; 0 means unlimited. */
+  rateLimit: z.number().min(0).default(0),
+  /** Read and count everything, write nothing. */
+  dryRun: z.boolean().default(false),
+  /** Copy the source's Redis 7 functions (FUNCTION DUMP/RESTORE) before the keys. */
+  functions: z.boolean().default(true),
+  /**
+   * Units copied at once by one process; 0 means all of them. The default, 4: the units share
+   * one JavaScript thread, which 4 units already keep busy (about 4 µs of client CPU per key),
+   * while each unit in flight holds some 25-30 MB more (bench/README.md); the Lambda deployment
+   * runs one unit per function instead (maxConcurrency).
+   */
+  concurrency: z.number().int().min(0).default(4),
+  /**
+   * `dump`: DUMP + RESTORE, switching a unit to type-by-type writes if the target refuses the
+   * payload version (an older Redis). `struct`: type-by-type from the start (no RESTORE needed).
+   */
+  mode: z.enum(['dump', 'struct']).default('dump'),
+  /**
+   * Keys whose size (MEMORY USAGE) exceeds this many bytes are copied by type in chunks, never held
+   * whole in memory; 0 turns the size probe off (then every key is DUMPed whole).
+   */
+  bigKeyThreshold: z
+    .number()
+    .int()
+    .min(0)
+    .default(16 * 1024 * 1024),
+  /** After the copy: nothing, existence + type + TTL, or the values too. */
+  verify: z.enum(['none', 'quick', 'full']).default('quick'),
+  /** Differing keys tolerated before verification fails the run. */
+  maxMismatches: z.number().int().min(0).default(0),
+  /** Live migration: follow the source's writes after the copy until cutover (docs/follow.md). */
+  follow: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Set missing notify-keyspace-events flags for the run, and put the old value back after it. */
+      configSet: z.boolean().default(false),
+      /** How long no event may arrive before the cutover declares the target caught up (ms). */
+      quietMs: z.number().int().min(0).default(2000),
+      /** Start the cutover by itself once no event arrived for this long (ms); absent: wait to be told. */
+      cutoverWhenIdleMs: z.number().int().min(1).optional(),
+    })
+    .default({ enabled: false, configSet: false, quietMs: 2000 }),
+  /**
+   * Verification also walks the target for keys the source does not have (within the selection),
+   * reported as `extra`. Costs a SCAN of the target and an EXISTS per target key on the source.
+   */
+  extraCheck: z.boolean().default(true),
+});
+
+const migrationSchema = migrationFields.superRefine((cfg, ctx) => {
+  if (cfg.follow.enabled && cfg.onExistingKey === 'skip') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['follow'],
+      message:
+        'cannot be combined with the "skip" conflict policy: a followed key must take the source\'s newest value; ' +
+        'use "fail" (an empty target) or "replace"',
+    });
+  }
+  if (cfg.follow.enabled && cfg.dryRun) {
+    ctx.addIssue({ code: 'custom', path: ['follow'], message: 'cannot be combined with a dry run (following writes)' });
+  }
+  for (const [side, ep] of [
+    ['source', cfg.source],
+    ['target', cfg.target],
+  ] as const) {
+    if (ep.topology === 'sentinel' && !ep.masterName) {
       ctx.addIssue({
         code: 'custom',
-        path: ['follow'],
-        message:
-          'cannot be combined with the "skip" conflict policy: a followed key must take the source\'s newest value; ' +
-          'use "fail" (an empty target) or "replace"',
+        path: [side, 'masterName'],
+        message: 'is required when the topology is sentinel (the name the sentinels monitor)',
       });
     }
-    if (cfg.follow.enabled && cfg.dryRun) {
-      ctx.addIssue({ code: 'custom', path: ['follow'], message: 'cannot be combined with a dry run (following writes)' });
+  }
+  checkRegexes(cfg.filter, ctx);
+});
+
+/** Every key regex must compile. */
+export function checkRegexes(filter: FilterConfig, ctx: z.RefinementCtx): void {
+  for (const re of [...filter.allowKeyRegex, ...filter.blockKeyRegex]) {
+    try {
+      new RegExp(re);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['filter'], message: `regex ${JSON.stringify(re)} is not a valid regular expression` });
     }
-    for (const [side, ep] of [
-      ['source', cfg.source],
-      ['target', cfg.target],
-    ] as const) {
-      if (ep.topology === 'sentinel' && !ep.masterName) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [side, 'masterName'],
-          message: 'is required when the topology is sentinel (the name the sentinels monitor)',
-        });
-      }
-    }
-    for (const re of [...cfg.filter.allowKeyRegex, ...cfg.filter.blockKeyRegex]) {
-      try {
-        new RegExp(re);
-      } catch {
-        ctx.addIssue({ code: 'custom', path: ['filter'], message: `regex ${JSON.stringify(re)} is not a valid regular expression` });
-      }
-    }
-  });
+  }
+}
 
 export type MigrationConfig = z.infer<typeof migrationSchema>;
 export type MigrationConfigInput = z.input<typeof migrationSchema>;
@@ -189,7 +195,12 @@ function formatPath(path: readonly PropertyKey[]): string {
  * value came from (a TOML file and line) name that place instead of the internal path.
  */
 export function parseConfig(input: unknown, describePath: (path: string) => string = (p) => p): MigrationConfig {
-  const result = migrationSchema.safeParse(input);
+  return parseWith(migrationSchema, input, describePath);
+}
+
+/** Validates `input` with `schema`; one ConfigError listing every problem, each at its path. */
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown, describePath: (path: string) => string): T {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path = formatPath(issue.path);
@@ -202,6 +213,6 @@ export function parseConfig(input: unknown, describePath: (path: string) => stri
 }
 
 /** Target db for a source db under the configured mapping. */
-export function targetDbFor(config: MigrationConfig, sourceDb: number): number {
+export function targetDbFor(config: Pick<MigrationConfig, 'dbMap'>, sourceDb: number): number {
   return config.dbMap[String(sourceDb)] ?? sourceDb;
 }

@@ -18,6 +18,11 @@ export interface MigrationRecord {
 export interface ScanPage {
   cursor: string;
   keys: Buffer[];
+  /**
+   * Keys the source walked past and left out itself, not returned (an RDB file's keys of another
+   * type or name than SCAN TYPE/MATCH would return): counted as scanned and filtered.
+   */
+  skipped?: number;
 }
 
 /** Result of reading a batch: the records, and how many scanned keys vanished or expired first. */
@@ -108,6 +113,29 @@ export interface UnitDescriptor {
   slots?: [number, number][];
   /** Cluster node id (or sentinel master name) of the node scanned at plan time; informational. */
   sourceNode?: string;
+  /**
+   * A unit of an RDB restore: the byte range of the file it walks, from a key record boundary
+   * (`from`, in db `sourceDb`) to the next range's start, and how many keys the range holds.
+   */
+  rdbRange?: RdbRange;
+}
+
+/** A byte range of an RDB file holding keys of one db (see UnitDescriptor.rdbRange). */
+export interface RdbRange {
+  from: number;
+  to: number;
+  keys: number;
+}
+
+/** Which file a restore's plan was made from: a resume must find the same one (see MigrationPlan.rdb). */
+export interface RdbFileIdentity {
+  /** The path or s3:// URI, as given. */
+  uri: string;
+  size: number;
+  /** What tells one version of the file from another: "mtime <ISO date>" for a local file, "etag <…>" for an S3 object. */
+  version: string;
+  /** The RDB format version of the file. */
+  rdbVersion: number;
 }
 
 /**
@@ -135,6 +163,8 @@ export interface MigrationPlan {
   /** The target side of the same selection, one per target node × db (absent in plans made before it existed). */
   targetUnits?: TargetUnitDescriptor[];
   createdAt: string;
+  /** A restore's plan: the RDB file its ranges were cut from. */
+  rdb?: RdbFileIdentity;
 }
 
 export interface UnitCounters {

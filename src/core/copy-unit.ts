@@ -13,10 +13,11 @@ import {
 import { type Batch, releaseWhenRead } from './copy/batch.js';
 import { CheckpointWriter } from './copy/checkpoint-writer.js';
 import { ScanAhead } from './copy/scan-ahead.js';
-import { covers, WriteFrontier } from './copy/write-frontier.js';
+import { WriteFrontier } from './copy/write-frontier.js';
 import { WritePipeline } from './copy/write-pipeline.js';
 import type { KeyFilter } from './key-filter.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { CursorOrder } from './scan-position.js';
 
 export interface CopyUnitOptions {
   source: KeySource;
@@ -45,6 +46,8 @@ export interface CopyUnitOptions {
   copyBigKey?: BigKeyCopier;
   /** Told when each batch's read is issued and when its writes are confirmed (live follow mode). */
   observer?: BulkWriteObserver;
+  /** How the source's cursors are ordered; SCAN positions by default (an RDB source's are byte offsets). */
+  cursorOrder?: CursorOrder;
 }
 
 /** The stages of one copy, wired together. */
@@ -98,7 +101,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     writer: new WritePipeline({ sink, policy, copyBigKey: options.copyBigKey, observer, depth: Math.max(1, options.writeAhead ?? 2) }),
     checkpoints,
     // Batches that start before the inherited frontier may already be on the target from an earlier attempt.
-    frontier: new WriteFrontier(policy === 'fail' && sink !== undefined, options.checkpoint.writeFrontier),
+    frontier: new WriteFrontier(policy === 'fail' && sink !== undefined, options.checkpoint.writeFrontier, options.cursorOrder),
     counters: { ...ZERO_COUNTERS, ...options.checkpoint.counters },
     shouldStop: options.shouldStop ?? (() => false),
   };
@@ -149,7 +152,8 @@ async function send({ reader, writer, checkpoints, frontier }: Stages, batch: Ba
     const read = await batch.read;
     if (frontier.mustCover(checkpoints.current.writeFrontier, batch.to, read, rewrite)) {
       await checkpoints.settled(); // a save in flight may already extend the frontier
-      if (!covers(checkpoints.current.writeFrontier, batch.to)) void checkpoints.save({ writeFrontier: reader.furthest(batch.to) });
+      if (!frontier.covers(checkpoints.current.writeFrontier, batch.to))
+        void checkpoints.save({ writeFrontier: reader.furthest(batch.to) });
       await checkpoints.settled();
     }
   } catch (error) {

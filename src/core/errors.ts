@@ -33,6 +33,17 @@ export class FollowSetupError extends ConfigError {
   }
 }
 
+/**
+ * A restore's checkpoint was made from another file than the one named now (same path, other size
+ * or modification time): resuming would mix two snapshots (exit 2, nothing written).
+ */
+export class RestoreFileChangedError extends ConfigError {
+  constructor(message: string, options?: ErrorOptions) {
+    super([message], options);
+    this.name = 'RestoreFileChangedError';
+  }
+}
+
 /** A checkpoint write lost a race: another worker owns or advanced the unit. The loser must stop. */
 export class CheckpointConflictError extends MigrationError {
   constructor(message: string, options?: ErrorOptions) {

@@ -28,3 +28,11 @@ export function scanProgress(cursor: string, done: boolean): number {
   if (done) return 1;
   return Number((scanPosition(cursor) * 10_000n) / TWO_64) / 10_000;
 }
+
+/**
+ * Where a cursor stands in a unit's walk, as a number that grows with it: `'0'` is the start when
+ * `atEnd` is false and the end when it is a cursor the walk returned. The copy loop compares
+ * cursors only through this (see copy/write-frontier.ts), so a source whose cursors are not SCAN
+ * cursors (an RDB file's byte offsets) gives its own.
+ */
+export type CursorOrder = (cursor: string, atEnd?: boolean) => bigint;

@@ -8,7 +8,11 @@ import { openTargetDb } from '../redis/target-access.js';
  * empty, so that any key found there later is known to be this migration's own. A dry run only
  * reports what a real run would find.
  */
-export async function preflightTarget(config: MigrationConfig, units: UnitDescriptor[], note: (message: string) => void): Promise<void> {
+export async function preflightTarget(
+  config: Pick<MigrationConfig, 'target' | 'onExistingKey' | 'dryRun'>,
+  units: UnitDescriptor[],
+  note: (message: string) => void,
+): Promise<void> {
   const targetDbs = [...new Set(units.map((u) => u.targetDb))].sort((a, b) => a - b);
   const occupied: string[] = [];
   for (const db of targetDbs) {

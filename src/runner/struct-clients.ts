@@ -1,5 +1,5 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { MigrationConfig } from '../core/config.js';
+import type { EndpointConfig, MigrationConfig } from '../core/config.js';
 import type { UnitDescriptor } from '../core/contracts.js';
 import { baseOptions, connectCluster, connectNode, parseAddress, quit } from '../redis/connect.js';
 import type { OpenedSource } from '../redis/source-access.js';
@@ -26,30 +26,36 @@ export async function openStructClients(
   const source = await connectNode('source', config.source, node.address, unit.sourceDb);
   try {
     if (node.readOnly) await source.readonly();
-    let target: RedisClient;
-    if (destination.kind === 'cluster') {
-      target = await connectCluster(
-        new Cluster(config.target.addresses.map(parseAddress), {
-          redisOptions: baseOptions(config.target, 'target'),
-          lazyConnect: true,
-          enableOfflineQueue: true,
-        }),
-        'target',
-      );
-    } else {
-      target = await connectNode('target', config.target, destination.address, unit.targetDb);
-    }
+    const target = await openTargetClient(config.target, destination, unit.targetDb);
     return {
       source,
       target,
       close: async () => {
         await quit(source);
-        if (target instanceof Cluster) await target.quit().catch(() => target.disconnect());
-        else await quit(target);
+        await closeClient(target);
       },
     };
   } catch (error) {
     await quit(source);
     throw error;
   }
+}
+
+/** An ioredis client on the target the data pipe writes to: a slot-following Cluster client for a cluster, else the node on `db`. */
+export async function openTargetClient(endpoint: EndpointConfig, destination: OpenedSink['destination'], db: number): Promise<RedisClient> {
+  if (destination.kind === 'node') return connectNode('target', endpoint, destination.address, db);
+  return connectCluster(
+    new Cluster(endpoint.addresses.map(parseAddress), {
+      redisOptions: baseOptions(endpoint, 'target'),
+      lazyConnect: true,
+      enableOfflineQueue: true,
+    }),
+    'target',
+  );
+}
+
+/** Closes a client of openTargetClient. */
+export async function closeClient(client: RedisClient): Promise<void> {
+  if (client instanceof Cluster) await client.quit().catch(() => client.disconnect());
+  else await quit(client);
 }

@@ -87,7 +87,7 @@ const TOO_BIG_NAMED = 5;
 const BYTES = new Intl.NumberFormat('en-US');
 
 /** Names the first keys a session skips because the target cannot hold them (--on-too-big skip). */
-function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => void): (key: Buffer, bytes: number) => void {
+export function skippedTooBigNotes(unit: UnitDescriptor, note: (message: string) => void): (key: Buffer, bytes: number) => void {
   let named = 0;
   return (key, bytes) => {
     if (++named > TOO_BIG_NAMED) return;

@@ -102,6 +102,11 @@ const TYPE_OF_RDB_TYPE: Readonly<Record<number, string>> = Object.freeze({
   21: 'stream',
 });
 
+/** The value type (as TYPE names it) an RDB object type byte holds; undefined for module values and unknown bytes. */
+export function valueTypeOfRdbType(type: number): string | undefined {
+  return TYPE_OF_RDB_TYPE[type];
+}
+
 /**
  * Hash-table encodings (RDB_TYPE_SET 2, RDB_TYPE_HASH 4) serialize in their table's order, which a
  * server seeds at random when it starts: the same set or hash DUMPs to different bytes on two

@@ -1,13 +1,22 @@
 import type { KeySink, MigrationRecord, WriteMode, WriteResult } from '../core/contracts.js';
 import { RestoreRejectedError } from '../core/errors.js';
 import { formatKey } from '../core/key-format.js';
-import type { NotCarriedCounts, RedisClient, StructCopyOptions } from './contracts.js';
+import type { NotCarriedCounts, RedisClient, StructCopyOptions, StructCopyResult } from './contracts.js';
 import { copyKeysByType } from './copy-keys.js';
 import { dumpRdbVersion, isStringDump, isVersionRefusal } from './dump-version.js';
 import { tooBigError } from './errors.js';
 import { MIN_BULK_LIMIT, targetBulkLimit } from './target-bulk-limit.js';
 
 export type StructMode = 'auto' | 'struct';
+
+/**
+ * Writes records by type, in chunks: by default from the source Redis (copyKeysByType reads each
+ * key there again); an RDB restore decodes each record's object from the file instead.
+ */
+export type ByTypeWriter = (
+  records: MigrationRecord[],
+  options: StructCopyOptions & { concurrency?: number },
+) => Promise<StructCopyResult[]>;
 
 export interface StructFallbackOptions extends Omit<StructCopyOptions, 'replace' | 'ttlMs'> {
   /** 'auto': RESTORE until the target refuses a payload's version, then by type. 'struct': by type from the start. @default 'auto' */
@@ -63,7 +72,8 @@ export class StructFallbackSink implements KeySink {
 
   constructor(
     private readonly inner: KeySink,
-    private readonly source: RedisClient,
+    /** Where values written by type come from: the source Redis, or a writer of its own (ByTypeWriter). */
+    private readonly source: RedisClient | ByTypeWriter,
     private readonly target: RedisClient,
     private readonly options: StructFallbackOptions = {},
   ) {
@@ -175,12 +185,17 @@ export class StructFallbackSink implements KeySink {
       onSkipTooBig: _onSkip,
       ...copy
     } = this.options;
-    const results = await copyKeysByType(
-      this.source,
-      this.target,
-      records.map((r) => r.key),
-      { ...copy, concurrency, replace: mode === 'replace' },
-    );
+    const options = { ...copy, concurrency, replace: mode === 'replace' };
+    const source = this.source;
+    const results =
+      typeof source === 'function'
+        ? await source(records, options)
+        : await copyKeysByType(
+            source,
+            this.target,
+            records.map((r) => r.key),
+            options,
+          );
     const out: WriteResult = { written: 0, bytes: 0, existing: [], expired: 0 };
     const s = this.statsValue;
     for (const r of results) {

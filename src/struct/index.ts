@@ -23,7 +23,13 @@ export {
   restampDumpVersion,
 } from './dump-version.js';
 export { TempKeyLostError } from './errors.js';
-export { type StructFallbackOptions, StructFallbackSink, type StructFallbackStats, type StructMode } from './fallback-sink.js';
+export {
+  type ByTypeWriter,
+  type StructFallbackOptions,
+  StructFallbackSink,
+  type StructFallbackStats,
+  type StructMode,
+} from './fallback-sink.js';
 export { DEFAULT_BIG_KEY_BYTES, type KeySize, probeSizes, SizeProbe, type SizeProbeOptions } from './size-probe.js';
 export { slotTag } from './slot-tag.js';
 export { type CleanupOptions, type CleanupResult, cleanupTempKeys, DEFAULT_TEMP_PREFIX, isTempKey, tempKeyFor } from './temp-key.js';

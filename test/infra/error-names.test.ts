@@ -29,6 +29,7 @@ const wrapping: Error[] = [
   new coreErrors.BigKeyCopierMissingError(key, 'no copier', { cause }),
   new coreErrors.RedisFunctionsError('functions', { cause }),
   new coreErrors.FollowSetupError('follow', { cause }),
+  new coreErrors.RestoreFileChangedError('changed', { cause }),
   new cloudErrors.RetryableMigrationError(cause),
   new cloudErrors.SliceDeadlineError(0, { cause }),
   new structErrors.TempKeyLostError(key, 'lost', { cause }),

@@ -100,4 +100,14 @@ describe('Class: ScanAhead', () => {
     await assert.rejects(reader.next(), /connection reset/);
     await reader.stop();
   });
+
+  it('counts the keys a source left out itself (ScanPage.skipped) as scanned and filtered', async () => {
+    const source = new FakeSource(keys(10), 10);
+    const scan = source.scan.bind(source);
+    source.scan = async (cursor) => ({ ...(await scan(cursor)), skipped: 7 });
+    const reader = scanAhead(source, { filter: keyFilter({ blockKeySuffix: ['1'] }) });
+    const batch = await reader.next();
+    assert.deepEqual([batch?.scanned, batch?.filtered, batch?.keys.length], [17, 8, 9]);
+    await reader.stop();
+  });
 });

@@ -58,4 +58,18 @@ describe('Function: covers', () => {
     assert.equal(covers('0', '0'), true);
     assert.equal(covers(null, c(1)), false);
   });
+
+  it('compares cursors in the order the source gives (an RDB source: byte offsets, not SCAN cursors)', () => {
+    const offsets = (cursor: string, atEnd = false) => (cursor === '0' ? (atEnd ? 1n << 62n : 0n) : BigInt(cursor));
+    const frontier = new WriteFrontier(true, '5000', offsets);
+    assert.deepEqual(
+      ['0', '4999', '5000', '6000'].map((from) => frontier.rewrites(from)),
+      [true, true, false, false],
+    );
+    assert.equal(frontier.covers('5000', '4000'), true);
+    assert.equal(frontier.covers('5000', '6000'), false);
+    assert.equal(frontier.covers('5000', '0'), false, "'0' as a batch's end is the end of the range");
+    assert.equal(frontier.afterConfirmed('7000', '6000', false), '7000', 'never moves back');
+    assert.equal(frontier.atStop('4000'), '5000', 'keeps the inherited frontier until passed');
+  });
 });

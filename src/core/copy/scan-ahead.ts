@@ -108,11 +108,12 @@ export class ScanAhead {
             ? source.read(keys)
             : EMPTY_READ;
         read.catch(() => {}); // observed by the writer; avoid an unhandled rejection meanwhile
+        const skipped = page.skipped ?? 0;
         this.queue.push({
           from: cursor,
           to: page.cursor,
-          scanned: page.keys.length,
-          filtered: page.keys.length - keys.length,
+          scanned: page.keys.length + skipped,
+          filtered: page.keys.length - keys.length + skipped,
           keys,
           mark,
           read,
