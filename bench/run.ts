@@ -14,13 +14,15 @@ import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, wr
 import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
 import { measureStartupCost, type StartupCost } from './ferry-child.js';
 import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
-import { renderFollowSection, spliceFollowSection } from './follow-report.js';
+import { renderFollowSection, spliceFollowSection, spliceSection } from './follow-report.js';
 import { type FollowReport, runFollowBench } from './follow-scenario.js';
 import { DEFAULT_LARGE_VALUES, startLargeValuePair } from './large-values.js';
 import { measureMigrate } from './migrate-loop.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { RawConnection } from './raw-connection.js';
 import { consoleTable, type ReportContext, renderMarkdown, type ScenarioResult } from './report.js';
+import { RESTORE_HEADING, renderRestoreSection } from './restore-report.js';
+import { type RestoreBenchReport, type Scenario as RestoreScenario, runRestoreBench } from './restore-scenario.js';
 import { type RunSample, type ServerSides, withServerCpu } from './sample.js';
 import { readWithRawSocket } from './source-reader.js';
 import { type StandalonePair, startClusterPair, startStandalonePair } from './topology.js';
@@ -97,19 +99,21 @@ async function main(opts: BenchOptions): Promise<number> {
   let startup: StartupCost | undefined;
   let profile: ReportContext['profile'];
   let follow: FollowReport | undefined;
+  let restoreReport: RestoreBenchReport | undefined;
+  let restoreLoads: number[][] = [];
   log(
     `redis-ferry bench: ${opts.keys} keys, ${opts.runs} runs, scenarios ${[...opts.only].join(',')}; ${cpus().length} cores, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
   if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
 
   try {
-    if (['ds', 'dc', 'e', 'v', 'p', 'f'].some(has)) {
+    if (['ds', 'dc', 'e', 'v', 'p', 'f', 'r'].some(has)) {
       // The ferry rows run the bundled CLI, as users do: build it from this checkout first.
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
       startup = await measureStartupCost();
     }
     const ferry = (source: string, target: string) => ({ source, target, startupCpuMs: startup?.cpuMs, args: opts.ferryArgs });
-    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f'].some(has)) {
+    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f', 'r'].some(has)) {
       log('Starting a source and a target redis-server, loading the dataset…');
       pair = await startStandalonePair(spec);
       const source = { host: pair.source.host, port: pair.source.port };
@@ -255,6 +259,16 @@ async function main(opts: BenchOptions): Promise<number> {
           }
         }
       }
+      if (has('r')) {
+        // Before (f), whose writer changes the source: the RDB is the dataset as loaded.
+        await mkdir(dataDir, { recursive: true });
+        const restoreLoad = [loadavg()];
+        const scenarioOf: RestoreScenario = (id, label, once, sides) => scenario(id, label, opts.runs, once, sides);
+        restoreReport = await runRestoreBench({ pair, keys: opts.keys, dataDir, ferry, scenario: scenarioOf, log });
+        restoreLoad.push(loadavg());
+        restoreLoads = restoreLoad;
+        if (datasetLines.length === 0) datasetLines = describeDataset(pair.dataset, spec);
+      }
       if (has('f')) {
         // Last of the standalone rows: its writer changes the source the others read.
         follow = await runFollowBench(
@@ -321,6 +335,7 @@ async function main(opts: BenchOptions): Promise<number> {
 
   const table = consoleTable(results);
   process.stdout.write(`\n${table}\n\n`);
+  if (restoreReport) process.stdout.write(`${consoleTable(restoreReport.results)}\n\n`);
   if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
   if (opts.keys < 1_000_000)
     notes.push(`${opts.keys} keys: a smaller dataset than the 1M default, so fixed costs (connections, planning) weigh more`);
@@ -348,11 +363,16 @@ async function main(opts: BenchOptions): Promise<number> {
   const out = resolve(opts.out);
   await mkdir(dirname(out), { recursive: true });
   const followSection = follow ? renderFollowSection(follow, ctx.commandLine, ctx.date) : undefined;
-  // (f) alone keeps the other rows of the file and replaces its own section.
-  const base = opts.only.size === 1 && followSection ? await readFile(out, 'utf8').catch(() => '') : renderMarkdown(ctx, results);
-  await writeFile(out, followSection ? spliceFollowSection(base, followSection) : base);
+  const restoreSection = restoreReport ? renderRestoreSection(restoreReport, ctx.commandLine, ctx.date, restoreLoads) : undefined;
+  // (f) or (r) alone keeps the other rows of the file and replaces its own section.
+  const sectionOnly = opts.only.size === 1 && (followSection ?? restoreSection) !== undefined;
+  let text = sectionOnly ? await readFile(out, 'utf8').catch(() => '') : renderMarkdown(ctx, results);
+  if (followSection) text = spliceFollowSection(text, followSection);
+  if (restoreSection) text = spliceSection(text, RESTORE_HEADING, restoreSection);
+  await writeFile(out, text);
   log(`Results written to ${out}`);
-  return results.some((r) => r.skipped?.startsWith('failed')) || follow?.failure ? 1 : 0;
+  const restoreFailed = restoreReport?.results.some((r) => r.skipped?.startsWith('failed')) ?? false;
+  return results.some((r) => r.skipped?.startsWith('failed')) || follow?.failure || restoreFailed ? 1 : 0;
 }
 
 // Ctrl-C / kill: exit through process.exit so every exit hook runs (servers, namespace).

@@ -1,11 +1,12 @@
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
-import { type CloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
+import { type AnyCloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
 import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
 import { defaultMigrationId } from '../../src/core/migration-id.js';
+import { defaultRestoreId } from '../../src/core/restore-config.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
 import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
 
@@ -37,6 +38,11 @@ export interface PlanResult {
   nextExecutionName: string;
 }
 
+/** What makes a run "the same migration": a hash of endpoints and selection (for a restore, of the snapshot's URI). */
+function identityOf(cloud: AnyCloudConfig): string {
+  return cloud.kind === 'restore' ? defaultRestoreId(cloud.config) : defaultMigrationId(cloud.config);
+}
+
 /**
  * Validates the input, claims the migration for this run (a second run of the same migration
  * stops here), stores the secret-free config, discovers both sides and creates or resumes the plan.
@@ -48,7 +54,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   let runId: string;
   let round: number;
   let migrationId: string;
-  let cloud: CloudConfig;
+  let cloud: AnyCloudConfig;
   let state: DynamoMigrationState;
 
   if (input.kind === 'start') {
@@ -59,7 +65,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     await state.claim(runId, {
       ttlMs: settings.claimTtlMs,
       round,
-      start: { config: cloud.stored, identity: defaultMigrationId(cloud.config), dryRun: cloud.config.dryRun },
+      start: { config: cloud.stored, identity: identityOf(cloud), dryRun: cloud.config.dryRun },
     });
   } else {
     ({ runId, round, migrationId } = input);

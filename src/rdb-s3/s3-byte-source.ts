@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InternalError, MigrationInterruptedError } from '../core/errors.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../rdb/byte-source.js';
 import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { S3ObjectChangedError } from './s3-errors.js';
 import { RangeFetch, type RangeFetchContext } from './s3-range-fetch.js';
