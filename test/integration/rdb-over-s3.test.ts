@@ -4,7 +4,7 @@ import { fileByteSource } from '../../src/rdb/file-byte-source.js';
 import { splitRdb } from '../../src/rdb/split-rdb.js';
 import { type RdbRecord, readRdbHeader, walkRdb } from '../../src/rdb/walk-rdb.js';
 import { s3ByteSource } from '../../src/rdb-s3/s3-byte-source.js';
-import { s3RdbLocation } from '../../src/rdb-s3/s3-rdb-location.js';
+import { locateWithS3, s3RdbLocation } from '../../src/rdb-s3/s3-rdb-location.js';
 import { loadEveryEncoding } from '../fixtures/rdb-dataset.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
@@ -62,5 +62,21 @@ describe('RDB walker over the S3 byte source (s3rver), against the same file rea
   it("names the object's version by its ETag, for a resume to compare", async () => {
     const location = s3RdbLocation(uri, { endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS });
     assert.match(await location.version(), /^etag "[0-9a-f]{32}"$/);
+  });
+
+  it('hands s3:// URIs to S3 and anything else to the local-file locator it wraps', async () => {
+    const local: string[] = [];
+    const locate = locateWithS3(
+      (file: string) => {
+        local.push(file);
+        return { source: fileByteSource(file), version: async () => 'local' };
+      },
+      { endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS },
+    );
+    const remote = locate(uri);
+    assert.equal(remote.source.name, uri);
+    assert.deepEqual(await walkAll(walkRdb(remote.source)), await walkAll(walkRdb(fileByteSource(path))));
+    assert.equal(locate(path).source.name, path);
+    assert.deepEqual(local, [path]);
   });
 });
