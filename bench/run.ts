@@ -334,7 +334,7 @@ async function main(opts: BenchOptions): Promise<number> {
   }
 
   const table = consoleTable(results);
-  process.stdout.write(`\n${table}\n\n`);
+  if (results.length > 0) process.stdout.write(`\n${table}\n\n`);
   if (restoreReport) process.stdout.write(`${consoleTable(restoreReport.results)}\n\n`);
   if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
   if (opts.keys < 1_000_000)
