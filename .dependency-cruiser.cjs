@@ -104,6 +104,25 @@ module.exports = {
       to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/'] },
     },
     {
+      name: 'rdb-imports-core-and-pure-helpers-only',
+      comment:
+        'src/rdb reads RDB files over any ByteSource: pure parsing, so the same reader serves the CLI (local ' +
+        'file) and Lambda (S3, whose source lives in src/rdb-s3). Of ours it uses core (errors) and the two pure ' +
+        'DUMP helpers of src/struct (crc64.ts, dump-version.ts), nothing that reaches Redis or a store.',
+      severity: 'error',
+      from: { path: '^src/rdb/' },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/rdb/', '^src/struct/crc64\\.ts$', '^src/struct/dump-version\\.ts$'] },
+    },
+    {
+      name: 'rdb-uses-no-packages',
+      comment:
+        'The RDB reader has no npm dependency: no Redis client, no AWS SDK (the S3 byte source is src/rdb-s3), ' +
+        'and its own LZF decoder (see src/rdb/lzf.ts for why not lzfjs). Node built-ins only.',
+      severity: 'error',
+      from: { path: '^src/rdb/' },
+      to: { dependencyTypes: NPM_TYPES },
+    },
+    {
       name: 'verify-imports-core-redis-and-struct-only',
       comment:
         'Verification compares source and target over src/redis. It also uses src/struct, one way only: a big ' +
@@ -117,12 +136,12 @@ module.exports = {
     {
       name: 'runner-imports-engine-only',
       comment:
-        'The runner composes core, redis, struct and verify into a migration. It gets its CheckpointStore ' +
+        'The runner composes core, redis, struct, verify and the RDB reader into a migration or a restore. It gets its CheckpointStore ' +
         '(file, memory or DynamoDB) from the entry point through the core contract, so it never imports a store, ' +
         'the config file reader, cloud helpers or an entry point.',
       severity: 'error',
       from: { path: '^src/runner/' },
-      to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/', '^src/verify/', '^src/runner/'] },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/redis/', '^src/struct/', '^src/verify/', '^src/rdb/', '^src/runner/'] },
     },
     {
       name: 'cli-and-lambdas-are-separate',

@@ -3,17 +3,13 @@ import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { cutoverCommand } from './cutover-command.js';
 import { migrateCommand } from './migrate-command.js';
+import { argsFrom, dbList, dbMap, positiveNumber } from './option-parsers.js';
 import { registerRehearseCommand } from './rehearse-command.js';
+import { registerRestoreCommand } from './restore-program.js';
 import { registerStartCommand } from './start-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { EXIT_MISMATCHES, verifyCommand } from './verify-command.js';
 import { version } from './version.js';
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
-  return n;
-}
 
 /** `30s`, `500ms`, `2m` or a plain number of seconds, in milliseconds. */
 export function duration(value: string): number {
@@ -21,22 +17,6 @@ export function duration(value: string): number {
   if (!m) throw new InvalidArgumentError('must be a duration such as 30s, 500ms or 2m');
   const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
   return Math.round(Number(m[1]) * scale);
-}
-
-function dbList(value: string): number[] {
-  const dbs = value.split(',').map((v) => Number(v.trim()));
-  if (dbs.some((d) => !Number.isInteger(d) || d < 0)) throw new InvalidArgumentError('must be db numbers, e.g. 0,1,5');
-  return dbs;
-}
-
-function dbMap(value: string): Record<string, number> {
-  const map: Record<string, number> = {};
-  for (const pair of value.split(',')) {
-    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
-    if (!m) throw new InvalidArgumentError('must be source:target pairs, e.g. 1:0,2:3');
-    map[m[1]!] = Number(m[2]);
-  }
-  return map;
 }
 
 export function buildProgram(): Command {
@@ -111,6 +91,8 @@ export function buildProgram(): Command {
       process.exitCode = await verifyCommand(config, flags);
     });
 
+  registerRestoreCommand(program);
+
   // Cloud commands (AWS SDK): start an execution of the deployed state machine, read its progress.
   registerStartCommand(program);
   registerStatusCommand(program);
@@ -165,12 +147,6 @@ function copyOptions(command: Command): Command {
     .option('--concurrency <n>', 'units copied at once (0 = all)', positiveNumber)
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .option('--json', 'print the final summary as JSON');
-}
-
-/** The arguments as typed, from the subcommand on, for the "resume with" hint. */
-function argsFrom(command: string): string[] {
-  const i = process.argv.indexOf(command);
-  return i >= 0 ? process.argv.slice(i) : [command];
 }
 
 /** Runs the CLI; every expected failure is one line on stderr and an exit code, never a stack. */

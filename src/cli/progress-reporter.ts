@@ -1,16 +1,35 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { sumCounters, type UnitCheckpoint } from '../core/contracts.js';
+import { sumCounters, type UnitCheckpoint, type UnitDescriptor } from '../core/contracts.js';
 import { scanProgress } from '../core/scan-position.js';
+import type { RestoreEvent } from '../runner/restore/run-restore.js';
 import type { RunEvent } from '../runner/run-migration.js';
 import { formatBytes, formatCount, formatRate } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'plain' | 'none';
 
 export interface ProgressReporter {
-  handle(event: RunEvent): void;
+  handle(event: RunEvent | RestoreEvent): void;
   /** A line that must not be torn by the bars (notes, retries). */
   log(line: string): void;
   stop(): void;
+}
+
+interface UnitEntry {
+  label: string;
+  range?: UnitDescriptor['rdbRange'];
+  checkpoint?: UnitCheckpoint;
+}
+
+/**
+ * A unit's fraction done: estimated from its SCAN cursor (see scan-position.ts), or, for a range of
+ * an RDB file, exact from the byte offset its cursor is.
+ */
+export function unitProgress(range: UnitDescriptor['rdbRange'], checkpoint: UnitCheckpoint): number {
+  const done = checkpoint.status === 'done';
+  if (!range) return scanProgress(checkpoint.cursor, done);
+  if (done) return 1;
+  if (checkpoint.cursor === '0' || range.to <= range.from) return 0;
+  return Math.min(1, Math.max(0, (Number(checkpoint.cursor) - range.from) / (range.to - range.from)));
 }
 
 /** Bars need a terminal; more units than this get only the total bar. */
@@ -28,17 +47,14 @@ export function createProgressReporter(
 ): ProgressReporter {
   // Bars need a terminal (cli-progress draws nothing, and writes no logged line, elsewhere).
   const resolved = mode === 'auto' || mode === 'bar' ? (stream.isTTY ? 'bar' : 'plain') : mode;
-  const units = new Map<string, { label: string; checkpoint?: UnitCheckpoint }>();
+  const units = new Map<string, UnitEntry>();
   const started = performance.now();
   const totals = () => {
     const list = [...units.values()];
     const cps = list.map((u) => u.checkpoint).filter((c): c is UnitCheckpoint => c !== undefined);
     const counters = sumCounters(cps.map((c) => c.counters));
     const progress =
-      list.length === 0
-        ? 0
-        : list.reduce((n, u) => n + (u.checkpoint ? scanProgress(u.checkpoint.cursor, u.checkpoint.status === 'done') : 0), 0) /
-          list.length;
+      list.length === 0 ? 0 : list.reduce((n, u) => n + (u.checkpoint ? unitProgress(u.range, u.checkpoint) : 0), 0) / list.length;
     const done = cps.filter((c) => c.status === 'done').length;
     return { counters, progress, done, count: list.length };
   };
@@ -89,10 +105,10 @@ export function createProgressReporter(
       if (event.type === 'plan') {
         const width = Math.max(5, ...event.plan.units.map((u) => u.label.length));
         for (const u of event.plan.units) {
-          units.set(u.id, { label: u.label });
+          units.set(u.id, { label: u.label, range: u.rdbRange });
           if (event.plan.units.length > 1 && event.plan.units.length <= MAX_UNIT_BARS) {
             bars.set(u.id, multibar.create(100, 0, payload(undefined, u.label.padEnd(width))));
-            units.set(u.id, { label: u.label.padEnd(width) });
+            units.set(u.id, { label: u.label.padEnd(width), range: u.rdbRange });
           }
         }
         totalBar = multibar.create(100, 0, payload(undefined, 'total'.padEnd(width)));
@@ -101,7 +117,7 @@ export function createProgressReporter(
         if (!entry) return;
         entry.checkpoint = event.checkpoint;
         const cp = event.checkpoint;
-        bars.get(event.unit.id)?.update(Math.floor(scanProgress(cp.cursor, cp.status === 'done') * 100), payload(cp, entry.label));
+        bars.get(event.unit.id)?.update(Math.floor(unitProgress(entry.range, cp) * 100), payload(cp, entry.label));
         const t = totals();
         totalBar?.update(Math.floor(t.progress * 100), {
           label: 'total'.padEnd(Math.max(5, ...[...units.values()].map((u) => u.label.length))),
@@ -125,7 +141,7 @@ export function createProgressReporter(
 /** One plain progress line every `intervalMs`, for logs and pipes. */
 function plainReporter(
   stream: NodeJS.WriteStream,
-  units: Map<string, { label: string; checkpoint?: UnitCheckpoint }>,
+  units: Map<string, UnitEntry>,
   line: () => string,
   intervalMs: number,
 ): ProgressReporter {
@@ -133,7 +149,7 @@ function plainReporter(
   return {
     handle(event) {
       if (event.type === 'plan') {
-        for (const u of event.plan.units) units.set(u.id, { label: u.label });
+        for (const u of event.plan.units) units.set(u.id, { label: u.label, range: u.rdbRange });
         timer ??= setInterval(() => stream.write(`progress ${line()}\n`), intervalMs);
         timer.unref();
       } else if (event.type === 'progress') {

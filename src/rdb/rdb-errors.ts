@@ -1,10 +1,10 @@
 import { MigrationError } from '../core/errors.js';
 
 /**
- * The bytes are not a valid RDB file (or a blob inside one): an unknown opcode or type, a length
- * that overruns, a bad checksum, a file that ends early. `offset` is where the problem was found:
- * a file offset when the walker throws it, an offset inside the blob when a blob decoder does (the
- * walker then re-throws it with the file offset). Not retryable: the same bytes fail the same way.
+ * The RDB bytes are not what the format allows: a truncated file, a corrupt blob, an unknown opcode or
+ * encoding. `offset` is where the problem was found: relative to the blob for the decoders in
+ * `encodings/`, and to the file once the reader re-throws with the blob's position added. Never
+ * retryable: reading the same bytes again meets the same fault.
  */
 export class RdbFormatError extends MigrationError {
   readonly offset: number;

@@ -250,7 +250,13 @@ function remaining(ttlMs: number, since: number): number | null {
  * Sends commands to the target as one pipeline (or MULTI/EXEC). Returns the replies; an error reply
  * throws, except at index `tolerate` (whose Error is returned in place for the caller to judge).
  */
-async function execute(target: RedisClient, key: Buffer, commands: Command[], transaction: boolean, tolerate = -1): Promise<unknown[]> {
+export async function execute(
+  target: RedisClient,
+  key: Buffer,
+  commands: Command[],
+  transaction: boolean,
+  tolerate = -1,
+): Promise<unknown[]> {
   const batch = transaction ? target.multi() : target.pipeline();
   for (const [name, ...args] of commands) batch.call(name, ...args);
   let replies: [Error | null, unknown][] | null;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
+import { decodeObject } from '../../src/rdb/decode-object.js';
 import { restorePayload } from '../../src/rdb/dump-payload.js';
 import { fileByteSource } from '../../src/rdb/file-byte-source.js';
 import { splitRdb } from '../../src/rdb/split-rdb.js';
@@ -8,6 +9,7 @@ import { type RdbHeader, type RdbKey, type RdbRecord, readRdbHeader, walkRdb } f
 import { EXPIRED_KEY, loadEveryEncoding, RDB_LIBRARY } from '../fixtures/rdb-dataset.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
+import { assertDecodedEqualsServer } from './rdb-decode-compare.js';
 
 async function collect(records: AsyncIterable<RdbRecord>): Promise<RdbRecord[]> {
   const out: RdbRecord[] = [];
@@ -77,6 +79,19 @@ describe('RDB walker over a file BGSAVEd by a live redis-server with every type 
     }
     await client.select(0);
     assert.ok(keysOf(records).some((k) => k.key.toString() === 'exp:hash' && k.expireAtMs !== null));
+  });
+
+  it('decodes every value to what the server replies for it (GET, LRANGE, SMEMBERS, ZRANGE, HGETALL, XRANGE, XINFO)', async () => {
+    const kinds = new Set<string>();
+    for (const k of keysOf(records)) {
+      if (k.key.toString() === EXPIRED_KEY) continue;
+      await client.select(k.db);
+      const value = decodeObject(k.type, k.object, header.version, k.end - k.object.length);
+      kinds.add(value.kind);
+      await assertDecodedEqualsServer(client, k.key, value);
+    }
+    await client.select(0);
+    assert.deepEqual([...kinds].sort(), ['hash', 'list', 'set', 'stream', 'string', 'zset']);
   });
 
   it('finds the function library', () => {

@@ -31,6 +31,8 @@ const CAUGHT: [string, string, string][] = [
   ['rdb-s3-imports-rdb-and-core-only', 'src/rdb-s3/uses-redis.ts', 'src/redis/resp.ts'],
   ['struct-imports-core-and-redis-only', 'src/struct/saves-progress.ts', 'src/checkpoint/store.ts'],
   ['data-path-never-reaches-state-path', 'src/struct/saves-progress.ts', 'node_modules/@aws-sdk/client-dynamodb/'],
+  ['rdb-imports-core-and-pure-helpers-only', 'src/rdb/walks-redis.ts', 'src/redis/resp.ts'],
+  ['rdb-uses-no-packages', 'src/rdb/walks-redis.ts', 'node_modules/ioredis/'],
   ['cloud-imports-core-only', 'src/cloud/verify-outcome.ts', 'src/verify/report.ts'],
   ['verify-imports-core-redis-and-struct-only', 'src/verify/report.ts', 'src/cli/format.ts'],
   ['nothing-imports-an-entry-point', 'src/verify/report.ts', 'src/cli/format.ts'],
@@ -60,6 +62,7 @@ const ALLOWED = [
   'src/cli/command-props.ts',
   'src/runner/run.ts',
   'src/runner/plan-units.ts',
+  'src/rdb/reads-file.ts',
   'lambdas/handler.ts',
   'infra/stack.ts',
 ];

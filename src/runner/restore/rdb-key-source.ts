@@ -1,0 +1,140 @@
+import type { KeySource, MigrationRecord, ReadResult, ScanPage } from '../../core/contracts.js';
+import { InternalError } from '../../core/errors.js';
+import { globMatch } from '../../core/glob-match.js';
+import { formatKey } from '../../core/key-format.js';
+import type { CursorOrder } from '../../core/scan-position.js';
+import type { ByteSource } from '../../rdb/byte-source.js';
+import { restorePayload } from '../../rdb/dump-payload.js';
+import { type RdbHeader, type RdbKey, type RdbRecord, walkRdb } from '../../rdb/walk-rdb.js';
+import { valueTypeOfRdbType } from '../../struct/dump-version.js';
+
+export interface RdbKeySourceOptions {
+  source: ByteSource;
+  header: RdbHeader;
+  /** The unit's range: from a key record boundary in db `db`, to the next range's start. */
+  range: { from: number; to: number; db: number };
+  /** Keys walked per page (the batch size, as SCAN's COUNT). */
+  count: number;
+  /** A page ends early once it holds this many object bytes, so read-ahead stays bounded in bytes. @default 8 MiB */
+  pageBytes?: number;
+  /** Objects larger than this are reported as big (copied by decoding, in chunks); 0: none. */
+  bigKeyBytes: number;
+  /** SCAN MATCH and TYPE, applied to the file's keys (the type from the record's type byte, no decoding). */
+  match?: string;
+  type?: string;
+  /** Wall clock, for the absolute expiries in the file. */
+  now?: () => number;
+  /** Monotonic clock the sink measures time in flight with (MigrationRecord.readAtMs). */
+  clock?: () => number;
+}
+
+const PAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A cursor of an RDB range: `'0'` is the range's start on the first call and its end when returned,
+ * as with SCAN; any other cursor is the byte offset of the next record to walk. They order as numbers.
+ */
+export const rdbCursorOrder: CursorOrder = (cursor, atEnd = false) => (cursor === '0' ? (atEnd ? 1n << 63n : 0n) : BigInt(cursor));
+
+/**
+ * One range of an RDB file as a KeySource, so the copy loop (checkpoints, write frontier, resume,
+ * rate limit, progress, dry run, retries) runs over a file as over a live source. scan() walks the
+ * next `count` keys from the cursor's offset and returns the offset after them; it keeps the walk
+ * open between calls, and starts a new one (from a key record boundary) when asked for another
+ * cursor, as a resumed or retried unit does. read() turns the keys of a page into RESTORE payloads
+ * (type byte + the object's bytes as they lie in the file + the file's RDB version + CRC-64: no
+ * decoding), with the time to live left of their absolute expiry; keys already expired are not
+ * returned but counted (ReadResult.gone, so the unit's skippedGone). Only the pages in flight are
+ * held: each key's record until its page is read and written.
+ */
+export class RdbKeySource implements KeySource {
+  private walk: AsyncGenerator<RdbRecord> | undefined;
+  /** The cursor the open walk stands at. */
+  private walkAt = '';
+  /** The records of the keys handed out by scan() and not yet dropped (by identity of the key Buffer). */
+  private readonly held = new WeakMap<Buffer, RdbKey>();
+  private readonly match: Buffer | undefined;
+  private readonly now: () => number;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: RdbKeySourceOptions) {
+    this.match = options.match ? Buffer.from(options.match, 'utf8') : undefined;
+    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  async scan(cursor: string): Promise<ScanPage> {
+    if (!this.walk || this.walkAt !== cursor) await this.open(cursor);
+    const walk = this.walk!;
+    const { count, pageBytes = PAGE_BYTES } = this.options;
+    const keys: Buffer[] = [];
+    let skipped = 0;
+    let bytes = 0;
+    let position = cursor;
+    while (keys.length + skipped < count && bytes < pageBytes) {
+      const next = await walk.next();
+      if (next.done) {
+        this.walk = undefined;
+        return { cursor: '0', keys, skipped };
+      }
+      const record = next.value;
+      position = String(record.end);
+      if (record.kind !== 'key') continue; // functions are loaded before the units start
+      if (!this.selected(record)) {
+        skipped++;
+        continue;
+      }
+      this.held.set(record.key, record);
+      keys.push(record.key);
+      bytes += record.object.length;
+    }
+    this.walkAt = position;
+    return { cursor: position, keys, skipped };
+  }
+
+  async read(keys: Buffer[]): Promise<ReadResult> {
+    const now = this.now();
+    const readAtMs = this.clock();
+    const { bigKeyBytes, header } = this.options;
+    const records: MigrationRecord[] = [];
+    const big: { key: Buffer; bytes: number }[] = [];
+    let gone = 0;
+    for (const key of keys) {
+      const record = this.recordOf(key);
+      const pttlMs = record.expireAtMs === null ? 0 : record.expireAtMs - now;
+      if (record.expireAtMs !== null && pttlMs < 1) gone++;
+      else if (bigKeyBytes > 0 && record.object.length > bigKeyBytes) big.push({ key, bytes: record.object.length });
+      else records.push({ key, payload: restorePayload(record.type, record.object, header.version), pttlMs, readAtMs });
+    }
+    return big.length > 0 ? { records, gone, big } : { records, gone };
+  }
+
+  /** The file's record of a key this source handed out (the big-key copier and the by-type writer decode it). */
+  recordOf(key: Buffer): RdbKey {
+    const record = this.held.get(key);
+    if (!record) throw new InternalError(`key ${formatKey(key)} was not handed out by this RDB range's scan`);
+    return record;
+  }
+
+  /** Ends the open walk (its read stream); the source can be scanned again afterwards. */
+  async close(): Promise<void> {
+    const walk = this.walk;
+    this.walk = undefined;
+    await walk?.return(undefined);
+  }
+
+  private async open(cursor: string): Promise<void> {
+    await this.close();
+    const { source, header, range } = this.options;
+    const offset = cursor === '0' ? range.from : Number(cursor);
+    this.walk = walkRdb(source, { header, from: { offset, db: range.db }, to: range.to });
+    this.walkAt = cursor;
+  }
+
+  private selected(record: RdbKey): boolean {
+    if (record.db !== this.options.range.db)
+      throw new InternalError(`RDB range from offset ${this.options.range.from} met a key of db ${record.db} at offset ${record.start}`);
+    if (this.match && !globMatch(this.match, record.key)) return false;
+    return this.options.type === undefined || valueTypeOfRdbType(record.type) === this.options.type;
+  }
+}
