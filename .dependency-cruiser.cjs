@@ -78,12 +78,23 @@ module.exports = {
       name: 'cloud-imports-core-only',
       comment:
         'src/cloud holds what the cloud entry points share: the execution input schema, the Lambda settings, the ' +
-        'verify outcome, task error handling. It sits beside the adapters (on core only, no SDK, no Redis), for ' +
+        'verify outcome, task error handling. It sits beside the adapters (on core only, no SDK, no Redis; the ' +
+        'S3 URI check of src/rdb-s3, which loads no SDK, validates a restore\'s rdb.s3Uri), for ' +
         'three reasons: the CDK app loads parts of it at synth time, the CLI `start` command builds the ' +
         'execution input with it, and the handlers in lambdas/ wire it to the adapters themselves.',
       severity: 'error',
       from: { path: '^src/cloud/' },
-      to: { path: OURS, pathNot: ['^src/core/', '^src/cloud/'] },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/cloud/', '^src/rdb-s3/s3-(uri|errors)\\.ts$'] },
+    },
+    {
+      name: 'rdb-s3-imports-rdb-and-core-only',
+      comment:
+        'src/rdb-s3 is the RDB reader\'s S3 byte source: it reads an object with ranged GETs for the reader in ' +
+        'src/rdb, on core\'s errors and backoff. It knows no Redis, no checkpoint store and no runner: the entry ' +
+        'points hand the source it makes to the restore.',
+      severity: 'error',
+      from: { path: '^src/rdb-s3/' },
+      to: { path: OURS, pathNot: ['^src/core/', '^src/rdb/', '^src/rdb-s3/'] },
     },
     {
       name: 'struct-imports-core-and-redis-only',
@@ -151,11 +162,11 @@ module.exports = {
     {
       name: 'aws-sdk-in-checkpoint-and-entry-points-only',
       comment:
-        'The AWS SDK is the checkpoint state path\'s (src/checkpoint) and the entry points\' (the CLI starts and ' +
-        'reads executions, the handlers read secrets). Anywhere else it would ride into the local copy path and ' +
-        'into modules the CDK app loads.',
+        'The AWS SDK is the checkpoint state path\'s (src/checkpoint), the S3 byte source\'s (src/rdb-s3: a restore ' +
+        'reads its RDB from S3) and the entry points\' (the CLI starts and reads executions, the handlers read ' +
+        'secrets). Anywhere else it would ride into the local copy path and into modules the CDK app loads.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(checkpoint|cli)/' },
+      from: { path: '^src/', pathNot: '^src/(checkpoint|cli|rdb-s3)/' },
       to: { path: npm('@aws-sdk/[^/]+') },
     },
     {
@@ -174,12 +185,19 @@ module.exports = {
         'stores, the CLI). It may import types from anywhere (erased at build), the shared constants, ConfigError, ' +
         'and one piece of runtime on purpose: parseCloudConfig (src/cloud/execution-input.ts, which reaches core ' +
         'and zod only, by cloud-imports-core-only), so a scheduled migration with a bad config fails `cdk synth` ' +
-        'with the messages the plan Lambda would give, instead of failing its first run.',
+        'with the messages the plan Lambda would give, instead of failing its first run; and the S3 URI checks ' +
+        '(src/rdb-s3/s3-uri.ts and its errors, no SDK), so a bad snapshot bucket name fails the synth the same way.',
       severity: 'error',
       from: { path: '^infra/' },
       to: {
         path: OURS,
-        pathNot: ['^infra/', ...SHARED_CONSTANTS, '^src/cloud/execution-input\\.ts$', '^src/core/errors\\.ts$'],
+        pathNot: [
+          '^infra/',
+          ...SHARED_CONSTANTS,
+          '^src/cloud/execution-input\\.ts$',
+          '^src/core/errors\\.ts$',
+          '^src/rdb-s3/s3-(uri|errors)\\.ts$',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -34,6 +34,10 @@ export interface FerryOptions {
   verify?: 'quick' | 'full';
   /** Subtracted from the run's CPU time (see measureStartupCost). */
   startupCpuMs?: number;
+  /** `restore` this RDB file or s3:// URI into the target instead of a `migrate` from `source`. */
+  restore?: string;
+  /** Extra environment for the child (e.g. the credentials of a local S3 server). */
+  env?: Record<string, string>;
 }
 
 export type FerryOutcome =
@@ -51,18 +55,27 @@ export interface FerrySummary {
 export async function runFerry(options: FerryOptions): Promise<FerryOutcome> {
   const work = await mkdtemp(join(tmpdir(), 'redis-ferry-bench-'));
   const statsFile = join(work, 'stats.json');
-  const endpoints = ['--source', options.source, '--target', options.target, '--json', '--state-dir', join(work, 'state')];
-  const command = options.verify
-    ? ['verify', ...endpoints, '--verify', options.verify]
-    : // The rows time the copy, which the ceilings bound; the bench checks the target's key count itself.
-      ['migrate', ...endpoints, '--fresh', '--progress', 'none', '--verify', 'none', ...(options.args ?? [])];
+  const common = ['--target', options.target, '--json', '--state-dir', join(work, 'state')];
+  const endpoints = ['--source', options.source, ...common];
+  // The rows time the copy (or the restore), which the ceilings bound; the bench checks the target's key count itself.
+  const timed = ['--fresh', '--progress', 'none', '--verify', 'none', ...(options.args ?? [])];
+  const command = options.restore
+    ? ['restore', options.restore, ...common, ...timed]
+    : options.verify
+      ? ['verify', ...endpoints, '--verify', options.verify]
+      : ['migrate', ...endpoints, ...timed];
   const argv = [...(options.nodeArgs ?? []), '--import', exitStats, options.cli ?? cli, ...command];
   try {
     const started = performance.now();
     const child = spawn(process.execPath, argv, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, REDIS_FERRY_BENCH_STATS: statsFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        ...options.env,
+        REDIS_FERRY_BENCH_STATS: statsFile,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
     });
     running.add(child);
     child.once('close', () => running.delete(child));

@@ -81,8 +81,13 @@ function verdict(lines: FollowLine[]): string {
 
 /** Replaces the follow section of an existing results file, or appends it. */
 export function spliceFollowSection(existing: string, section: string): string {
-  const start = existing.indexOf(FOLLOW_HEADING);
+  return spliceSection(existing, FOLLOW_HEADING, section);
+}
+
+/** Replaces the section under `heading` (up to the next "## ") of an existing results file, or appends it. */
+export function spliceSection(existing: string, heading: string, section: string): string {
+  const start = existing.indexOf(heading);
   if (start < 0) return `${existing.trimEnd()}\n\n${section}`;
-  const next = existing.indexOf('\n## ', start + FOLLOW_HEADING.length);
+  const next = existing.indexOf('\n## ', start + heading.length);
   return `${existing.slice(0, start)}${section}${next < 0 ? '' : `\n${existing.slice(next + 1)}`}`;
 }

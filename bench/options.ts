@@ -18,7 +18,7 @@ export interface BenchOptions {
   followSteps: number[];
 }
 
-export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'v' | 'p' | 'f';
+export type Scenario = 'a' | 'b' | 'c' | 'ds' | 'dc' | 'e' | 'v' | 'p' | 'f' | 'r';
 
 export const USAGE = `Usage: npm run bench -- [options]
   --keys N        keys in the dataset (default 1000000; 200k and 1M are accepted)
@@ -35,6 +35,9 @@ export const USAGE = `Usage: npm run bench -- [options]
                        from "writes stopped" to "safe to switch", then the writer stepped through --follow-steps
                        (follow only) to find the rate the follower keeps up with. It writes to the source, so it
                        runs after the other standalone rows; alone (--only f) it replaces its section of --out
+                    r  restore from the source's own RDB (BGSAVE): the target's ingest ceiling for that file
+                       (redis-cli --pipe of RESTORE … ABSTTL), redis-ferry restore from the local file and from
+                       s3rver; its own section of --out (alone, --only r replaces just that section)
   --out FILE      results file (default bench/RESULTS.md)
   --seed N        dataset seed (default 1)
   --scan-count N  SCAN COUNT / batch size for (b) and (c) (default 1000, redis-ferry's default)
@@ -74,8 +77,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const only = new Set<Scenario>();
   for (const token of values.only.split(',').map((t) => t.trim())) {
     if (token === 'd') only.add('ds').add('dc');
-    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'v', 'p', 'f'].includes(token)) only.add(token as Scenario);
-    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, v, p, f)`);
+    else if (['a', 'b', 'c', 'ds', 'dc', 'e', 'v', 'p', 'f', 'r'].includes(token)) only.add(token as Scenario);
+    else throw new Error(`--only: unknown scenario "${token}" (a, b, c, d, ds, dc, e, v, p, f, r)`);
   }
   if (!['auto', 'netns', 'proxy'].includes(values.latency)) throw new Error('--latency: auto, netns or proxy');
   return {

@@ -14,13 +14,15 @@ import { measureIngest, measureReadIoredis, measureReadRaw, type RestoreFile, wr
 import { type DatasetSpec, type DatasetStats, loadDataset } from './dataset.js';
 import { type FerryOptions, measureStartupCost, type StartupCost } from './ferry-child.js';
 import { ferryOnce, measureRttMs, NotSupportedError, openLatencyPath, profileOnce } from './ferry-scenarios.js';
-import { renderFollowSection, spliceFollowSection } from './follow-report.js';
+import { renderFollowSection, spliceFollowSection, spliceSection } from './follow-report.js';
 import { type FollowReport, runFollowBench } from './follow-scenario.js';
 import { DEFAULT_LARGE_VALUES, startLargeValuePair } from './large-values.js';
 import { measureMigrate } from './migrate-loop.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { RawConnection } from './raw-connection.js';
 import { consoleTable, type ReportContext, renderMarkdown, type ScenarioResult } from './report.js';
+import { RESTORE_HEADING, renderRestoreSection } from './restore-report.js';
+import { type RestoreBenchReport, type Scenario as RestoreScenario, runRestoreBench } from './restore-scenario.js';
 import { type RunSample, type ServerSides, withServerCpu } from './sample.js';
 import { readWithRawSocket } from './source-reader.js';
 import { type StandalonePair, startClusterPair, startStandalonePair } from './topology.js';
@@ -97,6 +99,9 @@ interface BenchRun {
   restore?: RestoreFile;
   profile?: ReportContext['profile'];
   follow?: FollowReport;
+  restoreReport?: RestoreBenchReport;
+  /** Load averages before and after the restore rows. */
+  restoreLoads?: number[][];
 }
 
 /** The bundled CLI's options for one copy from `source` to `target`. */
@@ -122,12 +127,12 @@ async function main(opts: BenchOptions): Promise<number> {
   if (loadStart[0]! >= 1) log('warning: the machine is busy (1-min load ≥ 1.0): numbers will be noisy');
 
   try {
-    if (['ds', 'dc', 'e', 'v', 'p', 'f'].some(has)) {
+    if (['ds', 'dc', 'e', 'v', 'p', 'f', 'r'].some(has)) {
       // The ferry rows run the bundled CLI, as users do: build it from this checkout first.
       execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
       run.startup = await measureStartupCost();
     }
-    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f'].some(has)) await standaloneRows(run);
+    if (['a', 'b', 'c', 'ds', 'e', 'p', 'f', 'r'].some(has)) await standaloneRows(run);
     if (has('dc')) await clusterRow(run);
     if (has('v')) await largeValueRow(run);
   } finally {
@@ -158,6 +163,8 @@ async function standaloneRows(run: BenchRun): Promise<void> {
       }
     }
     if (has('e')) results.push(...(await latencyRows(run, pair, targetUrl)));
+    // Before (f), whose writer changes the source: the RDB is the dataset as loaded.
+    if (has('r')) await restoreRows(run, pair);
     if (has('f')) {
       // Last of the standalone rows: its writer changes the source the others read.
       run.follow = await runFollowBench(
@@ -177,6 +184,19 @@ async function standaloneRows(run: BenchRun): Promise<void> {
   } finally {
     await pair.stop();
   }
+}
+
+/** (r) restoring the dataset's own RDB file (BGSAVE of the source), from a file and from a local S3 server. */
+async function restoreRows(run: BenchRun, pair: StandalonePair): Promise<void> {
+  const { opts, spec } = run;
+  await mkdir(run.dataDir, { recursive: true });
+  const loads = [loadavg()];
+  const scenarioOf: RestoreScenario = (id, label, once, sides) => scenario(id, label, opts.runs, once, sides);
+  const ferry = (source: string, target: string) => ferryOptions(run, source, target);
+  run.restoreReport = await runRestoreBench({ pair, keys: opts.keys, dataDir: run.dataDir, ferry, scenario: scenarioOf, log });
+  loads.push(loadavg());
+  run.restoreLoads = loads;
+  if (run.datasetLines.length === 0) run.datasetLines = describeDataset(pair.dataset, spec);
 }
 
 /** (a) the ingest ceiling, (b) the read ceilings, (c) the MIGRATE loop; also describes the dataset. */
@@ -382,9 +402,10 @@ async function largeValueRow(run: BenchRun): Promise<void> {
 
 /** Prints the table and writes --out (RESULTS.md); the exit code says whether a row failed. */
 async function writeReport(run: BenchRun, loadStart: number[]): Promise<number> {
-  const { opts, results, notes, follow } = run;
+  const { opts, results, notes, follow, restoreReport } = run;
   const table = consoleTable(results);
-  process.stdout.write(`\n${table}\n\n`);
+  if (results.length > 0) process.stdout.write(`\n${table}\n\n`);
+  if (restoreReport) process.stdout.write(`${consoleTable(restoreReport.results)}\n\n`);
   if (opts.runs < 3) notes.push(`only ${opts.runs} run(s) per scenario: fewer than the 3 the issue asks for`);
   if (opts.keys < 1_000_000)
     notes.push(`${opts.keys} keys: a smaller dataset than the 1M default, so fixed costs (connections, planning) weigh more`);
@@ -412,11 +433,16 @@ async function writeReport(run: BenchRun, loadStart: number[]): Promise<number> 
   const out = resolve(opts.out);
   await mkdir(dirname(out), { recursive: true });
   const followSection = follow ? renderFollowSection(follow, ctx.commandLine, ctx.date) : undefined;
-  // (f) alone keeps the other rows of the file and replaces its own section.
-  const base = opts.only.size === 1 && followSection ? await readFile(out, 'utf8').catch(() => '') : renderMarkdown(ctx, results);
-  await writeFile(out, followSection ? spliceFollowSection(base, followSection) : base);
+  const restoreSection = restoreReport ? renderRestoreSection(restoreReport, ctx.commandLine, ctx.date, run.restoreLoads ?? []) : undefined;
+  // (f) or (r) alone keeps the other rows of the file and replaces its own section.
+  const sectionOnly = opts.only.size === 1 && (followSection ?? restoreSection) !== undefined;
+  let text = sectionOnly ? await readFile(out, 'utf8').catch(() => '') : renderMarkdown(ctx, results);
+  if (followSection) text = spliceFollowSection(text, followSection);
+  if (restoreSection) text = spliceSection(text, RESTORE_HEADING, restoreSection);
+  await writeFile(out, text);
   log(`Results written to ${out}`);
-  return results.some((r) => r.skipped?.startsWith('failed')) || follow?.failure ? 1 : 0;
+  const restoreFailed = restoreReport?.results.some((r) => r.skipped?.startsWith('failed')) ?? false;
+  return results.some((r) => r.skipped?.startsWith('failed')) || follow?.failure || restoreFailed ? 1 : 0;
 }
 
 // Ctrl-C / kill: exit through process.exit so every exit hook runs (servers, namespace).

@@ -16,6 +16,7 @@ import type { MigratorStackSettings } from './migrator-stack.js';
  *   redis-ferry:maxSlicesPerUnitExecution               slices per unit per round (default 300)
  *   redis-ferry:tableRemovalPolicy  "retain" (default) or "destroy"
  *   redis-ferry:alarmTopicArn       an existing SNS topic the failed-execution alarm notifies
+ *   redis-ferry:rdbBucket, :rdbPrefix  where RDB snapshots are restored from (read-only access to bucket/prefix*)
  *   redis-ferry:scheduleExpression  e.g. "cron(0 3 * * ? *)"; with :scheduleInputFile (JSON
  *                                   { "config": …, "migrationIdPrefix"?: … }), :scheduleTimeZone and
  *                                   :scheduleMode ("copy", the default, or "reconcile")
@@ -89,6 +90,8 @@ export function settingsFromContext(node: Node): { stackName: string; settings: 
     verifyTimeBudget: verifyTimeBudgetMs === undefined ? undefined : Duration.millis(verifyTimeBudgetMs),
     maxSlicesPerUnitExecution,
     tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
+    rdbBucket: (get('rdbBucket') as string | undefined) || undefined,
+    rdbPrefix: (get('rdbPrefix') as string | undefined) || undefined,
     schedule,
     alarmTopicArn: (get('alarmTopicArn') as string | undefined) || undefined,
   };

@@ -33,6 +33,9 @@ export interface MigratorStackSettings {
   readonly maxConcurrency?: number;
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /** The bucket (and key prefix) RDB snapshots are restored from: plan, copy and verify may read there. */
+  readonly rdbBucket?: string;
+  readonly rdbPrefix?: string;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
   readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean; mode?: ScheduleMode };
   /** An existing SNS topic (ARN) the alarm on failed or timed-out executions notifies. */
@@ -72,6 +75,7 @@ export class MigratorStack extends Stack {
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,
       alarmTopic: s.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn) : undefined,
+      rdbSource: s.rdbBucket ? { bucketName: s.rdbBucket, prefix: s.rdbPrefix } : undefined,
       schedule: s.schedule && {
         expression: scheduler.ScheduleExpression.expression(
           s.schedule.expression,

@@ -8,7 +8,7 @@ import type { RedisMigrator } from './redis-migrator.js';
  * Everything else (table, schedule, function roles, state machine logging and tracing) passes as is.
  * IAM5 ids name the exact resource, so a new wildcard anywhere still fails the synth.
  */
-export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { inVpc: boolean }): void {
+export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { inVpc: boolean; rdbObjects?: string }): void {
   const stack = Stack.of(migrator);
   const logicalId = (construct: Construct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
 
@@ -30,6 +30,8 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
       });
     }
   }
+
+  if (options.rdbObjects !== undefined) acknowledgeRdbRead(migrator, options.rdbObjects);
 
   for (const fn of Object.values(migrator.functions)) {
     Validations.of(migrator.stateMachine.role).acknowledge({
@@ -69,4 +71,19 @@ export function acknowledgeMigratorFindings(migrator: RedisMigrator, options: { 
         `machine's "${label}" Map Run only; names are generated per run.`,
     })),
   );
+}
+
+/** The object wildcard of the snapshot grant (RedisMigratorProps.rdbSource), on the three roles that have it. */
+function acknowledgeRdbRead(migrator: RedisMigrator, objects: string): void {
+  // cdk-nag renders the partition token as <AWS::Partition>, as in the other IAM5 ids.
+  const resource = objects.replace(/^arn:[^:]*:/, Token.isUnresolved(Stack.of(migrator).partition) ? 'arn:<AWS::Partition>:' : '$&');
+  const { plan, copy, verify } = migrator.functions;
+  for (const fn of [plan, copy, verify]) {
+    Validations.of(fn.role as unknown as Construct).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason:
+        'GetObject on the snapshot bucket under the configured prefix: the RDB files to restore are named per ' +
+        'execution, so the grant covers the prefix, read-only, and nothing else of S3.',
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { checkScheduledConfig } from '../../src/cloud/execution-input.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { bucketNameProblem } from '../../src/rdb-s3/s3-uri.js';
 import type { RedisMigratorProps } from './redis-migrator.js';
 import { HISTORY_LIMIT, maxSlicesWithinHistory, worstCaseChildEvents } from './retry-policy.js';
 
@@ -41,6 +42,13 @@ export function validateMigratorProps(props: RedisMigratorProps): void {
   }
   if (props.checkpointRetention && !props.checkpointRetention.isUnresolved() && props.checkpointRetention.toSeconds() < 0) {
     problems.push('checkpointRetention must not be negative');
+  }
+  if (props.rdbSource) {
+    const { bucketName, prefix } = props.rdbSource;
+    const problem = Token.isUnresolved(bucketName) ? undefined : bucketNameProblem(bucketName);
+    if (problem !== undefined) problems.push(`rdbSource.bucketName: ${problem}`);
+    if (prefix !== undefined && (prefix.startsWith('/') || prefix.includes('*')))
+      problems.push(`rdbSource.prefix must be a key prefix such as "backups/" (no leading "/", no "*"), got "${prefix}"`);
   }
   if (!props.vpc && (props.vpcSubnets || props.securityGroups?.length)) problems.push('vpcSubnets and securityGroups need vpc to be set');
 

@@ -1,11 +1,12 @@
 import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
-import { type CloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
+import { type AnyCloudConfig, checkStartInput, parseExecutionInput } from '../../src/cloud/execution-input.js';
 import { roundExecutionName } from '../../src/cloud/execution-names.js';
 import { reconcileConfig, runIdentity } from '../../src/cloud/reconcile-run.js';
 import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
+import { defaultRestoreId } from '../../src/core/restore-config.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
 import { pendingDeletePhase } from './reconcile-phase.js';
 import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
@@ -39,6 +40,11 @@ export interface PlanResult {
   nextExecutionName: string;
 }
 
+/** What makes a run "the same migration": a hash of endpoints and selection (for a restore, of the snapshot's URI). */
+function identityOf(cloud: AnyCloudConfig, reconcile: boolean): string {
+  return cloud.kind === 'restore' ? defaultRestoreId(cloud.config) : runIdentity(cloud.config, reconcile);
+}
+
 /**
  * Validates the input, claims the migration for this run (a second run of the same migration
  * stops here), stores the secret-free config, discovers both sides and creates or resumes the plan.
@@ -50,7 +56,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   let runId: string;
   let round: number;
   let migrationId: string;
-  let cloud: CloudConfig;
+  let cloud: AnyCloudConfig;
   let state: DynamoMigrationState;
   let reconcile: boolean;
 
@@ -63,7 +69,7 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     await state.claim(runId, {
       ttlMs: settings.claimTtlMs,
       round,
-      start: { config: cloud.stored, identity: runIdentity(cloud.config, reconcile), dryRun: cloud.config.dryRun, reconcile },
+      start: { config: cloud.stored, identity: identityOf(cloud, reconcile), dryRun: cloud.config.dryRun, reconcile },
     });
   } else {
     ({ runId, round, migrationId } = input);

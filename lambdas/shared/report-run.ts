@@ -3,6 +3,7 @@ import { DynamoCheckpointStore, type StoredUnit } from '../../src/checkpoint/dyn
 import { DynamoVerifyProgress, isVerified } from '../../src/checkpoint/dynamo-verify.js';
 import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
 import {
+  checksExtraKeys,
   migrationVerifyResult,
   type VerifySummary,
   verificationFailureCause,
@@ -93,7 +94,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   // A reconcile run's delete units count as copy units still pending until their pass is done.
   const reconciled = reconcileStanding(record, units);
   const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length + reconciled.pendingDeletes;
-  const targetUnits = verifiesAfterCopy(config) && config.extraCheck ? (record.targetUnits?.length ?? 0) : 0;
+  const targetUnits = checksExtraKeys(config) ? (record.targetUnits?.length ?? 0) : 0;
   if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length + targetUnits : 0);
 
   let verify: MigrationVerifyResult | undefined;
@@ -103,7 +104,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
     // The copy units, then (extraCheck) the target units of the plan: every one verified by this run.
     const toVerify = [
       ...mine.map((u) => ({ unitId: u.checkpoint.unitId, label: u.descriptor?.label, targetDb: u.descriptor?.targetDb ?? 0 })),
-      ...(config.extraCheck ? (record.targetUnits ?? []) : []).map((u) => ({ unitId: u.id, label: u.label, targetDb: u.targetDb })),
+      ...(checksExtraKeys(config) ? (record.targetUnits ?? []) : []).map((u) => ({ unitId: u.id, label: u.label, targetDb: u.targetDb })),
     ];
     const pendingVerify = toVerify.filter((u) => !isVerified(progress.get(u.unitId), runId, config.verify)).length;
     if (pendingVerify > 0) return notFinished(migrationId, 0, pendingVerify);

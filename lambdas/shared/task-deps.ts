@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoMigrationState, type MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
 import { NoSecretsError } from '../../src/cloud/cloud-errors.js';
-import { type CloudConfig, parseCloudConfig } from '../../src/cloud/execution-input.js';
+import { type AnyCloudConfig, type CloudConfig, parseCloudConfig } from '../../src/cloud/execution-input.js';
 import type { LambdaSettings } from '../../src/cloud/lambda-settings.js';
 import { applySecrets, type SecretResolver } from '../../src/cloud/secret-refs.js';
 import type { SliceMetrics } from '../../src/cloud/slice-metrics.js';
@@ -27,7 +27,7 @@ export interface TaskLog {
 export interface OpenedMigration {
   state: DynamoMigrationState;
   record: MigrationRecord;
-  cloud: CloudConfig;
+  cloud: AnyCloudConfig;
 }
 
 /**
@@ -52,8 +52,14 @@ export async function openMigration(
 }
 
 /** The engine's config, with the passwords read from Secrets Manager (in memory only). */
-export async function resolveConfig(cloud: CloudConfig, resolveSecret: SecretResolver): Promise<MigrationConfig> {
-  return parseConfig(await applySecrets(cloud.input, cloud.refs, resolveSecret), (path) => `config.${path}`);
+export async function resolveConfig(cloud: AnyCloudConfig, resolveSecret: SecretResolver): Promise<MigrationConfig> {
+  return parseConfig(await applySecrets(copyConfig(cloud).input, cloud.refs, resolveSecret), (path) => `config.${path}`);
+}
+
+/** A copy's cloud config; a restore's is refused here until its tasks take it. */
+function copyConfig(cloud: AnyCloudConfig): CloudConfig {
+  if (cloud.kind === 'copy') return cloud;
+  throw new ConfigError(['config.rdb: restoring an RDB snapshot is not supported by the state machine of this build yet']);
 }
 
 /** Checks that the named fields of a task event are non-empty strings. */

@@ -11,6 +11,7 @@ import { buildRestoreConfig, type RestoreFlags } from './build-restore-config.js
 import { redactUrl } from './endpoint-url.js';
 import { formatCount } from './format.js';
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from './progress-reporter.js';
+import { rdbLocator } from './rdb-locator.js';
 import { formatRestoreSummary } from './restore-summary.js';
 import { EXIT_MISMATCHES } from './verify-command.js';
 import { formatVerifyResult } from './verify-summary.js';
@@ -21,6 +22,8 @@ export interface RestoreCommandFlags extends RestoreFlags {
   stateDir: string;
   progress: ProgressMode;
   json?: boolean;
+  /** An S3-compatible endpoint for an s3:// file. */
+  s3Endpoint?: string;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface RestoreCommandFlags extends RestoreFlags {
  */
 export async function restoreCommand(file: string | undefined, flags: RestoreCommandFlags, argv: string[]): Promise<number> {
   const { config, warnings } = buildRestoreConfig(file, flags);
+  const locate = rdbLocator(flags.s3Endpoint);
   const migrationId = flags.id ?? defaultRestoreId(config);
   if (!isValidMigrationId(migrationId))
     throw new ConfigError([`--id ${JSON.stringify(migrationId)}: use letters, digits, '.', '_' and '-' (at most 64)`]);
@@ -53,6 +57,7 @@ export async function restoreCommand(file: string | undefined, flags: RestoreCom
       config,
       migrationId,
       store,
+      locate,
       shouldStop: () => stopRequested,
       onEvent: (event) => {
         logEvent(event, reporter, migrationId, config.target.addresses[0]!);

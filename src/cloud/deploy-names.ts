@@ -15,6 +15,8 @@ export const LAMBDA_ENV = {
   maxConcurrency: 'MAX_CONCURRENCY',
   retentionDays: 'RETENTION_DAYS',
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
+  /** An S3-compatible endpoint for RDB snapshots (tests, MinIO); unset on AWS. */
+  rdbS3Endpoint: 'RDB_S3_ENDPOINT',
 } as const;
 
 /** The error name of an execution that failed its verification (the Fail state's Error). */

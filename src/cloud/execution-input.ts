@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { isValidMigrationId } from '../core/migration-id.js';
+import { defaultRestoreId } from '../core/restore-config.js';
 import { scheduledMigrationId } from './execution-names.js';
 import { checkReconcile, runIdentity } from './reconcile-run.js';
-import { type EndpointSecretRefs, isSecretArn, type SecretRefs } from './secret-refs.js';
+import { parseRestoreCloudConfig, type RestoreCloudConfig } from './restore-input.js';
+import { type EndpointSecretRefs, isSecretArn, type SecretRefs, takeSecretRefs } from './secret-refs.js';
 
 /**
  * The execution input of the state machine, and the secret-free "cloud config" inside it.
@@ -84,6 +86,7 @@ export function parseExecutionInput(raw: unknown): ExecutionInput {
 
 /** A validated cloud config, split into the stored (ARN-bearing, secret-free) form and its parts. */
 export interface CloudConfig {
+  kind: 'copy';
   /** As given, with ARNs and without passwords: what the migration item keeps. */
   stored: Record<string, unknown>;
   /** The config without any secret refs: parseConfig's input once secrets are applied. */
@@ -93,50 +96,20 @@ export interface CloudConfig {
   config: MigrationConfig;
 }
 
+/** Either a copy between two Redis deployments, or a restore of an RDB snapshot in S3 (restore-input.ts). */
+export type AnyCloudConfig = CloudConfig | RestoreCloudConfig;
+
 /**
  * Checks a cloud config: passwords must be secret ARNs, no local file paths (a Lambda has none),
- * and everything else as parseConfig demands. All problems are reported at once.
+ * and everything else as parseConfig (or, with `rdb`, parseRestoreConfig) demands. All problems are
+ * reported at once.
  */
-export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
+export function parseCloudConfig(raw: unknown, where = 'config'): AnyCloudConfig {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`${where}: must be an object`]);
+  if ('rdb' in raw) return parseRestoreCloudConfig(raw as Record<string, unknown>, where);
   const stored = structuredClone(raw) as Record<string, unknown>;
   const input = structuredClone(raw) as Record<string, unknown>;
-  const problems: string[] = [];
-  const refs: SecretRefs = { source: {}, target: {} };
-
-  for (const side of ['source', 'target'] as const) {
-    const endpoint = input[side];
-    if (!endpoint || typeof endpoint !== 'object') continue; // parseConfig reports it
-    const ep = endpoint as Record<string, unknown>;
-    for (const [plain, refKey] of [
-      ['password', 'passwordSecretArn'],
-      ['sentinelPassword', 'sentinelPasswordSecretArn'],
-    ] as const) {
-      if (ep[plain] !== undefined && ep[plain] !== '') {
-        problems.push(
-          `${where}.${side}.${plain}: passwords must not appear in an execution input (it ` +
-            `is kept in the execution history); store it in Secrets Manager and give the secret's ` +
-            `ARN as ${side}.${refKey}`,
-        );
-      }
-      delete ep[plain];
-      const arn = ep[refKey];
-      if (arn === undefined) continue;
-      if (!isSecretArn(arn))
-        problems.push(
-          `${where}.${side}.${refKey}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`,
-        );
-      else (refs[side] as EndpointSecretRefs)[refKey] = arn;
-      delete ep[refKey];
-    }
-    const tls = ep.tls as Record<string, unknown> | undefined;
-    if (tls && typeof tls === 'object' && tls.caFile !== undefined) {
-      problems.push(
-        `${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out ` +
-          `to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`,
-      );
-    }
-  }
+  const { refs, problems } = takeSecretRefs(input, where);
 
   let config: MigrationConfig | undefined;
   try {
@@ -152,7 +125,7 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     );
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return { stored, input: input as MigrationConfigInput, refs, config };
+  return { kind: 'copy', stored, input: input as MigrationConfigInput, refs, config };
 }
 
 /**
@@ -161,23 +134,29 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
  */
 export function checkScheduledConfig(config: unknown, reconcile: boolean, where: string): void {
   const cloud = parseCloudConfig(config, `${where}.input.config`);
-  if (reconcile) checkReconcile(cloud.config, `${where}.mode "reconcile"`);
+  if (reconcile) checkReconcileOf(cloud, `${where}.mode "reconcile"`);
+}
+
+/** A reconcile pass needs a live source: a restore has none to compare with. */
+function checkReconcileOf(cloud: AnyCloudConfig, field: string): void {
+  if (cloud.kind === 'restore') throw new ConfigError([`${field}: a restore reads a snapshot, not a live source; drop reconcile`]);
+  checkReconcile(cloud.config, field);
 }
 
 /** The migration id a start input names, or derives: from the schedule time, else from the config. */
-export function resolveMigrationId(input: StartInput, cloud: CloudConfig): string {
+export function resolveMigrationId(input: StartInput, cloud: AnyCloudConfig): string {
   if (input.migrationId) return input.migrationId;
   if (input.scheduledTime) return scheduledMigrationId(input.migrationIdPrefix ?? 'scheduled', input.scheduledTime);
-  return runIdentity(cloud.config, input.reconcile === true);
+  return cloud.kind === 'restore' ? defaultRestoreId(cloud.config) : runIdentity(cloud.config, input.reconcile === true);
 }
 
 /**
  * What the Plan task checks of a new run's input once its shape is valid: the cloud config, then
  * the migration id the run will use. `redis-ferry rehearse` calls the same, for the same error.
  */
-export function checkStartInput(input: StartInput): { cloud: CloudConfig; migrationId: string } {
+export function checkStartInput(input: StartInput): { cloud: AnyCloudConfig; migrationId: string } {
   const cloud = parseCloudConfig(input.config, 'input.config');
-  if (input.reconcile) checkReconcile(cloud.config);
+  if (input.reconcile) checkReconcileOf(cloud, 'input.reconcile');
   return { cloud, migrationId: resolveMigrationId(input, cloud) };
 }
 

@@ -25,6 +25,8 @@ export interface LambdaSettings {
   retentionDays: number;
   /** How long a secret read from Secrets Manager is reused by a warm container. */
   secretCacheTtlMs: number;
+  /** Where RDB snapshots are read from when not AWS S3: an S3-compatible endpoint (path-style). */
+  rdbS3Endpoint?: string;
 }
 
 export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
@@ -59,6 +61,7 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     maxConcurrency: Math.max(1, number('maxConcurrency', d.maxConcurrency)!),
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
+    ...(env[LAMBDA_ENV.rdbS3Endpoint] ? { rdbS3Endpoint: env[LAMBDA_ENV.rdbS3Endpoint] } : {}),
   };
   if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;

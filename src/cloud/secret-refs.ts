@@ -1,5 +1,6 @@
 import type { MigrationConfigInput } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
+import type { RestoreConfigInput } from '../core/restore-config.js';
 
 /**
  * In the cloud a password never travels in an execution input, a state or a log: the input names
@@ -66,13 +67,19 @@ export function parseSecretValue(arn: string, secretString: string | undefined):
 
 /**
  * The config with every referenced secret read and put where the engine expects it. A username in
- * the secret is used only when the config names none (the config is the more specific place).
+ * the secret is used only when the config names none (the config is the more specific place). A side
+ * the config does not have (a restore has no source endpoint) stays absent.
  */
-export async function applySecrets(input: MigrationConfigInput, refs: SecretRefs, resolve: SecretResolver): Promise<MigrationConfigInput> {
-  const out: MigrationConfigInput = { ...input };
+export async function applySecrets<T extends MigrationConfigInput | RestoreConfigInput>(
+  input: T,
+  refs: SecretRefs,
+  resolve: SecretResolver,
+): Promise<T> {
+  const out: Record<string, unknown> = { ...input };
   for (const side of ['source', 'target'] as const) {
+    if (!(side in input)) continue;
     const ref = refs[side];
-    const endpoint: Record<string, unknown> = { ...(input[side] as object) };
+    const endpoint: Record<string, unknown> = { ...((input as Record<string, unknown>)[side] as object) };
     if (ref.passwordSecretArn) {
       const secret = await resolve(ref.passwordSecretArn);
       endpoint.password = secret.password;
@@ -83,9 +90,53 @@ export async function applySecrets(input: MigrationConfigInput, refs: SecretRefs
       endpoint.sentinelPassword = secret.password;
       if (secret.username && !endpoint.sentinelUsername) endpoint.sentinelUsername = secret.username;
     }
-    out[side] = endpoint as MigrationConfigInput[typeof side];
+    out[side] = endpoint;
   }
-  return out;
+  return out as T;
+}
+
+/**
+ * Takes the secret refs out of the endpoints of a cloud config (in place): each `passwordSecretArn`
+ * (and `sentinelPasswordSecretArn`) checked and moved to the refs; a plaintext password or a CA file
+ * (a Lambda has no local files) is a problem. `input` is a copy the caller may change.
+ */
+export function takeSecretRefs(input: Record<string, unknown>, where: string): { refs: SecretRefs; problems: string[] } {
+  const problems: string[] = [];
+  const refs: SecretRefs = { source: {}, target: {} };
+  for (const side of ['source', 'target'] as const) {
+    const endpoint = input[side];
+    if (!endpoint || typeof endpoint !== 'object') continue; // the config's own parser reports it
+    const ep = endpoint as Record<string, unknown>;
+    for (const [plain, refKey] of [
+      ['password', 'passwordSecretArn'],
+      ['sentinelPassword', 'sentinelPasswordSecretArn'],
+    ] as const) {
+      if (ep[plain] !== undefined && ep[plain] !== '') {
+        problems.push(
+          `${where}.${side}.${plain}: passwords must not appear in an execution input (it ` +
+            `is kept in the execution history); store it in Secrets Manager and give the secret's ` +
+            `ARN as ${side}.${refKey}`,
+        );
+      }
+      delete ep[plain];
+      const arn = ep[refKey];
+      if (arn === undefined) continue;
+      if (!isSecretArn(arn))
+        problems.push(
+          `${where}.${side}.${refKey}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`,
+        );
+      else (refs[side] as EndpointSecretRefs)[refKey] = arn;
+      delete ep[refKey];
+    }
+    const tls = ep.tls as Record<string, unknown> | undefined;
+    if (tls && typeof tls === 'object' && tls.caFile !== undefined) {
+      problems.push(
+        `${where}.${side}.tls.caFile: a Lambda function has no local files; leave it out ` +
+          `to trust the public CAs (ElastiCache/MemoryDB certificates chain to them)`,
+      );
+    }
+  }
+  return { refs, problems };
 }
 
 /** Every secret ARN a config refers to (for IAM checks and messages). */

@@ -16,8 +16,13 @@ import {
  */
 
 /** Whether a migration has a verify phase: verify is not `none`, and it writes (not a dry run). */
-export function verifiesAfterCopy(config: MigrationConfig): config is MigrationConfig & { verify: VerifyLevel } {
+export function verifiesAfterCopy<C extends Pick<MigrationConfig, 'dryRun' | 'verify'>>(config: C): config is C & { verify: VerifyLevel } {
   return !config.dryRun && config.verify !== 'none';
+}
+
+/** Whether the verify phase also walks the target for extra keys: a copy's option; a restore has no source to ask. */
+export function checksExtraKeys(config: Pick<MigrationConfig, 'dryRun' | 'verify'> & { extraCheck?: boolean }): boolean {
+  return verifiesAfterCopy(config) && config.extraCheck === true;
 }
 
 /** Example keys kept per kind of difference, per unit and merged. */

@@ -33,4 +33,10 @@ describe('CDK context (cdk.json, -c redis-ferry:KEY=VALUE)', () => {
         error.message.includes('redis-ferry:memorySize must be a number (got "big")'),
     );
   });
+
+  it('reads the bucket and prefix RDB snapshots are restored from', () => {
+    const settings = settingsOf({ 'redis-ferry:rdbBucket': 'orders-backups', 'redis-ferry:rdbPrefix': 'elasticache/' });
+    assert.deepEqual([settings.rdbBucket, settings.rdbPrefix], ['orders-backups', 'elasticache/']);
+    assert.deepEqual([settingsOf({}).rdbBucket, settingsOf({}).rdbPrefix], [undefined, undefined]);
+  });
 });

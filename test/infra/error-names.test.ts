@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import * as cloudErrors from '../../src/cloud/cloud-errors.js';
 import * as coreErrors from '../../src/core/errors.js';
 import * as rdbErrors from '../../src/rdb/rdb-errors.js';
+import * as s3Errors from '../../src/rdb-s3/s3-errors.js';
 import { ConnectionClosedError, ConnectTimeoutError } from '../../src/redis/redis-errors.js';
 import * as structErrors from '../../src/struct/errors.js';
 import { TypeChangedError } from '../../src/struct/reader-context.js';
@@ -37,6 +38,9 @@ const wrapping: Error[] = [
   new rdbErrors.RdbFormatError('bad byte', 12, { cause }),
   new rdbErrors.RdbUnsupportedError('newer version', 5, { cause }),
   new rdbErrors.RdbSourceError('cannot read', { cause }),
+  new s3Errors.S3UriError('s3://b', 'no key', { cause }),
+  new s3Errors.S3SourceError('missing', { cause }),
+  new s3Errors.S3ObjectChangedError('changed', { cause }),
 ];
 /** Errors with nothing to wrap: a bad environment, a wiring bug. */
 const standalone: Error[] = [new cloudErrors.LambdaSettingsError(['TABLE_NAME is not set']), new cloudErrors.NoSecretsError('report')];
@@ -69,7 +73,9 @@ function matchedErrorNames(): Set<string> {
 
 describe('Error names: what Step Functions matches on', () => {
   it('has an instance above of every error class the engine and the tasks export', () => {
-    const exported = [coreErrors, cloudErrors, structErrors, rdbErrors].flatMap((m) => errorClasses(m as Record<string, unknown>));
+    const exported = [coreErrors, cloudErrors, structErrors, rdbErrors, s3Errors].flatMap((m) =>
+      errorClasses(m as Record<string, unknown>),
+    );
     for (const cls of [...exported, TypeChangedError]) {
       assert.ok(
         engineErrors.some((e) => e.constructor === cls),

@@ -19,6 +19,8 @@ const cloudConfig = () => ({
 describe('Function: parseCloudConfig', () => {
   it('splits secret ARNs from the config and validates the rest', () => {
     const cloud = parseCloudConfig(cloudConfig());
+    assert.equal(cloud.kind, 'copy');
+    if (cloud.kind !== 'copy') return;
     assert.deepEqual(cloud.refs, { source: { passwordSecretArn: SRC }, target: { passwordSecretArn: TGT } });
     assert.equal((cloud.input.source as Record<string, unknown>).passwordSecretArn, undefined);
     assert.equal(cloud.config.target.username, 'ferry');
@@ -52,6 +54,53 @@ describe('Function: parseCloudConfig', () => {
         return true;
       },
     );
+  });
+});
+
+describe('Function: parseCloudConfig, a restore from S3 ({"rdb": {"s3Uri"}})', () => {
+  const restoreConfig = () => ({
+    rdb: { s3Uri: 's3://orders-backups/elasticache/orders-0001.rdb' },
+    target: { addresses: ['10.0.1.7:6379'], passwordSecretArn: TGT },
+    verify: 'full',
+  });
+
+  it('reads the snapshot URI in place of a source, and the target secret as for a copy', () => {
+    const cloud = parseCloudConfig(restoreConfig());
+    assert.equal(cloud.kind, 'restore');
+    if (cloud.kind !== 'restore') return;
+    assert.equal(cloud.config.rdb.uri, 's3://orders-backups/elasticache/orders-0001.rdb');
+    assert.equal(cloud.config.verify, 'full');
+    assert.deepEqual(cloud.refs, { source: {}, target: { passwordSecretArn: TGT } });
+    assert.deepEqual(cloud.stored, restoreConfig(), 'the stored form keeps rdb.s3Uri and the ARN as given');
+    assert.match(resolveMigrationId({ kind: 'start', config: restoreConfig() }, cloud), /^rdb-[0-9a-f]{12}$/);
+  });
+
+  it('refuses a local path, a bad URI, a source endpoint and options a restore does not have, all at once', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [
+        { ...restoreConfig(), rdb: { path: '/backups/dump.rdb' } },
+        /config\.rdb: unknown field\(s\) path[\s\S]*config\.rdb\.s3Uri: is required/,
+      ],
+      [{ ...restoreConfig(), rdb: { s3Uri: 's3://Bad_Bucket/dump.rdb' } }, /config\.rdb\.s3Uri: bad S3 URI "s3:\/\/Bad_Bucket\/dump\.rdb"/],
+      [{ ...restoreConfig(), rdb: 's3://b/k' }, /config\.rdb: must be \{ "s3Uri": "s3:\/\/bucket\/key" \}/],
+      [
+        { ...restoreConfig(), source: { addresses: ['10.0.0.5:6379'] }, follow: { enabled: true } },
+        /config\.source: a restore reads the RDB snapshot[\s\S]*config\.follow: unknown option/,
+      ],
+    ];
+    for (const [raw, problem] of cases) {
+      assert.throws(
+        () => parseCloudConfig(raw),
+        (error: ConfigError) => problem.test(error.problems.join('\n')) || assert.fail(error.problems.join('\n')),
+      );
+    }
+  });
+
+  it('applies the target secret without inventing a source endpoint', async () => {
+    const cloud = parseCloudConfig(restoreConfig());
+    const applied = await applySecrets(cloud.input, cloud.refs, async () => ({ password: 'pw', username: 'ferry' }));
+    assert.equal('source' in applied, false);
+    assert.deepEqual((applied as { target: unknown }).target, { addresses: ['10.0.1.7:6379'], password: 'pw', username: 'ferry' });
   });
 });
 

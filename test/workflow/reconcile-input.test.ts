@@ -15,6 +15,7 @@ describe('Execution input: reconcile', () => {
     const input = parseExecutionInput({ reconcile: true, config: config() });
     assert.equal(input.kind === 'start' && input.reconcile, true);
     const { cloud, migrationId } = checkStartInput(input as Extract<typeof input, { kind: 'start' }>);
+    assert.ok(cloud.kind === 'copy');
     assert.match(migrationId, /^r-[0-9a-f]{12}$/);
     assert.equal(migrationId, runIdentity(cloud.config, true));
     assert.notEqual(runIdentity(cloud.config, true), runIdentity(cloud.config, false), 'a copy and a reconcile are different migrations');
