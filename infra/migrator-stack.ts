@@ -31,6 +31,11 @@ export interface MigratorStackSettings {
   readonly maxConcurrency?: number;
   readonly maxSlicesPerUnitExecution?: number;
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Follow mode's timings (RedisMigratorProps). */
+  readonly followTimeBudget?: Duration;
+  readonly followHandoverLead?: Duration;
+  readonly followHeartbeat?: Duration;
+  readonly followPollInterval?: Duration;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
   readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean };
 }
@@ -67,6 +72,10 @@ export class MigratorStack extends Stack {
       maxConcurrency: s.maxConcurrency,
       maxSlicesPerUnitExecution: s.maxSlicesPerUnitExecution,
       tableRemovalPolicy: s.tableRemovalPolicy,
+      followTimeBudget: s.followTimeBudget,
+      followHandoverLead: s.followHandoverLead,
+      followHeartbeat: s.followHeartbeat,
+      followPollInterval: s.followPollInterval,
       schedule: s.schedule && {
         expression: scheduler.ScheduleExpression.expression(
           s.schedule.expression,

@@ -60,6 +60,14 @@ export interface RedisMigratorProps {
   readonly checkpointRetention?: Duration;
   /** Run a migration on a schedule, each run a new migration id derived from its time. @default - none */
   readonly schedule?: MigrationScheduleOptions;
+  /** Follow mode: optional cap on how long one follower invocation holds its unit before handing over. @default - the timeout less two leads and the margin */
+  readonly followTimeBudget?: Duration;
+  /** Follow mode: how early the next follower invocation subscribes before the holder hands over. @default Duration.seconds(60) */
+  readonly followHandoverLead?: Duration;
+  /** Follow mode: how often a holding follower renews its lease, stores progress and reads the cutover flag. @default Duration.seconds(2) */
+  readonly followHeartbeat?: Duration;
+  /** Follow mode: how often the run checks whether every unit is cut over. @default Duration.seconds(60) */
+  readonly followPollInterval?: Duration;
 }
 
 /** Defaults in one place (STYLE.md §2). */
@@ -87,6 +95,7 @@ export class RedisMigrator extends Construct {
     verify: MigratorFunction;
     report: MigratorFunction;
     recordFailure: MigratorFunction;
+    follow: MigratorFunction;
   };
   readonly schedule?: MigrationSchedule;
 
@@ -169,7 +178,16 @@ export class RedisMigrator extends Construct {
       timeout: Duration.minutes(1),
       environment: common,
     });
-    this.functions = { plan, copy, verify, report, recordFailure };
+    const follow = new MigratorFunction(this, 'Follow', {
+      ...base,
+      ...network,
+      entry: 'follow.ts',
+      description: "follow: one turn of a unit's follow lane (stand by, hold the unit, hand over)",
+      memorySize,
+      timeout,
+      environment: { ...common, ...followEnvironment(props, timeoutMs, maxConcurrency) },
+    });
+    this.functions = { plan, copy, verify, report, recordFailure, follow };
 
     this.grantAccess(props.secrets);
 
@@ -179,6 +197,7 @@ export class RedisMigrator extends Construct {
       maxSlicesPerUnitExecution: props.maxSlicesPerUnitExecution ?? d.maxSlicesPerUnitExecution,
       logRetention,
       logRemovalPolicy,
+      ...(props.followPollInterval ? { followPollInterval: props.followPollInterval } : {}),
     });
     this.stateMachine = workflow.stateMachine;
 
@@ -188,11 +207,12 @@ export class RedisMigrator extends Construct {
 
   /** Least privilege: the item-level actions each function actually calls, on this table only. */
   private grantAccess(secrets: RedisMigratorProps['secrets']): void {
-    const { plan, copy, verify, report, recordFailure } = this.functions;
+    const { plan, copy, verify, report, recordFailure, follow } = this.functions;
     const grantTable = (fn: MigratorFunction, actions: string[]) =>
       this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
     grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
     grantTable(copy, ['GetItem', 'UpdateItem']);
+    grantTable(follow, ['GetItem', 'UpdateItem']);
     grantTable(verify, ['GetItem', 'UpdateItem']);
     grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
     grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
@@ -200,6 +220,18 @@ export class RedisMigrator extends Construct {
       secret.grantRead(plan);
       secret.grantRead(copy);
       secret.grantRead(verify);
+      secret.grantRead(follow);
     }
   }
+}
+
+/** The follow function's settings: the hand-over lead, the heartbeat, the optional hold budget. */
+function followEnvironment(props: RedisMigratorProps, timeoutMs: number, maxConcurrency: number): Record<string, string> {
+  return {
+    [LAMBDA_ENV.maxConcurrency]: String(maxConcurrency),
+    [LAMBDA_ENV.safetyMarginMs]: String(Math.min(60_000, Math.floor(timeoutMs / 4))),
+    [LAMBDA_ENV.followLeadMs]: String((props.followHandoverLead ?? Duration.seconds(60)).toMilliseconds()),
+    [LAMBDA_ENV.followTickMs]: String((props.followHeartbeat ?? Duration.seconds(2)).toMilliseconds()),
+    ...(props.followTimeBudget ? { [LAMBDA_ENV.followTimeBudgetMs]: String(props.followTimeBudget.toMilliseconds()) } : {}),
+  };
 }

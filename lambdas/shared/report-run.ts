@@ -12,6 +12,7 @@ import {
 import { sumCounters, type UnitCounters } from '../../src/core/contracts.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
 import type { MigrationVerifyResult } from '../../src/core/verify-report.js';
+import { followingUnits } from './follow-report.js';
 import { openMigration, requireStrings, type TaskDeps } from './task-deps.js';
 
 export interface ReportEvent {
@@ -41,6 +42,8 @@ export interface ReportResult {
   pendingUnits: number;
   /** Units copied but not verified by this run yet. */
   pendingVerify: number;
+  /** Units still followed (follow mode, until the cutover finished them). */
+  following: number;
   /** More keys differ than maxMismatches allows: the execution fails with `cause`. */
   verificationFailed: boolean;
   cause: string | null;
@@ -52,6 +55,7 @@ const notFinished = (migrationId: string, pendingUnits: number, pendingVerify: n
   finished: false,
   pendingUnits,
   pendingVerify,
+  following: 0,
   verificationFailed: false,
   cause: null,
   summary: null,
@@ -87,7 +91,9 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   const planned = record.unitIds ?? units.map((u) => u.checkpoint.unitId);
   const byId = new Map(units.map((u) => [u.checkpoint.unitId, u]));
   const mine = planned.map((id) => byId.get(id)).filter((u): u is StoredUnit => u !== undefined);
+  const following = config.follow.enabled ? await followingUnits(deps, migrationId, planned) : 0;
   const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length;
+  if (following > 0) return { ...notFinished(migrationId, pendingUnits, 0), following };
   const targetUnits = verifiesAfterCopy(config) && config.extraCheck ? (record.targetUnits?.length ?? 0) : 0;
   if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length + targetUnits : 0);
 
@@ -127,7 +133,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
         `migration ${migrationId} is no longer held by run ${runId}; its verification result was not stored`,
       );
     deps.log.warn('verification failed', { migrationId, runId, mismatches: verify.mismatches, maxMismatches: verify.maxMismatches });
-    return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, verificationFailed: true, cause, summary };
+    return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, following: 0, verificationFailed: true, cause, summary };
   }
 
   const days = deps.settings.retentionDays;
@@ -137,7 +143,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
     if (verify) await progressStore.expire(planned, expiresAt);
   }
   await state.finish(runId, summary, expiresAt, verify ? { verify } : {});
-  return { migrationId, finished: true, pendingUnits: 0, pendingVerify: 0, verificationFailed: false, cause: null, summary };
+  return { migrationId, finished: true, pendingUnits: 0, pendingVerify: 0, following: 0, verificationFailed: false, cause: null, summary };
 }
 
 /** What a report that already ended the migration answered, read back from the migration item. */
@@ -149,6 +155,7 @@ function answeredBefore(stored: MigrationRecord): ReportResult | undefined {
       finished: true,
       pendingUnits: 0,
       pendingVerify: 0,
+      following: 0,
       verificationFailed: false,
       cause: null,
       summary: stored.summary as RunSummary,
@@ -159,6 +166,7 @@ function answeredBefore(stored: MigrationRecord): ReportResult | undefined {
       finished: false,
       pendingUnits: 0,
       pendingVerify: 0,
+      following: 0,
       verificationFailed: true,
       cause: stored.lastError,
       summary: null,

@@ -15,6 +15,9 @@ export const LAMBDA_ENV = {
   maxConcurrency: 'MAX_CONCURRENCY',
   retentionDays: 'RETENTION_DAYS',
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
+  followTimeBudgetMs: 'FOLLOW_TIME_BUDGET_MS',
+  followLeadMs: 'FOLLOW_HANDOVER_LEAD_MS',
+  followTickMs: 'FOLLOW_TICK_MS',
 } as const;
 
 /** The error name of an execution that failed its verification (the Fail state's Error). */

@@ -140,10 +140,10 @@ export function parseCloudConfig(raw: unknown, where = 'config'): CloudConfig {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (config?.follow.enabled) {
+  if (config?.follow.enabled && config.follow.configSet) {
     problems.push(
-      `${where}.follow: follow mode (ksn = true) runs on one machine for now, not in the serverless workflow: ` +
-        'run redis-ferry migrate --follow where both servers are reachable, or leave follow/ksn out to copy and verify',
+      `${where}.follow.configSet: the workflow does not change the source's configuration; set ` +
+        'notify-keyspace-events in its parameter group (docs/serverless.md, "Follow phase") and leave configSet out',
     );
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);

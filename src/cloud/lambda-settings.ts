@@ -25,6 +25,12 @@ export interface LambdaSettings {
   retentionDays: number;
   /** How long a secret read from Secrets Manager is reused by a warm container. */
   secretCacheTtlMs: number;
+  /** Optional cap on how long a follower invocation holds its unit before handing over. */
+  followTimeBudgetMs?: number;
+  /** How early the next follower invocation subscribes before the holder hands over. */
+  followLeadMs: number;
+  /** How often a holding follower renews its lease, stores its progress and reads the cutover flag. */
+  followTickMs: number;
 }
 
 export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
@@ -34,6 +40,8 @@ export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
   maxConcurrency: 8,
   retentionDays: 30,
   secretCacheTtlMs: 15 * 60_000,
+  followLeadMs: 60_000,
+  followTickMs: 2_000,
 };
 
 /** Reads the settings; a missing table or a malformed number is a deployment error, named here. */
@@ -59,6 +67,9 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     maxConcurrency: Math.max(1, number('maxConcurrency', d.maxConcurrency)!),
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
+    followTimeBudgetMs: number('followTimeBudgetMs', undefined),
+    followLeadMs: number('followLeadMs', d.followLeadMs)!,
+    followTickMs: Math.max(10, number('followTickMs', d.followTickMs)!),
   };
   if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;

@@ -65,10 +65,9 @@ export async function walkExtraKeys(options: ExtraKeysOptions): Promise<{ cursor
       const mark = observer?.readIssued();
       const present = await sourceExists(checked);
       extra = checked.filter((_, i) => !present[i]);
-      if (deleteKeys && extra.length > 0) {
-        deleted = await deleteKeys(extra);
-        if (observer && mark !== undefined && deleted.length > 0) observer.writeConfirmed(deleted, mark);
-      }
+      if (deleteKeys && extra.length > 0) deleted = await deleteKeys(extra);
+      // Every mark taken is closed, a batch that deleted nothing too: an open mark means "maybe landed" (a gap).
+      if (observer && mark !== undefined) observer.writeConfirmed(deleted, mark);
     }
     cursor = page.cursor;
     await options.onBatch?.({ cursor, done: cursor === '0', scanned: page.keys.length, checked: checked.length, extra, deleted });

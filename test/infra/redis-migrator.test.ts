@@ -52,9 +52,9 @@ describe('Construct: RedisMigrator', () => {
     });
   });
 
-  it('runs five Node.js 22 arm64 functions with their own log groups, whose logs expire', () => {
+  it('runs six Node.js 22 arm64 functions (follow included) with their own log groups, whose logs expire', () => {
     const template = buildStack().template();
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
