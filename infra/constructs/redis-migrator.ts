@@ -60,11 +60,14 @@ export interface RedisMigratorProps {
   readonly checkpointRetention?: Duration;
   /** Run a migration on a schedule, each run a new migration id derived from its time. @default - none */
   readonly schedule?: MigrationScheduleOptions;
-  /** Follow mode: optional cap on how long one follower invocation holds its unit before handing over. @default - the timeout less two leads and the margin */
+  /**
+   * Follow mode: optional cap on how long one follower invocation holds its unit before handing over.
+   * @default - the timeout less two leads and the margin
+   */
   readonly followTimeBudget?: Duration;
   /** Follow mode: how early the next follower invocation subscribes before the holder hands over. @default Duration.seconds(60) */
   readonly followHandoverLead?: Duration;
-  /** Follow mode: how often a holding follower renews its lease, stores progress and reads the cutover flag. @default Duration.seconds(2) */
+  /** Follow mode: how often a holding follower renews its lease, stores progress, reads the cutover flag. @default Duration.seconds(2) */
   readonly followHeartbeat?: Duration;
   /** Follow mode: how often the run checks whether every unit is cut over. @default Duration.seconds(60) */
   readonly followPollInterval?: Duration;
@@ -179,12 +182,8 @@ export class RedisMigrator extends Construct {
       environment: common,
     });
     const follow = new MigratorFunction(this, 'Follow', {
-      ...base,
-      ...network,
-      entry: 'follow.ts',
+      ...{ ...base, ...network, memorySize, timeout, entry: 'follow.ts' },
       description: "follow: one turn of a unit's follow lane (stand by, hold the unit, hand over)",
-      memorySize,
-      timeout,
       environment: { ...common, ...followEnvironment(props, timeoutMs, maxConcurrency) },
     });
     this.functions = { plan, copy, verify, report, recordFailure, follow };
@@ -196,8 +195,7 @@ export class RedisMigrator extends Construct {
       maxConcurrency,
       maxSlicesPerUnitExecution: props.maxSlicesPerUnitExecution ?? d.maxSlicesPerUnitExecution,
       logRetention,
-      logRemovalPolicy,
-      ...(props.followPollInterval ? { followPollInterval: props.followPollInterval } : {}),
+      ...{ logRemovalPolicy, followPollInterval: props.followPollInterval },
     });
     this.stateMachine = workflow.stateMachine;
 

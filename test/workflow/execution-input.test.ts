@@ -29,7 +29,8 @@ describe('Function: parseCloudConfig', () => {
     assert.equal(parseCloudConfig({ ...cloudConfig(), follow: { enabled: true } }).config.follow.enabled, true);
     assert.throws(
       () => parseCloudConfig({ ...cloudConfig(), follow: { enabled: true, configSet: true } }),
-      (error: ConfigError) => /follow\.configSet: the workflow does not change the source's configuration.*parameter group/.test(error.message),
+      (error: ConfigError) =>
+        /follow\.configSet: the workflow does not change the source's configuration.*parameter group/.test(error.message),
     );
   });
 
