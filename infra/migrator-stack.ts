@@ -36,6 +36,11 @@ export interface MigratorStackSettings {
   /** The bucket (and key prefix) RDB snapshots are restored from: plan, copy and verify may read there. */
   readonly rdbBucket?: string;
   readonly rdbPrefix?: string;
+  /** Follow mode's timings (RedisMigratorProps). */
+  readonly followTimeBudget?: Duration;
+  readonly followHandoverLead?: Duration;
+  readonly followHeartbeat?: Duration;
+  readonly followPollInterval?: Duration;
   /** Scheduler expression ("cron(0 3 * * ? *)", "rate(1 day)") and the input each run gets. */
   readonly schedule?: { expression: string; timeZone?: string; input: ScheduledExecutionInput; enabled?: boolean; mode?: ScheduleMode };
   /** An existing SNS topic (ARN) the alarm on failed or timed-out executions notifies. */
@@ -76,6 +81,10 @@ export class MigratorStack extends Stack {
       tableRemovalPolicy: s.tableRemovalPolicy,
       alarmTopic: s.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn) : undefined,
       rdbSource: s.rdbBucket ? { bucketName: s.rdbBucket, prefix: s.rdbPrefix } : undefined,
+      followTimeBudget: s.followTimeBudget,
+      followHandoverLead: s.followHandoverLead,
+      followHeartbeat: s.followHeartbeat,
+      followPollInterval: s.followPollInterval,
       schedule: s.schedule && {
         expression: scheduler.ScheduleExpression.expression(
           s.schedule.expression,

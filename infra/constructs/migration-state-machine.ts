@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { VERIFICATION_FAILED } from '../../src/cloud/deploy-names.js';
+import { FOLLOW_STATE, laneLoop, startLanes } from './follow-states.js';
 import { addRetriers, BOOKKEEPING_RETRIERS, COPY_RETRIERS, PLAN_RETRIERS } from './retry-policy.js';
 
 export interface MigratorFunctions {
@@ -17,6 +18,8 @@ export interface MigratorFunctions {
   readonly verify: lambda.IFunction;
   readonly report: lambda.IFunction;
   readonly recordFailure: lambda.IFunction;
+  /** Follow mode: one turn of a unit's follow lane. */
+  readonly follow: lambda.IFunction;
 }
 
 export interface MigrationStateMachineProps {
@@ -27,7 +30,14 @@ export interface MigrationStateMachineProps {
   readonly maxSlicesPerUnitExecution: number;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Follow mode: how often the run checks whether every unit is cut over. @default 60 seconds */
+  readonly followPollInterval?: Duration;
 }
+
+/** Follow polls one execution makes before it continues as a new round: 47 events each at worst (docs/serverless.md). */
+export const MAX_FOLLOW_POLLS = 350;
+/** Follow invocations per lane execution: 9 events each, 66 in the worst case (docs/serverless.md). */
+export const MAX_SLICES_PER_LANE = 300;
 
 /** Names of the states, shared with tests and docs. */
 export const STATE = {
@@ -56,6 +66,7 @@ export const STATE = {
   recordPlanFailure: 'RecordPlanFailure',
   recordRunFailure: 'RecordRunFailure',
   failed: 'MigrationFailed',
+  ...FOLLOW_STATE,
 } as const;
 
 /**
@@ -132,12 +143,32 @@ export class MigrationStateMachine extends Construct {
     verifyUnits.next(report);
     report.next(finished);
     const phase = new sfn.Choice(this, STATE.phase).when(sfn.Condition.stringEquals('$.phase', 'verify'), verifyUnits).otherwise(units);
+    // Follow mode (docs/serverless.md): lanes are executions of this machine, told apart by their input.
+    const followProps = {
+      follow: functions.follow,
+      self,
+      maxSlicesPerLane: Math.min(MAX_SLICES_PER_LANE, props.maxSlicesPerUnitExecution),
+      pollInterval: props.followPollInterval ?? Duration.seconds(60),
+      maxPolls: MAX_FOLLOW_POLLS,
+    };
+    const following = startLanes(this, followProps);
+    following.last.next(report);
+    phase.when(sfn.Condition.stringEquals('$.phase', 'follow'), following.start);
+    finished.when(
+      sfn.Condition.and(
+        sfn.Condition.numberGreaterThan('$.report.following', 0),
+        sfn.Condition.numberLessThan('$.follow.polls', MAX_FOLLOW_POLLS),
+      ),
+      following.wait,
+    );
+    plan.next(phase);
+    const entry = new sfn.Choice(this, STATE.entry).when(sfn.Condition.isPresent('$.lane'), laneLoop(this, followProps)).otherwise(plan);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: 'redis-ferry: copies Redis data with SCAN + DUMP + RESTORE in resumable Lambda slices',
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(phase)),
+      definitionBody: sfn.DefinitionBody.fromChainable(entry),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       // The state holds ids and counters only (never configs or passwords), so full logging is safe.
@@ -159,6 +190,7 @@ export class MigrationStateMachine extends Construct {
         finished: sfn.JsonPath.objectAt('$.Payload.finished'),
         pendingUnits: sfn.JsonPath.numberAt('$.Payload.pendingUnits'),
         pendingVerify: sfn.JsonPath.numberAt('$.Payload.pendingVerify'),
+        following: sfn.JsonPath.numberAt('$.Payload.following'),
         verificationFailed: sfn.JsonPath.objectAt('$.Payload.verificationFailed'),
         cause: sfn.JsonPath.objectAt('$.Payload.cause'),
         summary: sfn.JsonPath.objectAt('$.Payload.summary'),

@@ -77,6 +77,17 @@ export interface RedisMigratorProps {
    * @default - no S3 access: the migrator copies from live Redis only
    */
   readonly rdbSource?: RdbSourceBucket;
+  /**
+   * Follow mode: optional cap on how long one follower invocation holds its unit before handing over.
+   * @default - the timeout less two leads and the margin
+   */
+  readonly followTimeBudget?: Duration;
+  /** Follow mode: how early the next follower invocation subscribes before the holder hands over. @default Duration.seconds(60) */
+  readonly followHandoverLead?: Duration;
+  /** Follow mode: how often a holding follower renews its lease, stores progress, reads the cutover flag. @default Duration.seconds(2) */
+  readonly followHeartbeat?: Duration;
+  /** Follow mode: how often the run checks whether every unit is cut over. @default Duration.seconds(60) */
+  readonly followPollInterval?: Duration;
 }
 
 /** A bucket (and key prefix) the migrator may restore RDB snapshots from. */
@@ -112,6 +123,7 @@ export class RedisMigrator extends Construct {
     verify: MigratorFunction;
     report: MigratorFunction;
     recordFailure: MigratorFunction;
+    follow: MigratorFunction;
   };
   readonly schedule?: MigrationSchedule;
   /** The dashboard and the alarm on failed or timed-out executions. */
@@ -141,6 +153,44 @@ export class RedisMigrator extends Construct {
       POWERTOOLS_SERVICE_NAME: 'redis-ferry',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
+    this.functions = this.createFunctions(props, common, { timeout, memorySize, maxConcurrency, logRetention, logRemovalPolicy });
+
+    this.grantAccess(props.secrets);
+    this.rdbObjects = props.rdbSource && this.grantRdbRead(props.rdbSource);
+
+    const workflow = new MigrationStateMachine(this, 'Workflow', {
+      functions: this.functions,
+      maxConcurrency,
+      maxSlicesPerUnitExecution: props.maxSlicesPerUnitExecution ?? d.maxSlicesPerUnitExecution,
+      logRetention,
+      ...{ logRemovalPolicy, followPollInterval: props.followPollInterval },
+    });
+    this.stateMachine = workflow.stateMachine;
+
+    this.monitoring = new MigrationMonitoring(this, 'Monitoring', {
+      stateMachine: this.stateMachine,
+      functions: { ...this.functions },
+      alarmTopic: props.alarmTopic,
+      dashboardName: props.dashboardName,
+    });
+    if (props.schedule) this.schedule = new MigrationSchedule(this, 'Schedule', { ...props.schedule, stateMachine: this.stateMachine });
+    acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined, rdbObjects: this.rdbObjects });
+  }
+
+  /** The six functions: plan, copy and verify (and follow) reach Redis through the VPC; report and record-failure only DynamoDB. */
+  private createFunctions(
+    props: RedisMigratorProps,
+    common: Record<string, string>,
+    sizing: {
+      timeout: Duration;
+      memorySize: number;
+      maxConcurrency: number;
+      logRetention: logs.RetentionDays;
+      logRemovalPolicy: RemovalPolicy;
+    },
+  ): RedisMigrator['functions'] {
+    const { timeout, memorySize, maxConcurrency, logRetention, logRemovalPolicy } = sizing;
+    const timeoutMs = timeout.toMilliseconds();
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
     const base = { logRetention, logRemovalPolicy };
 
@@ -198,28 +248,12 @@ export class RedisMigrator extends Construct {
       timeout: Duration.minutes(1),
       environment: common,
     });
-    this.functions = { plan, copy, verify, report, recordFailure };
-
-    this.grantAccess(props.secrets);
-    this.rdbObjects = props.rdbSource && this.grantRdbRead(props.rdbSource);
-
-    const workflow = new MigrationStateMachine(this, 'Workflow', {
-      functions: this.functions,
-      maxConcurrency,
-      maxSlicesPerUnitExecution: props.maxSlicesPerUnitExecution ?? d.maxSlicesPerUnitExecution,
-      logRetention,
-      logRemovalPolicy,
+    const follow = new MigratorFunction(this, 'Follow', {
+      ...{ ...base, ...network, memorySize, timeout, entry: 'follow.ts' },
+      description: "follow: one turn of a unit's follow lane (stand by, hold the unit, hand over)",
+      environment: { ...common, ...followEnvironment(props, timeoutMs, maxConcurrency) },
     });
-    this.stateMachine = workflow.stateMachine;
-
-    this.monitoring = new MigrationMonitoring(this, 'Monitoring', {
-      stateMachine: this.stateMachine,
-      functions: { ...this.functions },
-      alarmTopic: props.alarmTopic,
-      dashboardName: props.dashboardName,
-    });
-    if (props.schedule) this.schedule = new MigrationSchedule(this, 'Schedule', { ...props.schedule, stateMachine: this.stateMachine });
-    acknowledgeMigratorFindings(this, { inVpc: props.vpc !== undefined, rdbObjects: this.rdbObjects });
+    return { plan, copy, verify, report, recordFailure, follow };
   }
 
   /**
@@ -242,11 +276,12 @@ export class RedisMigrator extends Construct {
 
   /** Least privilege: the item-level actions each function actually calls, on this table only. */
   private grantAccess(secrets: RedisMigratorProps['secrets']): void {
-    const { plan, copy, verify, report, recordFailure } = this.functions;
+    const { plan, copy, verify, report, recordFailure, follow } = this.functions;
     const grantTable = (fn: MigratorFunction, actions: string[]) =>
       this.table.grant(fn.role as iam.IGrantable, ...actions.map((a) => `dynamodb:${a}`));
     grantTable(plan, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
     grantTable(copy, ['GetItem', 'UpdateItem']);
+    grantTable(follow, ['GetItem', 'UpdateItem']);
     grantTable(verify, ['GetItem', 'UpdateItem']);
     grantTable(report, ['GetItem', 'UpdateItem', 'Query']);
     grantTable(recordFailure, ['GetItem', 'UpdateItem', 'Query']);
@@ -254,6 +289,18 @@ export class RedisMigrator extends Construct {
       secret.grantRead(plan);
       secret.grantRead(copy);
       secret.grantRead(verify);
+      secret.grantRead(follow);
     }
   }
+}
+
+/** The follow function's settings: the hand-over lead, the heartbeat, the optional hold budget. */
+function followEnvironment(props: RedisMigratorProps, timeoutMs: number, maxConcurrency: number): Record<string, string> {
+  return {
+    [LAMBDA_ENV.maxConcurrency]: String(maxConcurrency),
+    [LAMBDA_ENV.safetyMarginMs]: String(Math.min(60_000, Math.floor(timeoutMs / 4))),
+    [LAMBDA_ENV.followLeadMs]: String((props.followHandoverLead ?? Duration.seconds(60)).toMilliseconds()),
+    [LAMBDA_ENV.followTickMs]: String((props.followHeartbeat ?? Duration.seconds(2)).toMilliseconds()),
+    ...(props.followTimeBudget ? { [LAMBDA_ENV.followTimeBudgetMs]: String(props.followTimeBudget.toMilliseconds()) } : {}),
+  };
 }

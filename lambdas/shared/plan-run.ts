@@ -8,6 +8,7 @@ import { verifiesAfterCopy } from '../../src/cloud/verify-outcome.js';
 import { ConfigError, MigrationError } from '../../src/core/errors.js';
 import { defaultRestoreId } from '../../src/core/restore-config.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
+import { followPhase } from './follow-plan.js';
 import { pendingDeletePhase } from './reconcile-phase.js';
 import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
 
@@ -30,7 +31,7 @@ export interface PlanResult {
    * until every unit (and with extraCheck every target unit) is verified by this run. One phase per
    * round: the state carries one list.
    */
-  phase: 'copy' | 'delete' | 'verify';
+  phase: 'copy' | 'delete' | 'verify' | 'follow';
   /** The phase's units not yet done (copied, or verified): the Map's items. */
   unitIds: string[];
   /** The phase's units in all, done or not (in `verify`, with the target units). */
@@ -38,6 +39,10 @@ export interface PlanResult {
   resumed: boolean;
   /** Name for the execution that continues this run, if this round does not finish it. */
   nextExecutionName: string;
+  /** The follow phase's lane executions to start (empty in the other phases; see follow-plan.ts). */
+  lanes: Record<string, unknown>[];
+  /** The follow phase's poll count in this execution (the history bound). */
+  follow: { polls: number };
 }
 
 /** What makes a run "the same migration": a hash of endpoints and selection (for a restore, of the snapshot's URI). */
@@ -95,7 +100,9 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     let unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
     const deletes = unitIds.length === 0 && reconcile ? pendingDeletePhase(plan, done) : undefined;
     if (deletes) ({ phase, unitIds, unitCount } = deletes);
-    if (unitIds.length === 0 && verifiesAfterCopy(config)) {
+    const following = !deletes && config.follow.enabled ? await followPhase(deps, migrationId, runId, plan.units) : undefined;
+    if (following) ({ phase, unitIds } = following);
+    else if (unitIds.length === 0 && verifiesAfterCopy(config)) {
       // Everything is copied: this round verifies, resuming this run's progress (a new run starts over).
       const progress = new Map(
         (await new DynamoVerifyProgress(dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/plan` }).list()).map((p) => [
@@ -119,6 +126,8 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
       unitCount,
       resumed,
       nextExecutionName: roundExecutionName(runId, round + 1),
+      lanes: following?.lanes ?? [],
+      follow: { polls: 0 },
     };
   } catch (error) {
     // A plan that cannot go on (bad password, target not empty) releases the migration at once, so

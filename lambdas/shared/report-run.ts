@@ -13,6 +13,7 @@ import {
 import { type ReconcileCounters, sumCounters, type UnitCounters } from '../../src/core/contracts.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
 import type { MigrationVerifyResult } from '../../src/core/verify-report.js';
+import { followingUnits } from './follow-report.js';
 import { reconcileStanding } from './reconcile-phase.js';
 import { openMigration, requireStrings, type TaskDeps } from './task-deps.js';
 
@@ -45,6 +46,8 @@ export interface ReportResult {
   pendingUnits: number;
   /** Units copied but not verified by this run yet. */
   pendingVerify: number;
+  /** Units still followed (follow mode, until the cutover finished them). */
+  following: number;
   /** More keys differ than maxMismatches allows: the execution fails with `cause`. */
   verificationFailed: boolean;
   cause: string | null;
@@ -56,6 +59,7 @@ const notFinished = (migrationId: string, pendingUnits: number, pendingVerify: n
   finished: false,
   pendingUnits,
   pendingVerify,
+  following: 0,
   verificationFailed: false,
   cause: null,
   summary: null,
@@ -91,9 +95,11 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
   const planned = record.unitIds ?? units.map((u) => u.checkpoint.unitId);
   const byId = new Map(units.map((u) => [u.checkpoint.unitId, u]));
   const mine = planned.map((id) => byId.get(id)).filter((u): u is StoredUnit => u !== undefined);
+  const following = 'follow' in config && config.follow.enabled ? await followingUnits(deps, migrationId, planned) : 0;
   // A reconcile run's delete units count as copy units still pending until their pass is done.
   const reconciled = reconcileStanding(record, units);
   const pendingUnits = mine.filter((u) => u.checkpoint.status !== 'done').length + reconciled.pendingDeletes;
+  if (following > 0) return { ...notFinished(migrationId, pendingUnits, 0), following };
   const targetUnits = checksExtraKeys(config) ? (record.targetUnits?.length ?? 0) : 0;
   if (pendingUnits > 0) return notFinished(migrationId, pendingUnits, verifiesAfterCopy(config) ? mine.length + targetUnits : 0);
 
@@ -134,7 +140,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
         `migration ${migrationId} is no longer held by run ${runId}; its verification result was not stored`,
       );
     deps.log.warn('verification failed', { migrationId, runId, mismatches: verify.mismatches, maxMismatches: verify.maxMismatches });
-    return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, verificationFailed: true, cause, summary };
+    return { migrationId, finished: false, pendingUnits: 0, pendingVerify: 0, following: 0, verificationFailed: true, cause, summary };
   }
 
   const days = deps.settings.retentionDays;
@@ -144,7 +150,7 @@ export async function reportRun(event: ReportEvent, deps: TaskDeps): Promise<Rep
     if (verify) await progressStore.expire(planned, expiresAt);
   }
   await state.finish(runId, summary, expiresAt, verify ? { verify } : {});
-  return { migrationId, finished: true, pendingUnits: 0, pendingVerify: 0, verificationFailed: false, cause: null, summary };
+  return { migrationId, finished: true, pendingUnits: 0, pendingVerify: 0, following: 0, verificationFailed: false, cause: null, summary };
 }
 
 /** What a report that already ended the migration answered, read back from the migration item. */
@@ -156,6 +162,7 @@ function answeredBefore(stored: MigrationRecord): ReportResult | undefined {
       finished: true,
       pendingUnits: 0,
       pendingVerify: 0,
+      following: 0,
       verificationFailed: false,
       cause: null,
       summary: stored.summary as RunSummary,
@@ -166,6 +173,7 @@ function answeredBefore(stored: MigrationRecord): ReportResult | undefined {
       finished: false,
       pendingUnits: 0,
       pendingVerify: 0,
+      following: 0,
       verificationFailed: true,
       cause: stored.lastError,
       summary: null,

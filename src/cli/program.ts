@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STATE_DIR } from '../checkpoint/file-store.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
+import { cloudCutoverCommand } from './cutover-cloud.js';
 import { cutoverCommand } from './cutover-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { argsFrom, dbList, dbMap, positiveNumber } from './option-parsers.js';
@@ -49,8 +50,12 @@ export function buildProgram(): Command {
     .description('tell a running `migrate --follow` to cut over: drain, wait for quiet, verify, finish')
     .argument('<migration-id>', 'the id the follow run printed when it started')
     .option('--state-dir <dir>', 'where migrations keep their state', DEFAULT_STATE_DIR)
-    .action(async (id: string, flags: { stateDir: string }) => {
-      process.exitCode = await cutoverCommand(id, flags.stateDir);
+    .option('--table <name>', 'a migration running on AWS: its checkpoint table (stack output CheckpointTableName)')
+    .option('--region <region>', 'with --table: AWS region (default: from the AWS environment)')
+    .action(async (id: string, flags: { stateDir: string; table?: string; region?: string }) => {
+      process.exitCode = flags.table
+        ? await cloudCutoverCommand(id, { table: flags.table, ...(flags.region ? { region: flags.region } : {}) })
+        : await cutoverCommand(id, flags.stateDir);
     });
 
   copyOptions(program.command('reconcile'))

@@ -6,6 +6,8 @@ import { sumCounters } from '../core/contracts.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { formatBytes, formatCount } from './format.js';
 import { awsError } from './start-command.js';
+import { followStatusLines } from './status-follow.js';
+import { readFollow } from './status-follow-read.js';
 import type { WatchStream } from './watch-view.js';
 
 /** `redis-ferry status <migration-id> --table <name>`: per-unit progress, read from DynamoDB. */
@@ -60,6 +62,7 @@ export async function statusCommand(migrationId: string, flags: StatusFlags, dep
   const order = new Map((record.unitIds ?? []).map((id, i) => [id, i]));
   units.sort((a, b) => (order.get(a.checkpoint.unitId) ?? 1e9) - (order.get(b.checkpoint.unitId) ?? 1e9));
   const totals = sumCounters(units.map((u) => u.checkpoint.counters));
+  const follow = await readFollow(dynamo, flags.table, migrationId);
 
   if (flags.json) {
     const { config: _config, ...migration } = record;
@@ -69,6 +72,7 @@ export async function statusCommand(migrationId: string, flags: StatusFlags, dep
           migration,
           totals,
           units: units.map((u) => ({ ...u.checkpoint, label: u.descriptor?.label, lease: u.lease, errorType: u.errorType })),
+          ...(follow.records.length > 0 ? { follow: follow.records, cutoverRequestedAt: follow.cutoverRequestedAt } : {}),
         },
         null,
         2,
@@ -117,6 +121,7 @@ export async function statusCommand(migrationId: string, flags: StatusFlags, dep
   for (const u of units)
     if (u.checkpoint.status === 'failed' && u.checkpoint.error)
       out(`  failed ${u.checkpoint.unitId}: ${u.errorType ? `${u.errorType}: ` : ''}${u.checkpoint.error}`);
+  for (const line of followStatusLines(follow.records, record.unitIds ?? [], now(), follow.cutoverRequestedAt)) out(line);
   return 0;
 }
 

@@ -63,3 +63,22 @@ export class NoSecretsError extends MigrationError {
     this.name = 'NoSecretsError';
   }
 }
+
+/** A unit's followers stopped on an error they recorded on its follow item: the report fails the run with it. */
+export class FollowFailedError extends MigrationError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FollowFailedError';
+  }
+}
+
+/**
+ * A follower invocation was killed mid-slice by the fault hook (src/cloud/follow-faults.ts): it
+ * dropped its connections and wrote nothing more, as a Lambda that dies does.
+ */
+export class FollowerKilledError extends MigrationError {
+  constructor(unitId: string, options?: ErrorOptions) {
+    super(`the follower of unit ${unitId} was killed mid-slice (fault injection)`, options);
+    this.name = 'FollowerKilledError';
+  }
+}

@@ -17,6 +17,9 @@ export const LAMBDA_ENV = {
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
   /** An S3-compatible endpoint for RDB snapshots (tests, MinIO); unset on AWS. */
   rdbS3Endpoint: 'RDB_S3_ENDPOINT',
+  followTimeBudgetMs: 'FOLLOW_TIME_BUDGET_MS',
+  followLeadMs: 'FOLLOW_HANDOVER_LEAD_MS',
+  followTickMs: 'FOLLOW_TICK_MS',
 } as const;
 
 /** The error name of an execution that failed its verification (the Fail state's Error). */

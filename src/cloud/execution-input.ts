@@ -6,7 +6,7 @@ import { defaultRestoreId } from '../core/restore-config.js';
 import { scheduledMigrationId } from './execution-names.js';
 import { checkReconcile, runIdentity } from './reconcile-run.js';
 import { parseRestoreCloudConfig, type RestoreCloudConfig } from './restore-input.js';
-import { type EndpointSecretRefs, isSecretArn, type SecretRefs, takeSecretRefs } from './secret-refs.js';
+import { isSecretArn, type SecretRefs, takeSecretRefs } from './secret-refs.js';
 
 /**
  * The execution input of the state machine, and the secret-free "cloud config" inside it.
@@ -118,10 +118,10 @@ export function parseCloudConfig(raw: unknown, where = 'config'): AnyCloudConfig
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (config?.follow.enabled) {
+  if (config?.follow.enabled && config.follow.configSet) {
     problems.push(
-      `${where}.follow: follow mode (ksn = true) runs on one machine for now, not in the serverless workflow: ` +
-        'run redis-ferry migrate --follow where both servers are reachable, or leave follow/ksn out to copy and verify',
+      `${where}.follow.configSet: the workflow does not change the source's configuration; set ` +
+        'notify-keyspace-events in its parameter group (docs/serverless.md, "Follow phase") and leave configSet out',
     );
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);

@@ -27,6 +27,12 @@ export interface LambdaSettings {
   secretCacheTtlMs: number;
   /** Where RDB snapshots are read from when not AWS S3: an S3-compatible endpoint (path-style). */
   rdbS3Endpoint?: string;
+  /** Optional cap on how long a follower invocation holds its unit before handing over. */
+  followTimeBudgetMs?: number;
+  /** How early the next follower invocation subscribes before the holder hands over. */
+  followLeadMs: number;
+  /** How often a holding follower renews its lease, stores its progress and reads the cutover flag. */
+  followTickMs: number;
 }
 
 export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
@@ -36,6 +42,8 @@ export const DEFAULT_LAMBDA_SETTINGS: Omit<LambdaSettings, 'tableName'> = {
   maxConcurrency: 8,
   retentionDays: 30,
   secretCacheTtlMs: 15 * 60_000,
+  followLeadMs: 60_000,
+  followTickMs: 2_000,
 };
 
 /** Reads the settings; a missing table or a malformed number is a deployment error, named here. */
@@ -62,6 +70,9 @@ export function readLambdaSettings(env: NodeJS.ProcessEnv): LambdaSettings {
     retentionDays: number('retentionDays', d.retentionDays)!,
     secretCacheTtlMs: number('secretCacheTtlMs', d.secretCacheTtlMs)!,
     ...(env[LAMBDA_ENV.rdbS3Endpoint] ? { rdbS3Endpoint: env[LAMBDA_ENV.rdbS3Endpoint] } : {}),
+    followTimeBudgetMs: number('followTimeBudgetMs', undefined),
+    followLeadMs: number('followLeadMs', d.followLeadMs)!,
+    followTickMs: Math.max(10, number('followTickMs', d.followTickMs)!),
   };
   if (problems.length > 0) throw new LambdaSettingsError(problems);
   return settings;

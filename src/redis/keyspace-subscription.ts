@@ -5,6 +5,12 @@ import { subscribeRefusedError } from './notify-config.js';
 export interface KeyspaceSubscription {
   /** Resolves once the subscription is lost (connection closed, killed, node gone) with why; never rejects. */
   readonly lost: Promise<string>;
+  /**
+   * Unsubscribes and resolves once the server confirmed it: every event published before that is
+   * received by then (a connection delivers in order). A follower handing over calls it before its
+   * last changes are applied, so its successor (already subscribed) covers everything after.
+   */
+  drain(): Promise<void>;
   close(): void;
 }
 
@@ -40,6 +46,9 @@ export async function subscribeKeyEvents(
   }
   return {
     lost,
+    drain: async () => {
+      await client.punsubscribe(`__keyevent@${db}__:*`);
+    },
     close: () => {
       closing = true;
       client.disconnect();

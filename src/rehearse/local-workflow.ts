@@ -61,6 +61,10 @@ export class LocalWorkflow {
   private readonly handlers = new Map<string, LambdaHandler>();
   private readonly counts = new Map<string, number>();
   private readonly startedNames = new Set<string>();
+  /** Follow lanes: executions started by the workflow itself that run beside the one that started them. */
+  private readonly lanes: Promise<ExecutionRecord>[] = [];
+  /** Every lane execution that ended, in order. */
+  readonly laneRecords: ExecutionRecord[] = [];
   hook: InvokeHook | undefined;
   observer: WorkflowObserver | undefined;
   /** Keep each execution's events in its record (a long rehearsal keeps none). */
@@ -88,7 +92,25 @@ export class LocalWorkflow {
       chain.push(record);
       next = record.status === 'SUCCEEDED' ? record.continuedAs : undefined;
     }
+    await this.lanesEnded();
     return chain;
+  }
+
+  /** Waits until every lane execution started so far (and every one they started) has ended. */
+  private async lanesEnded(): Promise<void> {
+    for (let seen = 0; seen < this.lanes.length; seen = this.lanes.length) await Promise.all(this.lanes.slice(seen));
+  }
+
+  /** Starts a follow lane as the service would: a separate execution, running at once, its name used once. */
+  private startLane(name: string, input: unknown): void {
+    if (this.startedNames.has(name))
+      throw Object.assign(new Error(`Execution Already Exists: ${name}`), { name: 'StepFunctions.ExecutionAlreadyExistsException' });
+    this.lanes.push(
+      this.runOne(name, input).then((record) => {
+        this.laneRecords.push(record);
+        return record;
+      }),
+    );
   }
 
   private async runOne(name: string, input: unknown): Promise<ExecutionRecord> {
@@ -103,7 +125,8 @@ export class LocalWorkflow {
     for (const state of this.machine.startExecutionStates) {
       overrides[state] = async (params) => {
         const p = params as { Name: string; Input: unknown };
-        continuedAs = { name: p.Name, input: p.Input };
+        if (isLaneInput(p.Input)) this.startLane(p.Name, p.Input);
+        else continuedAs = { name: p.Name, input: p.Input };
         return { ExecutionArn: `${executionArn.replace(/:[^:]+$/, '')}:${p.Name}`, StartDate: new Date().toISOString() };
       };
     }
@@ -161,6 +184,11 @@ export class LocalWorkflow {
     await this.observer?.invoked?.(invocation, result, Date.now() - started);
     return result;
   }
+}
+
+/** A follow lane's input names its lane (infra/constructs/follow-states.ts). */
+function isLaneInput(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && typeof (input as { lane?: unknown }).lane === 'string';
 }
 
 /** A Lambda context whose remaining time counts down from the function's timeout. */

@@ -4,6 +4,9 @@ import type { ExecutionTrace, RunTrace, SliceTrace } from './run-trace.js';
 import { emptyTrace } from './run-trace.js';
 import type { TemplateMachine } from './template-machine.js';
 
+/** The state machine's first state (infra/constructs/follow-states.ts), a routing Choice. */
+const ENTRY_CHOICE = 'Entry?';
+
 /** Where a unit stands after a slice: its total so far and its cursor (read from the checkpoint table). */
 export type ProgressReader = (
   phase: 'copy' | 'verify',
@@ -100,7 +103,8 @@ export class RunTracer implements WorkflowObserver {
     const { name, type } = event.state;
     if (event.type === 'StateEntered') {
       if (this.pendingChoice) this.out(`${column(this.pendingChoice)}→ ${name}`);
-      this.pendingChoice = type === 'Choice' ? name : undefined;
+      // Entry? only tells a follow lane's input from a run's: not a step worth a line.
+      this.pendingChoice = type === 'Choice' && name !== ENTRY_CHOICE ? name : undefined;
       if (type === 'Map') this.mapEntered(name, event.state.input as Json);
       if (type === 'Fail') this.out(column(name).trimEnd());
       return;

@@ -33,6 +33,8 @@ const wrapping: Error[] = [
   new coreErrors.RestoreFileChangedError('changed', { cause }),
   new cloudErrors.RetryableMigrationError(cause),
   new cloudErrors.SliceDeadlineError(0, { cause }),
+  new cloudErrors.FollowFailedError('unit db0, following: failed', { cause }),
+  new cloudErrors.FollowerKilledError('db0', { cause }),
   new structErrors.TempKeyLostError(key, 'lost', { cause }),
   new TypeChangedError({ cause }),
   new rdbErrors.RdbFormatError('bad byte', 12, { cause }),

@@ -52,9 +52,9 @@ describe('Construct: RedisMigrator', () => {
     });
   });
 
-  it('runs five Node.js 22 arm64 functions with their own log groups, whose logs expire', () => {
+  it('runs six Node.js 22 arm64 functions (follow included) with their own log groups, whose logs expire', () => {
     const template = buildStack().template();
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -63,7 +63,7 @@ describe('Construct: RedisMigrator', () => {
       Environment: { Variables: Match.objectLike({ TABLE_NAME: { Ref: Match.anyValue() }, NODE_OPTIONS: '--enable-source-maps' }) },
     });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.resourceCountIs('AWS::Logs::LogGroup', 7);
   });
 
   it('bundles the handlers with esbuild into the cloud assembly, without Docker', () => {
@@ -157,7 +157,10 @@ describe('Construct: RedisMigrator', () => {
     const { States: states } = definitionOf(template);
     assert.equal(states[STATE.plan]!.Next, STATE.phase);
     const phase = states[STATE.phase]! as { Choices: Record<string, unknown>[]; Default: string };
-    assert.deepEqual(phase.Choices, [{ Variable: '$.phase', StringEquals: 'verify', Next: STATE.verifyUnits }]);
+    assert.deepEqual(phase.Choices, [
+      { Variable: '$.phase', StringEquals: 'verify', Next: STATE.verifyUnits },
+      { Variable: '$.phase', StringEquals: 'follow', Next: STATE.startLanes },
+    ]);
     assert.equal(phase.Default, STATE.units);
     const units = states[STATE.units]! as {
       ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -259,7 +262,7 @@ describe('Construct: RedisMigrator', () => {
       .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const invoke = statements.filter((s) => actions([s]).includes('lambda:InvokeFunction'));
-    assert.equal(invoke.length, 5);
+    assert.equal(invoke.length, 6);
     const starts = statements.filter((s) => actions([s]).includes('states:StartExecution'));
     assert.ok(
       starts.length >= 1 &&
@@ -277,6 +280,7 @@ describe('Construct: RedisMigrator', () => {
     const inVpc = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.VpcConfig);
     assert.deepEqual(inVpc.map((f) => String(f.Properties.Description).split(':')[0]).sort(), [
       'redis-ferry copy',
+      'redis-ferry follow',
       'redis-ferry plan',
       'redis-ferry verify',
     ]);

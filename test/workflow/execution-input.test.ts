@@ -27,10 +27,14 @@ describe('Function: parseCloudConfig', () => {
     assert.deepEqual(cloud.stored, cloudConfig(), 'the stored form keeps the ARNs as given');
   });
 
-  it('refuses follow mode, which runs on one machine for now, naming what to do instead', () => {
+  it('accepts follow mode, and refuses follow.configSet: on AWS the flags come from the parameter group', () => {
+    const followed = parseCloudConfig({ ...cloudConfig(), follow: { enabled: true } });
+    assert.ok(followed.kind === 'copy');
+    assert.equal(followed.config.follow.enabled, true);
     assert.throws(
-      () => parseCloudConfig({ ...cloudConfig(), follow: { enabled: true } }),
-      (error: ConfigError) => /follow mode \(ksn = true\) runs on one machine for now.*redis-ferry migrate --follow/.test(error.message),
+      () => parseCloudConfig({ ...cloudConfig(), follow: { enabled: true, configSet: true } }),
+      (error: ConfigError) =>
+        /follow\.configSet: the workflow does not change the source's configuration.*parameter group/.test(error.message),
     );
   });
 

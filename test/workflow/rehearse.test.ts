@@ -103,9 +103,9 @@ describe('redis-ferry rehearse', () => {
     // of S slices 7 × S + 4 (one batch of 1,000 keys holds each db here: one slice per unit and phase).
     assert.match(
       result.stdout,
-      /NextRound {9}starts execution rehearse-toml-[0-9a-f]{8}-r1\n.*\n {2}history {11}28 events; its largest child execution 11 /,
+      /NextRound {9}starts execution rehearse-toml-[0-9a-f]{8}-r1\n.*\n {2}history {11}30 events; its largest child execution 11 /,
     );
-    assert.match(result.stdout, /MigrationDone\n {2}history {11}22 events; its largest child execution 11 \(limit 25,000 each\)/);
+    assert.match(result.stdout, /MigrationDone\n {2}history {11}24 events; its largest child execution 11 \(limit 25,000 each\)/);
     const keys = keyCount.toLocaleString('en-US');
     // The verify round checks each copy unit and, for keys only the target has, each target db (target/db0, target/db1).
     assert.match(

@@ -24,6 +24,11 @@ export interface UnitFollowerOptions {
   applyBatch?: number;
   /** Checks (or sets) the node's notify-keyspace-events before the first subscription there. */
   prepareNode: (client: NonNullable<UnitIo['clients']>['source'], address: string) => Promise<void>;
+  /**
+   * Subscribe and record events, but apply nothing until beginApplying(): a follower taking over
+   * from another (the serverless hand-over) must not write before its predecessor's last write.
+   */
+  holdApplies?: boolean;
 }
 
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
@@ -51,8 +56,36 @@ export class UnitFollower implements Follower {
   private loops: Promise<void>[] = [];
   private kick: (() => void) | undefined;
   private reconnecting: Promise<void> | undefined;
+  private releasing = false;
+  private stopping: Promise<void> | undefined;
+  private openGate: () => void = () => {};
+  private readonly applyGate = new Promise<void>((resolve) => {
+    this.openGate = resolve;
+  });
 
-  constructor(private readonly options: UnitFollowerOptions) {}
+  constructor(private readonly options: UnitFollowerOptions) {
+    if (!options.holdApplies) this.openGate();
+  }
+
+  /** Starts applying the changes recorded so far and every later one (see `holdApplies`). */
+  beginApplying(): void {
+    this.openGate();
+  }
+
+  /**
+   * Hands the unit over to a follower that is already subscribed: lets a running reconcile finish
+   * (starting none), unsubscribes (every event published before that is received), applies every
+   * change still pending, then stops. Whatever this follower writes lands before it returns, and
+   * its successor covers every event after the unsubscribe. A gap still open is in stats().gap.
+   */
+  async release(): Promise<void> {
+    this.releasing = true;
+    this.poke();
+    await this.until(() => !this.reconciling);
+    await this.subscription?.drain().catch(() => this.openGap('the subscription was lost while handing over'));
+    await this.until(() => this.applying === undefined && this.tracker.pendingCount === 0);
+    await this.stop();
+  }
 
   /** Subscribes (resolves once the server confirmed it) and starts applying changes. */
   async start(): Promise<void> {
@@ -119,8 +152,15 @@ export class UnitFollower implements Follower {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  async stop(): Promise<void> {
+  /** Stops following (idempotent). */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
+    this.openGate();
     this.subscription?.close();
     this.tracker.wake();
     this.poke();
@@ -144,6 +184,7 @@ export class UnitFollower implements Follower {
 
   private async applyLoop(): Promise<void> {
     const batch = this.options.applyBatch ?? 1000;
+    await this.applyGate;
     while (!this.stopped) {
       await this.tracker.changed();
       if (this.stopped) return;
@@ -224,7 +265,7 @@ export class UnitFollower implements Follower {
   /** Runs a reconcile once the copy is done and the subscription is live, for every gap opened. */
   private async healLoop(): Promise<void> {
     while (!this.stopped) {
-      if (this.gap !== undefined && this.copyDone && this.subscription !== undefined) {
+      if (this.gap !== undefined && this.copyDone && this.subscription !== undefined && !this.releasing) {
         const reason = this.gap;
         this.gap = undefined;
         this.reconciling = true;
@@ -271,6 +312,11 @@ export class UnitFollower implements Follower {
         // try again after a longer wait
       }
     }
+  }
+
+  /** Waits until `done()` holds, or the follower stopped (failed). */
+  private async until(done: () => boolean): Promise<void> {
+    while (!done() && !this.stopped) await this.sleep(20);
   }
 
   private poke(): void {
