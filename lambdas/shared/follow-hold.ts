@@ -9,6 +9,7 @@ import type { KeyFilter } from '../../src/core/key-filter.js';
 import { RateLimiter } from '../../src/core/rate-limiter.js';
 import type { FollowStats, UnitFollower } from '../../src/runner/follow/unit-follower.js';
 import { runUnitSession } from '../../src/runner/unit-session.js';
+import { followMeter } from './follow-metering.js';
 import type { TaskDeps } from './task-deps.js';
 
 /** Everything a holding follower invocation works with. */
@@ -54,8 +55,9 @@ export async function holdUnit(ctx: FollowContext, taken: FollowRecord): Promise
     copyError = error;
   });
   let outcome: HoldOutcome;
+  const meter = followMeter(ctx.deps.metrics, ctx.ids);
   try {
-    outcome = await holdLoop(ctx, taken, () => copyError);
+    outcome = await holdLoop(ctx, taken, () => copyError, meter);
   } catch (error) {
     if ((error as Error)?.name !== 'CheckpointConflictError') throw error;
     // Fenced out: a standby took the unit over after this holder's lease lapsed (it was too slow
@@ -70,6 +72,7 @@ export async function holdUnit(ctx: FollowContext, taken: FollowRecord): Promise
   ctx.deps.log.info('follow: handing over', { unitId: ctx.ids.unitId, lane: ctx.ids.lane, ...outcome });
   await follower.release();
   const stats = follower.stats();
+  meter(stats, Date.now(), true);
   const gap = outcome.gap ?? stats.gap;
   await ctx.state.release(progressOf(taken, stats), {
     ...(gap ? { gap } : {}),
@@ -80,7 +83,12 @@ export async function holdUnit(ctx: FollowContext, taken: FollowRecord): Promise
   return { finished: false, wakeAt: await nextWake(ctx) };
 }
 
-async function holdLoop(ctx: FollowContext, taken: FollowRecord, copyFailed: () => unknown): Promise<HoldOutcome> {
+async function holdLoop(
+  ctx: FollowContext,
+  taken: FollowRecord,
+  copyFailed: () => unknown,
+  meter: ReturnType<typeof followMeter>,
+): Promise<HoldOutcome> {
   const { follower, state, t, ids } = ctx;
   for (;;) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -95,6 +103,7 @@ async function holdLoop(ctx: FollowContext, taken: FollowRecord, copyFailed: () 
     }
     const now = Date.now();
     const seen = await state.heartbeat(progressOf(taken, stats), now + t.leaseMs);
+    meter(stats, now);
     if (await cutoverAsked(ctx, stats)) {
       const caughtUpAt = await verdict(ctx, taken);
       if (caughtUpAt) return { caughtUpAt };
