@@ -1,6 +1,18 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '../core/errors.js';
-import { Expr, guarded, type Item, isConditionalCheckFailed, migrationKey, n, num, queryPrefix, s, str } from './dynamo-items.js';
+import {
+  Expr,
+  guarded,
+  type Item,
+  isConditionalCheckFailed,
+  migrationKey,
+  n,
+  num,
+  queryPrefix,
+  requiredStr,
+  s,
+  str,
+} from './dynamo-items.js';
 
 /**
  * The serverless follow phase's state of one unit (docs/serverless.md, "Follow phase"), beside its
@@ -65,7 +77,7 @@ const COUNTERS = ['events', 'applied', 'deleted', 'gaps', 'gapsHealed', 'handove
 
 function recordFromItem(item: Item): FollowRecord {
   const record: FollowRecord = {
-    unitId: str(item, 'sk')!.slice(FOLLOW_SK_PREFIX.length),
+    unitId: requiredStr(item, 'sk').slice(FOLLOW_SK_PREFIX.length),
     holder: str(item, 'holder'),
     holderLane: str(item, 'holderLane'),
     activeSince: num(item, 'activeSince'),

@@ -58,6 +58,31 @@ export function str(item: Item, attribute: string): string | undefined {
   return item[attribute]?.S;
 }
 
+/**
+ * A string attribute every item of its kind has. A missing one means the item was not written by
+ * redis-ferry (or was edited by hand): say which item and what to do, rather than fail on `undefined`.
+ */
+export function requiredStr(item: Item, attribute: string): string {
+  const value = str(item, attribute);
+  if (value === undefined) throw malformedItem(item, `has no string "${attribute}"`);
+  return value;
+}
+
+/** A list attribute whose elements are all strings (e.g. a plan's unit ids). */
+export function strList(item: Item, attribute: string): string[] | undefined {
+  return item[attribute]?.L?.map((v) => {
+    if (v.S === undefined) throw malformedItem(item, `has a non-string element in "${attribute}"`);
+    return v.S;
+  });
+}
+
+function malformedItem(item: Item, what: string): MigrationError {
+  return new MigrationError(
+    `checkpoint item ${str(item, 'pk') ?? '?'} / ${str(item, 'sk') ?? '?'} ${what}: it was not written by this version of ` +
+      'redis-ferry, or was edited; start the migration under a new id (--migration-id), or delete its items',
+  );
+}
+
 export function num(item: Item, attribute: string): number | undefined {
   const v = item[attribute]?.N;
   return v === undefined ? undefined : Number(v);
@@ -107,7 +132,7 @@ export function extraFields(checkpoint: UnitCheckpoint): string | undefined {
 }
 
 export function unitFromItem(item: Item): StoredUnit {
-  const unitId = str(item, 'sk')!.slice(UNIT_SK_PREFIX.length);
+  const unitId = requiredStr(item, 'sk').slice(UNIT_SK_PREFIX.length);
   const descriptorJson = str(item, 'descriptor');
   const owner = str(item, 'leaseOwner');
   const extra = str(item, 'extra');

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TargetUnitDescriptor } from '../core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
-import { conditionalUpdate, Expr, guarded, type Item, migrationKey, n, num, s, str } from './dynamo-items.js';
+import { conditionalUpdate, Expr, guarded, type Item, migrationKey, n, num, s, str, strList } from './dynamo-items.js';
 import { TTL_ATTRIBUTE } from './table-keys.js';
 
 export type MigrationStatus = 'running' | 'finished' | 'failed';
@@ -45,7 +45,10 @@ export interface ClaimOptions {
 }
 
 function recordFromItem(migrationId: string, item: Item): MigrationRecord {
-  const json = (attribute: string) => (str(item, attribute) === undefined ? undefined : JSON.parse(str(item, attribute)!));
+  const json = (attribute: string) => {
+    const text = str(item, attribute);
+    return text === undefined ? undefined : JSON.parse(text);
+  };
   const record: MigrationRecord = {
     migrationId,
     status: str(item, 'status') as MigrationStatus | undefined,
@@ -58,7 +61,7 @@ function recordFromItem(migrationId: string, item: Item): MigrationRecord {
     heartbeatAt: num(item, 'heartbeatAt'),
     round: num(item, 'round'),
     planCreatedAt: str(item, 'planCreatedAt'),
-    unitIds: item.unitIds?.L?.map((v) => v.S!),
+    unitIds: strList(item, 'unitIds'),
     targetUnits: json('targetUnits'),
     lastError: str(item, 'lastError'),
     lastErrorType: str(item, 'lastErrorType'),

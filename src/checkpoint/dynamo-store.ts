@@ -22,6 +22,7 @@ import {
   type StoredUnit,
   s,
   str,
+  strList,
   translateDynamoError,
   UNIT_SK_PREFIX,
   unitFromItem,
@@ -76,7 +77,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     );
     const createdAt = Item && str(Item, 'planCreatedAt');
     if (!Item || !createdAt) return undefined;
-    const ids = (Item.unitIds?.L ?? []).map((v) => v.S!);
+    const ids = strList(Item, 'unitIds') ?? [];
     const targetUnits = str(Item, 'targetUnits');
     const byId = new Map((await this.listUnits()).map((u) => [u.checkpoint.unitId, u]));
     const units = ids.map((id) => {

@@ -10,6 +10,7 @@ import {
   n,
   num,
   queryPrefix,
+  requiredStr,
   s,
   str,
   translateDynamoError,
@@ -71,7 +72,7 @@ function progressFromItem(item: Item): VerifyProgress {
   const optional = (attribute: 'owner' | 'error' | 'errorType' | 'errorRun' | 'scanNode') =>
     str(item, attribute) !== undefined ? { [attribute]: str(item, attribute) } : {};
   return {
-    unitId: str(item, 'sk')!.slice(VERIFY_SK_PREFIX.length),
+    unitId: requiredStr(item, 'sk').slice(VERIFY_SK_PREFIX.length),
     runId: str(item, 'runId') ?? '',
     level,
     cursor: str(item, 'cursor') ?? '0',
