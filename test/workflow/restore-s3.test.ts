@@ -130,4 +130,22 @@ describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
       ['done', 'done', 'done', 'done'],
     );
   });
+
+  it('refuses to go on from a replaced object (another ETag): the run fails at plan, the target untouched', async () => {
+    const db0 = source.client({ db: 0 });
+    await db0.set('added-after-the-backup', 'x');
+    db0.disconnect();
+    await s3.putObject(BUCKET, OBJECT, { path: await saveRdb(source, 'replaced') });
+    const before = await Promise.all(target.masters.map((m) => m.client().dbsize()));
+
+    const config = { rdb: { s3Uri: `s3://${BUCKET}/${OBJECT}` }, target: { addresses: [target.seed.address] }, parallel: 4 };
+    const chain = await workflow.start({ migrationId: MIGRATION_ID, config }, `${MIGRATION_ID}-again`);
+    const last = final(chain);
+    assert.equal(last.status, 'FAILED');
+    assert.match(JSON.stringify(last.error), /RestoreFileChangedError/);
+    assert.match(JSON.stringify(last.error), /put the original file back/);
+    assert.deepEqual(await Promise.all(target.masters.map((m) => m.client().dbsize())), before, 'nothing was written');
+    const record = await new DynamoMigrationState(dynamo.client, tableName, MIGRATION_ID).load();
+    assert.equal(record?.activeRun, undefined, 'the refused run released the migration');
+  });
 });
