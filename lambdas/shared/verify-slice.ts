@@ -113,7 +113,10 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   const { migrationId, runId, unitId } = ids;
   const { settings } = deps;
   const { record, cloud } = await openMigration(deps, migrationId, runId);
-  if (cloud.kind === 'restore') return verifyRestoreSlice({ ids, deps, requestId, slice, cloud });
+  if (cloud.kind === 'restore')
+    return verifyRestoreSlice({ ids, deps, requestId, slice, cloud }).catch((error: unknown) => {
+      throw asVerifyError(error, unitId);
+    });
   // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).
   const targetUnit = record.targetUnits?.find((u) => u.id === unitId);
   const unit = targetUnit
