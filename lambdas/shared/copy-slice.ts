@@ -6,6 +6,7 @@ import { createKeyFilter } from '../../src/core/key-filter.js';
 import { RateLimiter } from '../../src/core/rate-limiter.js';
 import { runUnitSession } from '../../src/runner/unit-session.js';
 import { deleteTargetKeys, deleteUnitOf } from './reconcile-phase.js';
+import { restoreSlice } from './restore-slice.js';
 import { meterCopySlice, meteredSlice } from './slice-metering.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
@@ -67,6 +68,7 @@ async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice:
   const { migrationId, runId, unitId } = ids;
   const { settings } = deps;
   const { record, cloud } = await openMigration(deps, migrationId, runId);
+  if (cloud.kind === 'restore') return restoreSlice({ ids, deps, requestId, slice, record, cloud });
   const store = new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, {
     owner: `${runId}/${requestId}`,
     runId,

@@ -10,6 +10,7 @@ import { defaultRestoreId } from '../../src/core/restore-config.js';
 import { planMigration } from '../../src/runner/plan-migration.js';
 import { followPhase } from './follow-plan.js';
 import { pendingDeletePhase } from './reconcile-phase.js';
+import { planRestoreRound } from './restore-plan.js';
 import { openMigration, resolveConfig, type TaskDeps } from './task-deps.js';
 
 /** Built by the state machine: the execution's name and its input, as given. */
@@ -85,6 +86,11 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
   deps.log.info('planning', { migrationId, runId, round });
 
   try {
+    // A restore of an RDB snapshot in S3 plans its byte ranges (restore-plan.ts).
+    if (cloud.kind === 'restore') {
+      const restore = await planRestoreRound(cloud, { migrationId, runId }, deps);
+      return { migrationId, runId, round, nextRound: round + 1, ...restore, nextExecutionName: roundExecutionName(runId, round + 1) };
+    }
     const config = reconcileConfig(await resolveConfig(cloud, deps.resolveSecret), reconcile);
     const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, {
       owner: `${runId}/plan`,

@@ -6,7 +6,7 @@ import type { LambdaSettings } from '../../src/cloud/lambda-settings.js';
 import { applySecrets, type SecretResolver } from '../../src/cloud/secret-refs.js';
 import type { SliceMetrics } from '../../src/cloud/slice-metrics.js';
 import { type MigrationConfig, parseConfig } from '../../src/core/config.js';
-import { ConfigError, MigrationError } from '../../src/core/errors.js';
+import { ConfigError, InternalError, MigrationError } from '../../src/core/errors.js';
 
 /** What every task gets from its handler module: clients made once per container, settings, a logger. */
 export interface TaskDeps {
@@ -56,10 +56,10 @@ export async function resolveConfig(cloud: AnyCloudConfig, resolveSecret: Secret
   return parseConfig(await applySecrets(copyConfig(cloud).input, cloud.refs, resolveSecret), (path) => `config.${path}`);
 }
 
-/** A copy's cloud config; a restore's is refused here until its tasks take it. */
+/** A copy's cloud config; a restore's tasks branch off before this (restore-plan.ts, restore-slice.ts, restore-verify.ts). */
 function copyConfig(cloud: AnyCloudConfig): CloudConfig {
   if (cloud.kind === 'copy') return cloud;
-  throw new ConfigError(['config.rdb: restoring an RDB snapshot is not supported by the state machine of this build yet']);
+  throw new InternalError('a restore reached a copy-only path of a task: its config is read by resolveRestoreConfig');
 }
 
 /** Checks that the named fields of a task event are non-empty strings. */

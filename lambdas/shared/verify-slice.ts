@@ -6,6 +6,7 @@ import { MigrationError } from '../../src/core/errors.js';
 import { totalDifferences, type VerifyReport } from '../../src/core/verify-report.js';
 import { isConnectionLoss, isTransientRefusal, redisFailure } from '../../src/redis/redis-errors.js';
 import { discoverTarget, type TargetLayout } from '../../src/redis/target-access.js';
+import { verifyRestoreSlice } from './restore-verify.js';
 import { meteredSlice } from './slice-metering.js';
 import { nextSliceCount, plannedUnit, type SliceIds, type SliceInvocation, sliceOptions } from './slice-task.js';
 import { openMigration, requireStrings, resolveConfig, type TaskDeps } from './task-deps.js';
@@ -112,6 +113,10 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   const { migrationId, runId, unitId } = ids;
   const { settings } = deps;
   const { record, cloud } = await openMigration(deps, migrationId, runId);
+  if (cloud.kind === 'restore')
+    return verifyRestoreSlice({ ids, deps, requestId, slice, cloud }).catch((error: unknown) => {
+      throw asVerifyError(error, unitId);
+    });
   // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).
   const targetUnit = record.targetUnits?.find((u) => u.id === unitId);
   const unit = targetUnit

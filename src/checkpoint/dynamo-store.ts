@@ -3,6 +3,7 @@ import {
   type CheckpointStore,
   type MigrationPlan,
   newCheckpoint,
+  type RdbFileIdentity,
   type TargetUnitDescriptor,
   type UnitCheckpoint,
 } from '../core/contracts.js';
@@ -79,6 +80,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     if (!Item || !createdAt) return undefined;
     const ids = strList(Item, 'unitIds') ?? [];
     const targetUnits = str(Item, 'targetUnits');
+    const rdb = str(Item, 'rdb');
     const byId = new Map((await this.listUnits()).map((u) => [u.checkpoint.unitId, u]));
     const units = ids.map((id) => {
       const descriptor = byId.get(id)?.descriptor;
@@ -92,6 +94,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       migrationId: this.migrationId,
       units,
       ...(targetUnits ? { targetUnits: JSON.parse(targetUnits) as TargetUnitDescriptor[] } : {}),
+      ...(rdb ? { rdb: JSON.parse(rdb) as RdbFileIdentity } : {}),
       createdAt,
     };
   }
@@ -126,9 +129,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const e = new Expr();
     // The target units are few (one per target master × db): they travel on the migration item, with the commit.
     const targetUnits = plan.targetUnits ? `, ${e.name('targetUnits')} = ${e.value(s(JSON.stringify(plan.targetUnits)))}` : '';
+    // A restore's file identity (size, ETag): a resume against another object is refused (plan-restore.ts).
+    const rdb = plan.rdb ? `, ${e.name('rdb')} = ${e.value(s(JSON.stringify(plan.rdb)))}` : '';
     const unitIds = e.value({ L: plan.units.map((u) => s(u.id)) });
     const update =
-      `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${unitIds}${targetUnits}, ` +
+      `SET ${e.name('planCreatedAt')} = ${e.value(s(plan.createdAt))}, ${e.name('unitIds')} = ${unitIds}${targetUnits}${rdb}, ` +
       `${e.name('updatedAt')} = ${e.value(s(updatedAt))}`;
     await conditionalUpdate(
       this.client,

@@ -83,9 +83,38 @@ export async function verifyRestore(options: VerifyRestoreOptions): Promise<Pick
 }
 
 async function verifyUnit(options: VerifyRestoreOptions, unit: UnitDescriptor, level: VerifyLevel): Promise<VerifyReport> {
-  const { config, rdb } = options;
+  const { report } = await verifyRestoreRange({ ...options, unit, level, cursor: '0', report: emptyReport(level) });
+  return report;
+}
+
+/** Where a range unit's verification stands: the next cursor (a byte offset; '0' with done), and what it found. */
+export interface RangeVerifyProgress {
+  cursor: string;
+  done: boolean;
+  report: VerifyReport;
+}
+
+export interface RangeVerifyOptions {
+  config: RestoreConfig;
+  rdb: OpenedRdb;
+  unit: UnitDescriptor;
+  target: TargetLayout;
+  level: VerifyLevel;
+  /** Where to go on from ('0': the range's start), and the report so far (added to in place). */
+  cursor: string;
+  report: VerifyReport;
+  shouldStop: () => boolean;
+  /** After each batch compared: a resumable point (the serverless verify saves it). */
+  onBatch?: (progress: RangeVerifyProgress) => Promise<void>;
+}
+
+/**
+ * One range unit's keys of the file compared with the target, batch by batch from `cursor` until the
+ * range's end or a stop: what verifyRestore does per unit, resumable (the state machine's verify slices).
+ */
+export async function verifyRestoreRange(options: RangeVerifyOptions): Promise<RangeVerifyProgress> {
+  const { config, rdb, unit, level, report } = options;
   const range = unit.rdbRange!;
-  const report = emptyReport(level);
   const filter = createKeyFilter(config.filter);
   const file = new RdbKeySource({
     source: rdb.source,
@@ -97,18 +126,19 @@ async function verifyUnit(options: VerifyRestoreOptions, unit: UnitDescriptor, l
     type: config.scan.type,
   });
   const reader = await openTargetReader(config, options.target, unit.targetDb);
+  let cursor = options.cursor;
   try {
-    let cursor = '0';
     do {
       const page = await file.scan(cursor);
       cursor = page.cursor;
       const keys = filter.passesAll ? page.keys : page.keys.filter((k) => filter.allowsKey(k));
       if (keys.length > 0) await compareBatch(keys, file, reader.reader, level, config.bigKeyThreshold, rdb.header.version, report);
+      await options.onBatch?.({ cursor, done: cursor === '0', report });
     } while (cursor !== '0' && !options.shouldStop());
   } finally {
     await Promise.all([file.close(), reader.close()]);
   }
-  return report;
+  return { cursor, done: cursor === '0', report };
 }
 
 async function compareBatch(
