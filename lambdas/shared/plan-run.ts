@@ -89,7 +89,8 @@ export async function planRun(event: PlanEvent, deps: TaskDeps): Promise<PlanRes
     // A restore of an RDB snapshot in S3 plans its byte ranges (restore-plan.ts).
     if (cloud.kind === 'restore') {
       const restore = await planRestoreRound(cloud, { migrationId, runId }, deps);
-      return { migrationId, runId, round, nextRound: round + 1, ...restore, nextExecutionName: roundExecutionName(runId, round + 1) };
+      const next = { nextRound: round + 1, nextExecutionName: roundExecutionName(runId, round + 1) };
+      return { migrationId, runId, round, ...next, ...restore, lanes: [], follow: { polls: 0 } };
     }
     const config = reconcileConfig(await resolveConfig(cloud, deps.resolveSecret), reconcile);
     const store = new DynamoCheckpointStore(dynamo, settings.tableName, migrationId, {
