@@ -56,7 +56,8 @@ describe('Construct: monitoring (dashboard, alarm)', () => {
     for (const name of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
       assert.match(text, new RegExp(`"AWS/States","${name}","StateMachineArn","\\$\\{\\w+\\}"`), `${name} is graphed`);
     }
-    assert.equal(text.match(/"AWS\/Lambda","Errors"/g)?.length, 5);
+    // One Errors line per function: plan, copy, verify, report, record-failure, follow.
+    assert.equal(text.match(/"AWS\/Lambda","Errors"/g)?.length, 6);
   });
 
   it('alarms on failed or timed-out executions of the state machine, without an action by default', () => {
