@@ -8,6 +8,7 @@ import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Every way the follower can miss events, driven on purpose: each must end identical all the same. */
 describe('migrate --follow: gaps are healed', () => {
@@ -66,15 +67,33 @@ describe('migrate --follow: gaps are healed', () => {
   it('a follow run killed with SIGKILL and started again ends identical', async () => {
     const src = source.client();
     const writer = startLiveWriter(src, { seed: 12 });
+    // Stopped whatever happens: a writer left running would keep this file's process alive.
+    try {
+      await killAndResume(src, writer);
+    } finally {
+      await writer.stop();
+    }
+  });
+
+  async function killAndResume(src: ReturnType<RedisServer['client']>, writer: ReturnType<typeof startLiveWriter>) {
     const first = start();
     await first.waitFor(/following the source's writes/, 'the copy to finish');
     await writer.reached(1500);
-    await first.waitFor(/unit db0: following; [1-9]/, 'an event to be followed (and saved)');
+    await first.waitFor(/unit db0: following; [1-9]/, 'an event to be followed');
+    // The state is saved once a second: wait until a save holds an event, so the kill comes after one.
+    const statePath = join(work, `gaps-${n}`, 'follow-state.json');
+    await waitUntil(
+      async () => {
+        const saved = JSON.parse(await readFile(statePath, 'utf8'));
+        return saved.units?.db0?.events > 0 || `last save: ${JSON.stringify(saved)}`;
+      },
+      { description: 'a saved follow state with an event' },
+    );
     const killedAt = new Date();
     first.child.kill('SIGKILL');
     await first.done;
     // The follow state the killed run left: when it was last following, and the last event it saw.
-    const state = JSON.parse(await readFile(join(work, `gaps-${n}`, 'follow-state.json'), 'utf8'));
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
     assert.ok(Date.parse(state.savedAt) <= killedAt.getTime(), JSON.stringify(state));
     assert.ok(state.units.db0.lastEventAt && state.units.db0.events > 0, JSON.stringify(state));
     await writer.reached(3000); // writes, deletes and renames nobody follows
@@ -89,5 +108,5 @@ describe('migrate --follow: gaps are healed', () => {
     const [, from, to] = /reconciled \(the follow run was down from (\S+) to (\S+), last event seen \S+\)/.exec(second.output()) ?? [];
     assert.equal(from, state.savedAt, second.output());
     assert.ok(Date.parse(to!) >= killedAt.getTime(), second.output());
-  });
+  }
 });
