@@ -1,4 +1,4 @@
-import { crc64 } from './crc64.js';
+import { crc64, writeCrc64 } from './crc64.js';
 
 /**
  * The trailer of a DUMP payload: the serialized value, then 2 bytes of RDB version (little-endian),
@@ -60,7 +60,7 @@ export function restampDumpVersion(payload: Buffer, version: number): Buffer {
     throw new RangeError(`RDB version ${version} does not fit the 2-byte field`);
   const out = Buffer.from(payload);
   out.writeUInt16LE(version, out.length - TRAILER_BYTES);
-  out.writeBigUInt64LE(crc64(out.subarray(0, out.length - 8)), out.length - 8);
+  writeCrc64(out.subarray(0, out.length - 8), out, out.length - 8);
   return out;
 }
 
