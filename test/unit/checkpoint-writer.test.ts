@@ -24,17 +24,38 @@ describe('Class: CheckpointWriter', () => {
     const store = new MemoryCheckpointStore();
     const saved: UnitCheckpoint[] = [];
     const writer = new CheckpointWriter(store, newCheckpoint('u'), (cp) => saved.push(cp));
-    void writer.save({ cursor: '10', counters: counters(10) });
-    void writer.save({ writeFrontier: '30' });
-    void writer.save({ cursor: '20', counters: counters(20) });
-    assert.equal(writer.current.version, 0, 'nothing stored before the saves run');
-    await writer.settled();
+    await writer.save({ cursor: '10', counters: counters(10) });
+    await writer.save({ writeFrontier: '30' });
+    await writer.save({ cursor: '20', counters: counters(20) });
     assert.deepEqual(
       saved.map((cp) => [cp.version, cp.cursor, cp.writeFrontier, cp.counters.copied]),
       [
         [1, '10', null, 10],
         [2, '10', '30', 10],
         [3, '20', '30', 20],
+      ],
+    );
+    assert.deepEqual(writer.current, await store.loadUnit('u'));
+  });
+
+  it('merges the saves asked for while one is in flight into one write, later fields winning', async () => {
+    // Prepare
+    const store = new MemoryCheckpointStore();
+    const saved: UnitCheckpoint[] = [];
+    const writer = new CheckpointWriter(store, newCheckpoint('u'), (cp) => saved.push(cp));
+    // Act: the first save starts at once; the next three wait behind it and merge.
+    const first = writer.save({ cursor: '10', counters: counters(10) });
+    const second = writer.save({ writeFrontier: '30' });
+    const third = writer.save({ cursor: '20', counters: counters(20) });
+    const fourth = writer.save({ cursor: '25' });
+    assert.equal(writer.current.version, 0, 'nothing stored before the saves run');
+    await Promise.all([first, second, third, fourth]);
+    // Assess
+    assert.deepEqual(
+      saved.map((cp) => [cp.version, cp.cursor, cp.writeFrontier, cp.counters.copied]),
+      [
+        [1, '10', null, 10],
+        [2, '25', '30', 20],
       ],
     );
     assert.deepEqual(writer.current, await store.loadUnit('u'));

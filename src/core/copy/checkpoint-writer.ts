@@ -1,6 +1,11 @@
 import type { CheckpointStore, UnitCheckpoint } from '../contracts.js';
 import { CheckpointConflictError } from '../errors.js';
 
+interface QueuedSave {
+  patch: Partial<UnitCheckpoint>;
+  done: Promise<void>;
+}
+
 /**
  * The checkpoint stage of the copy loop: saves run one after another, in the order they were
  * queued, off the caller's path (the next batch is written meanwhile). `current` is always the
@@ -11,6 +16,10 @@ export class CheckpointWriter {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private stored: UnitCheckpoint;
+  /** The save waiting for the one in flight, which later saves merge into. */
+  private queued: QueuedSave | undefined;
+  /** Saves asked for and not yet run to the end. */
+  private unfinished = 0;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -25,23 +34,41 @@ export class CheckpointWriter {
     return this.stored;
   }
 
-  /** Queues a save of `current` with `patch` applied (its counters unless the patch has some); resolves once it ran. */
+  /**
+   * Queues a save of `current` with `patch` applied (its counters unless the patch has some);
+   * resolves once it ran. Saves queued while one is in flight are merged into one (later fields
+   * win), so a slow store (fsync, a DynamoDB round trip) costs one write per round trip, not one
+   * per batch, and the stored checkpoint is the same as if each had been written in turn.
+   */
   save(patch: Partial<UnitCheckpoint>): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.failure !== undefined) return;
+    if (this.queued) {
+      this.queued.patch = { ...this.queued.patch, ...patch };
+      return this.queued.done;
+    }
+    const entry: QueuedSave = { patch, done: Promise.resolve() };
+    if (this.unfinished > 0) this.queued = entry; // behind a save in flight: later ones merge into it
+    this.unfinished++;
+    entry.done = this.chain = this.chain.then(async () => {
+      if (this.queued === entry) this.queued = undefined; // saves asked for from now on go after this one
+      if (this.failure !== undefined) return this.finished();
       try {
         this.stored = await this.store.saveUnit({
           ...this.stored,
-          ...patch,
-          counters: patch.counters ?? this.stored.counters,
+          ...entry.patch,
+          counters: entry.patch.counters ?? this.stored.counters,
           updatedAt: new Date().toISOString(),
         });
         this.onSaved?.(this.stored);
       } catch (error) {
         this.failure = error;
       }
+      this.finished();
     });
-    return this.chain;
+    return entry.done;
+  }
+
+  private finished(): void {
+    this.unfinished--;
   }
 
   /** Waits for every save queued; throws the first one that failed. */
