@@ -16,6 +16,8 @@ export const DEFAULT_STATE_DIR = '.redis-ferry';
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
   private readonly versions = new Map<string, number>();
+  /** Directories this store has created (or found) already. */
+  private readonly dirsMade = new Set<string>();
 
   constructor(stateDir: string, migrationId: string) {
     this.dir = join(stateDir, migrationId);
@@ -58,6 +60,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async clear(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
     this.versions.clear();
+    this.dirsMade.clear();
   }
 
   /**
@@ -101,7 +104,12 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   private async writeAtomic(path: string, value: unknown): Promise<void> {
-    await mkdir(join(path, '..'), { recursive: true });
+    const dir = join(path, '..');
+    // Once per directory: a unit saves after every batch it copies.
+    if (!this.dirsMade.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirsMade.add(dir);
+    }
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(temp, 'w');
     try {
