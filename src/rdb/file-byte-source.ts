@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { ByteSource } from './byte-source.js';
 import { RdbSourceError } from './rdb-errors.js';
 
@@ -21,7 +21,7 @@ function sourceError(path: string, err: unknown): RdbSourceError {
   return new RdbSourceError(`cannot read the RDB file ${path}: ${why}; pass the path of a readable .rdb file`, { cause: err });
 }
 
-/** A local file as a ByteSource: ranges are read with a read stream, 1 MiB at a time. */
+/** A local file as a ByteSource: streamed 1 MiB at a time, or read at any offset (openReader). */
 export function fileByteSource(path: string): ByteSource {
   return {
     name: path,
@@ -45,6 +45,21 @@ export function fileByteSource(path: string): ByteSource {
       } finally {
         stream.destroy();
       }
+    },
+    async openReader() {
+      const handle = await open(path, 'r').catch((err: unknown) => {
+        throw sourceError(path, err);
+      });
+      return {
+        async read(into, at, length, position) {
+          try {
+            return (await handle.read(into, at, length, position)).bytesRead;
+          } catch (err) {
+            throw sourceError(path, err);
+          }
+        },
+        close: () => handle.close(),
+      };
     },
   };
 }
