@@ -4,8 +4,8 @@ import { globMatch } from '../../core/glob-match.js';
 import { formatKey } from '../../core/key-format.js';
 import type { CursorOrder } from '../../core/scan-position.js';
 import type { ByteSource } from '../../rdb/byte-source.js';
-import { restorePayload } from '../../rdb/dump-payload.js';
-import { type RdbHeader, type RdbKey, type RdbRecord, walkRdb } from '../../rdb/walk-rdb.js';
+import { restorePayloadInto, restorePayloadLength } from '../../rdb/dump-payload.js';
+import { type RdbHeader, type RdbKey, type RdbRecord, walkRdbBatches } from '../../rdb/walk-rdb.js';
 import { valueTypeOfRdbType } from '../../struct/dump-version.js';
 
 export interface RdbKeySourceOptions {
@@ -48,7 +48,11 @@ export const rdbCursorOrder: CursorOrder = (cursor, atEnd = false) => (cursor ==
  * held: each key's record until its page is read and written.
  */
 export class RdbKeySource implements KeySource {
-  private walk: AsyncGenerator<RdbRecord> | undefined;
+  /** The open walk's parse rounds (a read window's worth of records each). */
+  private rounds: AsyncGenerator<RdbRecord[]> | undefined;
+  /** The round being handed out, and the index of its next record. */
+  private round: RdbRecord[] = [];
+  private next = 0;
   /** The cursor the open walk stands at. */
   private walkAt = '';
   /** The records of the keys handed out by scan() and not yet dropped (by identity of the key Buffer). */
@@ -64,21 +68,25 @@ export class RdbKeySource implements KeySource {
   }
 
   async scan(cursor: string): Promise<ScanPage> {
-    if (!this.walk || this.walkAt !== cursor) await this.open(cursor);
-    const walk = this.walk!;
+    if (!this.rounds || this.walkAt !== cursor) await this.open(cursor);
     const { count, pageBytes = PAGE_BYTES } = this.options;
     const keys: Buffer[] = [];
     let skipped = 0;
     let bytes = 0;
-    let position = cursor;
+    let end = -1;
     while (keys.length + skipped < count && bytes < pageBytes) {
-      const next = await walk.next();
-      if (next.done) {
-        this.walk = undefined;
-        return { cursor: '0', keys, skipped };
+      if (this.next === this.round.length) {
+        const round = await this.rounds!.next();
+        if (round.done) {
+          this.rounds = undefined;
+          return { cursor: '0', keys, skipped };
+        }
+        this.round = round.value;
+        this.next = 0;
+        continue;
       }
-      const record = next.value;
-      position = String(record.end);
+      const record = this.round[this.next++]!;
+      end = record.end;
       if (record.kind !== 'key') continue; // functions are loaded before the units start
       if (!this.selected(record)) {
         skipped++;
@@ -88,8 +96,8 @@ export class RdbKeySource implements KeySource {
       keys.push(record.key);
       bytes += record.object.length;
     }
-    this.walkAt = position;
-    return { cursor: position, keys, skipped };
+    if (end >= 0) this.walkAt = String(end);
+    return { cursor: this.walkAt, keys, skipped };
   }
 
   async read(keys: Buffer[]): Promise<ReadResult> {
@@ -98,13 +106,26 @@ export class RdbKeySource implements KeySource {
     const { bigKeyBytes, header } = this.options;
     const records: MigrationRecord[] = [];
     const big: { key: Buffer; bytes: number }[] = [];
+    const written: RdbKey[] = [];
     let gone = 0;
+    let slabBytes = 0;
     for (const key of keys) {
       const record = this.recordOf(key);
-      const pttlMs = record.expireAtMs === null ? 0 : record.expireAtMs - now;
-      if (record.expireAtMs !== null && pttlMs < 1) gone++;
+      if (record.expireAtMs !== null && record.expireAtMs - now < 1) gone++;
       else if (bigKeyBytes > 0 && record.object.length > bigKeyBytes) big.push({ key, bytes: record.object.length });
-      else records.push({ key, payload: restorePayload(record.type, record.object, header.version), pttlMs, readAtMs });
+      else {
+        written.push(record);
+        slabBytes += restorePayloadLength(record.object);
+      }
+    }
+    // One allocation for the page's payloads: each is a view of it, freed together once written.
+    const slab = Buffer.allocUnsafeSlow(slabBytes);
+    let at = 0;
+    for (const record of written) {
+      const end = restorePayloadInto(slab, at, record.type, record.object, header.version);
+      const pttlMs = record.expireAtMs === null ? 0 : record.expireAtMs - now;
+      records.push({ key: record.key, payload: slab.subarray(at, end), pttlMs, readAtMs });
+      at = end;
     }
     return big.length > 0 ? { records, gone, big } : { records, gone };
   }
@@ -118,16 +139,18 @@ export class RdbKeySource implements KeySource {
 
   /** Ends the open walk (its read stream); the source can be scanned again afterwards. */
   async close(): Promise<void> {
-    const walk = this.walk;
-    this.walk = undefined;
-    await walk?.return(undefined);
+    const rounds = this.rounds;
+    this.rounds = undefined;
+    this.round = [];
+    this.next = 0;
+    await rounds?.return(undefined);
   }
 
   private async open(cursor: string): Promise<void> {
     await this.close();
     const { source, header, range } = this.options;
     const offset = cursor === '0' ? range.from : Number(cursor);
-    this.walk = walkRdb(source, { header, from: { offset, db: range.db }, to: range.to });
+    this.rounds = walkRdbBatches(source, { header, from: { offset, db: range.db }, to: range.to });
     this.walkAt = cursor;
   }
 
