@@ -9,6 +9,7 @@ import { FileVerifyReportStore } from '../verify/report-store.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
 import { redactUrl } from './endpoint-url.js';
 import { followControl } from './follow-control.js';
+import { gracefulStop, QUIT_CHECKPOINT_STANDS } from './graceful-stop.js';
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from './progress-reporter.js';
 import { formatSummary } from './summary.js';
 import { EXIT_MISMATCHES } from './verify-command.js';
@@ -46,29 +47,21 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
 
   const { store, release } = await openStore(config.dryRun, flags, migrationId, reconcile ? { deletes } : undefined, reporter);
 
-  let stopRequested = false;
   const follow = config.follow.enabled
     ? followControl(flags.stateDir ?? DEFAULT_STATE_DIR, migrationId, reporter, config.follow.mode)
     : undefined;
-  const onSignal = () => {
-    if (follow?.requestFromSignal()) return; // the first Ctrl-C of a follow run asks for the cutover
-    if (stopRequested) {
-      reporter.stop();
-      process.stderr.write('\nStopped without waiting; the last checkpoint stands.\n');
-      process.exit(130);
-    }
-    stopRequested = true;
-    reporter.log('Stopping after the current batch (press Ctrl-C again to quit at once)…');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = gracefulStop({
+    display: reporter,
+    quitNotice: QUIT_CHECKPOINT_STANDS,
+    claim: () => follow?.requestFromSignal() ?? false, // the first Ctrl-C of a follow run asks for the cutover
+  });
 
   try {
     const summary = await runMigration({
       config,
       migrationId,
       store,
-      shouldStop: () => stopRequested,
+      shouldStop: interrupt.requested,
       ...(reconcile ? { reconcile: { delete: deletes } } : {}),
       ...(follow ? { follow: follow.control } : {}),
       onEvent: (event) => {
@@ -80,8 +73,7 @@ export async function migrateCommand(configPath: string | undefined, flags: Migr
     return await reportOutcome(summary, config, migrationId, flags, argv);
   } finally {
     reporter.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     await release();
   }
 }

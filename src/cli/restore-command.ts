@@ -10,6 +10,7 @@ import { FileVerifyReportStore } from '../verify/report-store.js';
 import { buildRestoreConfig, type RestoreFlags } from './build-restore-config.js';
 import { redactUrl } from './endpoint-url.js';
 import { formatCount } from './format.js';
+import { gracefulStop, QUIT_CHECKPOINT_STANDS } from './graceful-stop.js';
 import { createProgressReporter, type ProgressMode, type ProgressReporter } from './progress-reporter.js';
 import { rdbLocator } from './rdb-locator.js';
 import { formatRestoreSummary } from './restore-summary.js';
@@ -40,25 +41,14 @@ export async function restoreCommand(file: string | undefined, flags: RestoreCom
   for (const w of warnings) reporter.log(`warning: ${w}`);
   const { store, release } = await openStore(config.dryRun, flags, migrationId);
 
-  let stopRequested = false;
-  const onSignal = () => {
-    if (stopRequested) {
-      reporter.stop();
-      process.stderr.write('\nStopped without waiting; the last checkpoint stands.\n');
-      process.exit(130);
-    }
-    stopRequested = true;
-    reporter.log('Stopping after the current batch (press Ctrl-C again to quit at once)…');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = gracefulStop({ display: reporter, quitNotice: QUIT_CHECKPOINT_STANDS });
   try {
     const summary = await runRestore({
       config,
       migrationId,
       store,
       locate,
-      shouldStop: () => stopRequested,
+      shouldStop: interrupt.requested,
       onEvent: (event) => {
         logEvent(event, reporter, migrationId, config.target.addresses[0]!);
         reporter.handle(event);
@@ -68,8 +58,7 @@ export async function restoreCommand(file: string | undefined, flags: RestoreCom
     return await reportOutcome(summary, config.dryRun, flags, argv);
   } finally {
     reporter.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     await release();
   }
 }

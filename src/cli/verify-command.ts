@@ -6,6 +6,7 @@ import { verifyScope } from '../runner/verify-scope.js';
 import { FileVerifyReportStore } from '../verify/report-store.js';
 import { verifyMigration } from '../verify/verify-migration.js';
 import { buildConfig, type CopyFlags } from './build-config.js';
+import { gracefulStop } from './graceful-stop.js';
 import { formatVerifyResult } from './verify-summary.js';
 
 export interface VerifyFlags extends CopyFlags {
@@ -37,13 +38,9 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
   // The migration's own plan, when it ran here: the same units it copied (and target units it walks).
   const plan = await new FileCheckpointStore(stateDir, migrationId).loadPlan().catch(() => undefined);
-  let stopRequested = false;
-  const onSignal = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    process.stderr.write('Stopping after the current batch (press Ctrl-C again to quit at once)…\n');
-  };
-  process.on('SIGINT', onSignal);
+  // No progress display to clear and no checkpoint to speak of: a quit at once just exits 130. SIGINT
+  // only, as verify has always had (SIGTERM keeps its default action).
+  const interrupt = gracefulStop({ display: { log: (line) => process.stderr.write(`${line}\n`) }, signals: ['SIGINT'] });
   try {
     const scope = await verifyScope(config, plan);
     const result = await verifyMigration({
@@ -54,14 +51,14 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
       ttlToleranceMs: flags.ttlTolerance,
       maxExamples: flags.examples,
       maxMismatches: flags.maxMismatches,
-      shouldStop: () => stopRequested,
+      shouldStop: interrupt.requested,
     });
     const stored = await new FileVerifyReportStore(stateDir, migrationId).save(result);
     process.stdout.write(`${flags.json ? JSON.stringify(result) : formatVerifyResult(result)}\n`);
     if (!flags.json && stored) process.stdout.write(`  stored with migration ${migrationId} (${stateDir})\n`);
-    if (stopRequested) return 130;
+    if (interrupt.requested()) return 130;
     return result.passed ? 0 : EXIT_MISMATCHES;
   } finally {
-    process.off('SIGINT', onSignal);
+    interrupt.dispose();
   }
 }

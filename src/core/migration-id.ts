@@ -10,14 +10,15 @@ function endpointIdentity(endpoint: EndpointConfig) {
   };
 }
 
+/** The options a copy and a restore share that decide which keys land where, and how. */
+export type WriteShapingOptions = Pick<MigrationConfig, 'target' | 'dbs' | 'dbMap' | 'scan' | 'filter' | 'onExistingKey'>;
+
 /**
- * A stable id for "this copy": the same source, target and data-shaping options give the same id,
- * so running the same command again resumes. Passwords, rate limits and concurrency are left out:
- * changing them must not orphan a half-done migration.
+ * The identity of the write side: target, selection and conflict policy, without passwords. Its
+ * key order is part of every id hashed from it (the JSON text is hashed), so keep it as it is.
  */
-export function defaultMigrationId(config: MigrationConfig): string {
-  const identity = {
-    source: endpointIdentity(config.source),
+export function writeIdentity(config: WriteShapingOptions) {
+  return {
     target: endpointIdentity(config.target),
     dbs: [...config.dbs].sort((a, b) => a - b),
     dbMap: Object.entries(config.dbMap).sort(),
@@ -25,7 +26,20 @@ export function defaultMigrationId(config: MigrationConfig): string {
     filter: config.filter,
     onExistingKey: config.onExistingKey,
   };
-  return `m-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)}`;
+}
+
+/** `<prefix>-` and the first 12 hex digits of the SHA-256 of `identity`'s JSON: a short, stable id. */
+export function hashedId(prefix: string, identity: unknown): string {
+  return `${prefix}-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A stable id for "this copy": the same source, target and data-shaping options give the same id,
+ * so running the same command again resumes. Passwords, rate limits and concurrency are left out:
+ * changing them must not orphan a half-done migration.
+ */
+export function defaultMigrationId(config: MigrationConfig): string {
+  return hashedId('m', { source: endpointIdentity(config.source), ...writeIdentity(config) });
 }
 
 /** Migration ids become file names, DynamoDB keys and execution names: keep them to a safe alphabet. */
@@ -40,5 +54,5 @@ export function isValidMigrationId(id: string): boolean {
  */
 export function defaultReconcileId(config: MigrationConfig, deletes: boolean): string {
   const of = defaultMigrationId({ ...config, onExistingKey: 'replace' });
-  return `r-${createHash('sha256').update(JSON.stringify({ of, deletes })).digest('hex').slice(0, 12)}`;
+  return hashedId('r', { of, deletes });
 }

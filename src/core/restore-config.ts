@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { checkRegexes, type EndpointConfig, migrationFields, parseWith } from './config.js';
+import { checkRegexes, migrationFields, parseWith } from './config.js';
+import { hashedId, writeIdentity } from './migration-id.js';
 
 /**
  * A restore's configuration: a copy's options (config.ts) with an RDB file in place of the source
@@ -26,15 +26,6 @@ export function parseRestoreConfig(input: unknown, describePath: (path: string) 
   return parseWith(restoreSchema, input, describePath);
 }
 
-function endpointIdentity(endpoint: EndpointConfig) {
-  return {
-    addresses: [...endpoint.addresses].sort(),
-    topology: endpoint.topology,
-    masterName: endpoint.masterName ?? null,
-    username: endpoint.username ?? null,
-  };
-}
-
 /**
  * A stable id for "this restore": the same file name, target and data-shaping options give the
  * same id, so running the same command again resumes. The file's size and modification time are
@@ -42,14 +33,5 @@ function endpointIdentity(endpoint: EndpointConfig) {
  * refused with a clear message instead of silently starting a second restore.
  */
 export function defaultRestoreId(config: RestoreConfig): string {
-  const identity = {
-    rdb: config.rdb.uri,
-    target: endpointIdentity(config.target),
-    dbs: [...config.dbs].sort((a, b) => a - b),
-    dbMap: Object.entries(config.dbMap).sort(),
-    scan: { match: config.scan.match ?? null, type: config.scan.type ?? null },
-    filter: config.filter,
-    onExistingKey: config.onExistingKey,
-  };
-  return `rdb-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12)}`;
+  return hashedId('rdb', { rdb: config.rdb.uri, ...writeIdentity(config) });
 }
