@@ -7,7 +7,7 @@ import type { ByTypeWriter } from '../../struct/fallback-sink.js';
 import { targetBulkLimit } from '../../struct/target-bulk-limit.js';
 import { targetCaps } from '../../struct/target-caps.js';
 import { writeChunked } from '../../struct/write-chunked.js';
-import type { RdbKeySource } from './rdb-key-source.js';
+import { rdbRecordOf } from './rdb-key-source.js';
 import { valueSteps } from './value-steps.js';
 
 /**
@@ -75,11 +75,11 @@ export async function writeDecodedKey(
 
 /**
  * The StructFallbackSink's writer for a restore: each record is decoded from the file (the object
- * the range source still holds for it), `concurrency` keys at a time, as copyKeysByType does from a
+ * the range source read it from travels with it), `concurrency` keys at a time, as copyKeysByType does from a
  * live source. Results come in the order of the records; the first error is thrown once those in
  * flight have settled.
  */
-export function decodedWriter(source: RdbKeySource, target: RedisClient, rdbVersion: number): ByTypeWriter {
+export function decodedWriter(target: RedisClient, rdbVersion: number): ByTypeWriter {
   return async (records, options) => {
     const results: StructCopyResult[] = new Array(records.length);
     let next = 0;
@@ -88,7 +88,7 @@ export function decodedWriter(source: RdbKeySource, target: RedisClient, rdbVers
       while (!failure && next < records.length) {
         const i = next++;
         try {
-          results[i] = await writeDecodedKey(target, source.recordOf(records[i]!.key), rdbVersion, options);
+          results[i] = await writeDecodedKey(target, rdbRecordOf(records[i]!), rdbVersion, options);
         } catch (error) {
           failure ??= { error };
         }

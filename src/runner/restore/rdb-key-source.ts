@@ -30,6 +30,18 @@ export interface RdbKeySourceOptions {
 
 const PAGE_BYTES = 8 * 1024 * 1024;
 
+/** A record read from the file: its RESTORE payload, and the file's record (to write it by type instead). */
+export interface RdbMigrationRecord extends MigrationRecord {
+  rdb: RdbKey;
+}
+
+/** The file's record behind a MigrationRecord an RdbKeySource read. */
+export function rdbRecordOf(record: MigrationRecord): RdbKey {
+  const rdb = (record as Partial<RdbMigrationRecord>).rdb;
+  if (!rdb) throw new InternalError(`key ${formatKey(record.key)} was not read from an RDB file`);
+  return rdb;
+}
+
 /**
  * A cursor of an RDB range: `'0'` is the range's start on the first call and its end when returned,
  * as with SCAN; any other cursor is the byte offset of the next record to walk. They order as numbers.
@@ -44,8 +56,13 @@ export const rdbCursorOrder: CursorOrder = (cursor, atEnd = false) => (cursor ==
  * cursor, as a resumed or retried unit does. read() turns the keys of a page into RESTORE payloads
  * (type byte + the object's bytes as they lie in the file + the file's RDB version + CRC-64: no
  * decoding), with the time to live left of their absolute expiry; keys already expired are not
- * returned but counted (ReadResult.gone, so the unit's skippedGone). Only the pages in flight are
- * held: each key's record until its page is read and written.
+ * returned but counted (ReadResult.gone, so the unit's skippedGone).
+ *
+ * What it holds: the records of the last page scanned (read() and recordOf() look keys up there, so
+ * a page is read before the next one is scanned, as the copy loop and the verifier do), then each
+ * record travels in the MigrationRecord read() returns (RdbMigrationRecord, for the by-type writer)
+ * and a big key's record waits in a map until the big-key copier takes it. Nothing else: a WeakMap
+ * from every key to its record measured a quarter of the client's CPU in scavenges.
  */
 export class RdbKeySource implements KeySource {
   /** The open walk's parse rounds (a read window's worth of records each). */
@@ -55,8 +72,10 @@ export class RdbKeySource implements KeySource {
   private next = 0;
   /** The cursor the open walk stands at. */
   private walkAt = '';
-  /** The records of the keys handed out by scan() and not yet dropped (by identity of the key Buffer). */
-  private readonly held = new WeakMap<Buffer, RdbKey>();
+  /** The records of the last page scanned, by identity of the key Buffer. */
+  private page = new Map<Buffer, RdbKey>();
+  /** Big keys read and not yet taken by the big-key copier (takeBig). */
+  private readonly big = new Map<Buffer, RdbKey>();
   private readonly match: Buffer | undefined;
   private readonly now: () => number;
   private readonly clock: () => number;
@@ -71,6 +90,8 @@ export class RdbKeySource implements KeySource {
     if (!this.rounds || this.walkAt !== cursor) await this.open(cursor);
     const { count, pageBytes = PAGE_BYTES } = this.options;
     const keys: Buffer[] = [];
+    const page = new Map<Buffer, RdbKey>();
+    this.page = page;
     let skipped = 0;
     let bytes = 0;
     let end = -1;
@@ -92,7 +113,7 @@ export class RdbKeySource implements KeySource {
         skipped++;
         continue;
       }
-      this.held.set(record.key, record);
+      page.set(record.key, record);
       keys.push(record.key);
       bytes += record.object.length;
     }
@@ -104,7 +125,7 @@ export class RdbKeySource implements KeySource {
     const now = this.now();
     const readAtMs = this.clock();
     const { bigKeyBytes, header } = this.options;
-    const records: MigrationRecord[] = [];
+    const records: RdbMigrationRecord[] = [];
     const big: { key: Buffer; bytes: number }[] = [];
     const written: RdbKey[] = [];
     let gone = 0;
@@ -112,8 +133,10 @@ export class RdbKeySource implements KeySource {
     for (const key of keys) {
       const record = this.recordOf(key);
       if (record.expireAtMs !== null && record.expireAtMs - now < 1) gone++;
-      else if (bigKeyBytes > 0 && record.object.length > bigKeyBytes) big.push({ key, bytes: record.object.length });
-      else {
+      else if (bigKeyBytes > 0 && record.object.length > bigKeyBytes) {
+        big.push({ key, bytes: record.object.length });
+        this.big.set(key, record);
+      } else {
         written.push(record);
         slabBytes += restorePayloadLength(record.object);
       }
@@ -124,16 +147,24 @@ export class RdbKeySource implements KeySource {
     for (const record of written) {
       const end = restorePayloadInto(slab, at, record.type, record.object, header.version);
       const pttlMs = record.expireAtMs === null ? 0 : record.expireAtMs - now;
-      records.push({ key: record.key, payload: slab.subarray(at, end), pttlMs, readAtMs });
+      records.push({ key: record.key, payload: slab.subarray(at, end), pttlMs, readAtMs, rdb: record });
       at = end;
     }
     return big.length > 0 ? { records, gone, big } : { records, gone };
   }
 
-  /** The file's record of a key this source handed out (the big-key copier and the by-type writer decode it). */
+  /** The file's record of a key of the last page scanned. */
   recordOf(key: Buffer): RdbKey {
-    const record = this.held.get(key);
-    if (!record) throw new InternalError(`key ${formatKey(key)} was not handed out by this RDB range's scan`);
+    const record = this.page.get(key);
+    if (!record) throw new InternalError(`key ${formatKey(key)} is not in the last page this RDB range's scan handed out`);
+    return record;
+  }
+
+  /** The record of a big key read() reported, for the big-key copier, which decodes it; once. */
+  takeBig(key: Buffer): RdbKey {
+    const record = this.big.get(key);
+    if (!record) throw new InternalError(`big key ${formatKey(key)} was not reported by this RDB range's read`);
+    this.big.delete(key);
     return record;
   }
 
@@ -143,6 +174,8 @@ export class RdbKeySource implements KeySource {
     this.rounds = undefined;
     this.round = [];
     this.next = 0;
+    this.page = new Map();
+    this.big.clear();
     await rounds?.return(undefined);
   }
 

@@ -58,7 +58,7 @@ export async function runRestoreSession(options: RestoreSessionOptions): Promise
       target = await openTargetDb(config.target, unit.targetDb, note);
       client = await openTargetClient(config.target, target.destination, unit.targetDb);
       const to = client;
-      const fallback = new StructFallbackSink(target.sink, decodedWriter(source, to, rdb.header.version), to, {
+      const fallback = new StructFallbackSink(target.sink, decodedWriter(to, rdb.header.version), to, {
         mode: struct ? 'struct' : 'auto',
         onSwitch: (reason) => note(`unit ${unit.id}: ${reason}; decoding the file and writing by type for the rest of the unit`),
         onTooBig: config.onTooBig,
@@ -66,7 +66,7 @@ export async function runRestoreSession(options: RestoreSessionOptions): Promise
       });
       sink = byType = fallback;
       copyBigKey = async (key, replace) => {
-        const result = await writeDecodedKey(to, source.recordOf(key), rdb.header.version, { replace });
+        const result = await writeDecodedKey(to, source.takeBig(key), rdb.header.version, { replace });
         if (result.status === 'too-big') await fallback.handleTooBig(key, result.bytes);
         return { status: result.status, bytes: result.bytes };
       };
