@@ -19,6 +19,8 @@ export interface CopyEvent {
   slices?: number;
   /** Caps this slice's copying time (ms), like COPY_TIME_BUDGET_MS. */
   timeBudgetMs?: number;
+  /** Caps the batches this slice copies (tests: a number of slices per unit that the machine's speed cannot change). */
+  maxBatches?: number;
 }
 
 /** The next loop state: the Choice reads `done` and `slices`. */
@@ -52,7 +54,7 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Sl
   const options = sliceOptions(deps, invocation, ids, event.timeBudgetMs ?? deps.settings.timeBudgetMs);
   const started = Date.now();
   const { value, deadlineReached } = await meteredSlice(deps.metrics, ids, () =>
-    runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice)),
+    runSlice(options, (slice) => copyUnit(ids, deps, invocation.requestId, slice, event.maxBatches)),
   );
   const { before, after } = value;
   meterCopySlice(deps.metrics, migrationId, { before, after, elapsedMs: Date.now() - started });
@@ -63,12 +65,18 @@ export async function copySlice(event: CopyEvent, deps: TaskDeps, invocation: Sl
   return { migrationId, runId, unitId, slices, done: after.status === 'done', copied: after.counters.copied - before.counters.copied };
 }
 
-/** The work of a copy slice: take the unit and copy it until done or told to stop. */
-async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice: SliceControl): Promise<CopiedSlice> {
+/** The work of a copy slice: take the unit and copy it until done, told to stop, or `maxBatches` were copied. */
+async function copyUnit(
+  ids: SliceIds,
+  deps: TaskDeps,
+  requestId: string,
+  slice: SliceControl,
+  maxBatches: number | undefined,
+): Promise<CopiedSlice> {
   const { migrationId, runId, unitId } = ids;
   const { settings } = deps;
   const { record, cloud } = await openMigration(deps, migrationId, runId);
-  if (cloud.kind === 'restore') return restoreSlice({ ids, deps, requestId, slice, record, cloud });
+  if (cloud.kind === 'restore') return restoreSlice({ ids, deps, requestId, slice, maxBatches, record, cloud });
   const store = new DynamoCheckpointStore(deps.dynamo, settings.tableName, migrationId, {
     owner: `${runId}/${requestId}`,
     runId,
@@ -96,6 +104,7 @@ async function copyUnit(ids: SliceIds, deps: TaskDeps, requestId: string, slice:
     filter: createKeyFilter(config.filter),
     limiter: config.rateLimit > 0 ? new RateLimiter(config.rateLimit / parallel) : undefined,
     shouldStop: slice.shouldStop,
+    maxBatches,
     onProgress: (saved) => {
       if (saved.counters.batches > before.counters.batches) slice.progressed();
     },

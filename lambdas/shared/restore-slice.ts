@@ -15,6 +15,8 @@ export interface RestoreSliceOptions {
   deps: TaskDeps;
   requestId: string;
   slice: SliceControl;
+  /** Caps the batches this slice restores (the copy event's maxBatches). */
+  maxBatches?: number;
   record: MigrationRecord;
   cloud: RestoreCloudConfig;
 }
@@ -51,6 +53,7 @@ export async function restoreSlice(options: RestoreSliceOptions): Promise<{ befo
     filter: createKeyFilter(config.filter),
     limiter: config.rateLimit > 0 ? new RateLimiter(config.rateLimit / parallel) : undefined,
     shouldStop: slice.shouldStop,
+    maxBatches: options.maxBatches,
     onProgress: (saved) => {
       if (saved.counters.batches > before.counters.batches) slice.progressed();
     },

@@ -31,6 +31,11 @@ export interface CopyUnitOptions {
   limiter?: RateLimiter;
   /** Asked before each batch; true stops the unit after the batch in hand is confirmed. */
   shouldStop?: () => boolean;
+  /**
+   * Batches this call sends at most; then it stops as when `shouldStop` says so (absent or 0: no
+   * cap). A slice of a known size, whatever the machine's speed (the workflow tests use it).
+   */
+  maxBatches?: number;
   /** Batches scanned and read ahead of the one being written (reads overlap writes and RTTs). */
   readAhead?: number;
   /**
@@ -58,6 +63,8 @@ interface Stages {
   frontier: WriteFrontier;
   counters: UnitCounters;
   shouldStop: () => boolean;
+  /** Batches to send at most (Infinity: no cap). */
+  maxBatches: number;
 }
 
 /**
@@ -104,6 +111,7 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
     frontier: new WriteFrontier(policy === 'fail' && sink !== undefined, options.checkpoint.writeFrontier, options.cursorOrder),
     counters: { ...ZERO_COUNTERS, ...options.checkpoint.counters },
     shouldStop: options.shouldStop ?? (() => false),
+    maxBatches: options.maxBatches !== undefined && options.maxBatches > 0 ? options.maxBatches : Number.POSITIVE_INFINITY,
   };
   try {
     const { finished, position } = await copyBatches(stages);
@@ -119,19 +127,23 @@ export async function copyUnit(options: CopyUnitOptions): Promise<UnitCheckpoint
 }
 
 /**
- * The loop: sends batches until `writeAhead` are in flight (or, once a stop was asked, only drains),
- * then confirms the oldest, counts it and queues its checkpoint. Returns where it stopped.
+ * The loop: sends batches until `writeAhead` are in flight (or, once a stop was asked or `maxBatches`
+ * were sent, only drains), then confirms the oldest, counts it and queues its checkpoint. Returns
+ * where it stopped.
  */
 async function copyBatches(stages: Stages): Promise<{ finished: boolean; position: string }> {
   const { reader, writer, checkpoints, frontier, counters, shouldStop } = stages;
   let position = checkpoints.current.cursor;
   let exhausted = false;
+  let sent = 0;
   while (true) {
-    while (!exhausted && !writer.full && !shouldStop()) {
+    while (!exhausted && !writer.full && sent < stages.maxBatches && !shouldStop()) {
       if (writer.size > 0 && !reader.hasQueued) break; // do not wait for reads while writes can complete
       const batch = await reader.next();
-      if (batch) await send(stages, batch);
-      else exhausted = true;
+      if (batch) {
+        await send(stages, batch);
+        sent += 1;
+      } else exhausted = true;
     }
     const head = await writer.confirm();
     if (!head) return { finished: false, position };

@@ -26,6 +26,8 @@ export interface UnitSessionOptions {
   filter: KeyFilter;
   limiter?: RateLimiter;
   shouldStop: () => boolean;
+  /** Batches the session copies at most (see CopyUnitOptions.maxBatches). */
+  maxBatches?: number;
   onProgress?: (checkpoint: UnitCheckpoint) => void;
   /** Why the session did something the user should know (a restarted scan, a refused probe). */
   note?: (message: string) => void;
@@ -75,6 +77,7 @@ export async function runUnitSession(options: UnitSessionOptions): Promise<UnitC
       checkpoint,
       limiter: options.limiter,
       shouldStop: options.shouldStop,
+      maxBatches: options.maxBatches,
       onProgress: options.onProgress,
       copyBigKey,
     });

@@ -113,6 +113,25 @@ describe('Function: copyUnit', () => {
     assert.equal(sink.data.size, 30, 'nothing written beyond the checkpoint');
   });
 
+  it('copies maxBatches batches at most per call, each call resuming where the last one stopped', async () => {
+    // Prepare: 95 keys in pages of 10 are 10 batches; calls of 4 batches at most take 3.
+    const store = new MemoryCheckpointStore();
+    const sink = new FakeSink();
+    const source = new FakeSource(keys(95), 10);
+    let checkpoint = newCheckpoint('u');
+    const batchesPerCall: number[] = [];
+    // Act
+    while (checkpoint.status !== 'done') {
+      const next = await copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint, maxBatches: 4 });
+      batchesPerCall.push(next.counters.batches - checkpoint.counters.batches);
+      checkpoint = next;
+    }
+    // Assess
+    assert.deepEqual(batchesPerCall, [4, 4, 2]);
+    assert.equal(checkpoint.counters.copied, 95);
+    assert.equal(sink.data.size, 95);
+  });
+
   it('a dry run reads and counts without a sink', async () => {
     const final = await copyUnit({
       source: new FakeSource(keys(25), 10),

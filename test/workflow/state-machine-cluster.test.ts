@@ -13,6 +13,7 @@ import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis, stopAll } from '../helpers/index.js';
 import { comparingView } from '../integration/topology-support.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -78,7 +79,8 @@ after(async () => {
 describe('State machine, run locally: standalone → cluster', () => {
   it('copies every key onto the right cluster nodes over many slices and rounds, through retried copy faults', async () => {
     const faults: string[] = [];
-    workflow.hook = async (invocation, call) => {
+    // Slices of 4 batches at most: the count of slices below cannot depend on the machine's speed.
+    workflow.hook = capCopySlices(async (invocation, call) => {
       if (invocation.state !== STATE.copy) return call();
       if (invocation.count === 3) {
         // The slice ran and was checkpointed, but Step Functions never hears back: the retry
@@ -93,7 +95,7 @@ describe('State machine, run locally: standalone → cluster', () => {
         throw lambdaError('Lambda.ServiceException', 'simulated: the invocation never ran');
       }
       return call();
-    };
+    });
 
     // The target is given by one node only; the plan discovers that it is a cluster.
     const config = {
@@ -107,8 +109,6 @@ describe('State machine, run locally: standalone → cluster', () => {
     const last = final(chain);
     assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
     assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
-    const copies = workflow.invocations.filter((i) => i.state === STATE.copy).length;
-    assert.ok(copies >= 10, `expected many copy invocations, got ${copies}`);
     assert.deepEqual(faults, ['lost response', 'not run'], 'both faults were injected');
     const retried = chain.flatMap((e) => e.events).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.copy);
     assert.ok(retried.length >= 2, `both faults were retried (retries: ${retried.length})`);
@@ -148,6 +148,10 @@ describe('State machine, run locally: standalone → cluster', () => {
     assert.deepEqual(
       units.map((u) => u.checkpoint.status),
       ['done'],
+    );
+    assertCopiedInSlices(
+      workflow.invocations,
+      units.map((u) => u.checkpoint),
     );
   });
 

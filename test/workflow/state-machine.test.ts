@@ -14,6 +14,7 @@ import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
 import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
 
 /**
  * The synthesized state machine, run by aws-local-stepfunctions against the esbuild bundles from
@@ -138,7 +139,8 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
   it('copies standalone → standalone over many slices and rounds, through a lost response and a zombie invocation', async () => {
     let zombie: Promise<string> | undefined;
     let lostResponse = false;
-    workflow.hook = async (invocation, call) => {
+    // Slices of 4 batches at most: the count of slices below cannot depend on the machine's speed.
+    workflow.hook = capCopySlices(async (invocation, call) => {
       if (invocation.state !== STATE.copy) return call();
       if (invocation.count === 3 && !lostResponse) {
         // The slice is done and checkpointed, but Step Functions never hears back.
@@ -164,7 +166,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         throw lambdaError('Lambda.SdkClientException', 'simulated: lost contact with the invocation');
       }
       return call();
-    };
+    });
 
     const chain = await workflow.start({ migrationId: 'e2e-main', config: config() }, 'e2e-main');
     workflow.hook = undefined;
@@ -195,8 +197,6 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.equal(summary.rounds, chain.length);
     assert.ok(summary.totals.copied >= keyCount, `copied ${summary.totals.copied} of ${keyCount}`);
 
-    const copies = workflow.invocations.filter((i) => i.state === STATE.copy).length;
-    assert.ok(copies >= 10, `expected many copy invocations, got ${copies}`);
     const retried = allEvents(chain).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.copy);
     assert.ok(retried.length >= 2, 'both faults were retried');
     // However the abandoned invocation ended (its slice done, or fenced out at a checkpoint), it
@@ -211,6 +211,10 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.deepEqual(
       units.map((u) => u.checkpoint.status),
       ['done', 'done'],
+    );
+    assertCopiedInSlices(
+      workflow.invocations,
+      units.map((u) => u.checkpoint),
     );
   });
 

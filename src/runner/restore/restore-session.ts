@@ -23,6 +23,8 @@ export interface RestoreSessionOptions {
   filter: KeyFilter;
   limiter?: RateLimiter;
   shouldStop: () => boolean;
+  /** Batches the session restores at most (see CopyUnitOptions.maxBatches). */
+  maxBatches?: number;
   onProgress?: (checkpoint: UnitCheckpoint) => void;
   note: (message: string) => void;
 }
@@ -80,6 +82,7 @@ export async function runRestoreSession(options: RestoreSessionOptions): Promise
       checkpoint: options.checkpoint,
       limiter: options.limiter,
       shouldStop: options.shouldStop,
+      maxBatches: options.maxBatches,
       onProgress: options.onProgress,
       copyBigKey,
       cursorOrder: rdbCursorOrder,
