@@ -5,6 +5,7 @@ import { ConfigError, RestoreFileChangedError } from '../../core/errors.js';
 import { createKeyFilter } from '../../core/key-filter.js';
 import type { RestoreConfig } from '../../core/restore-config.js';
 import type { RdbPosition } from '../../rdb/walk-rdb.js';
+import { measureRoundTrip } from '../../redis/round-trip.js';
 import { discoverTarget, type TargetLayout } from '../../redis/target-access.js';
 import { planTargetUnits } from '../plan-units.js';
 import { preflightTarget } from '../preflight.js';
@@ -19,8 +20,10 @@ export interface PlannedRestore {
   target: TargetLayout;
 }
 
-/** A range per this many bytes of file, by default (see rangeCount). */
+/** A range holds this many bytes of file at least, by default (see rangeCount). */
 const BYTES_PER_RANGE = 64 * 1024 * 1024;
+/** A range per this much round trip to the target, by default (see rangeCount). */
+const RTT_MS_PER_RANGE = 5;
 
 /**
  * Discovers the target, then reuses the stored plan (resume: only when the file is the same one,
@@ -42,7 +45,8 @@ export async function planRestore(
     if (!stored.rdb || !sameFile(stored.rdb, rdb.identity)) throw fileChanged(migrationId, stored, rdb);
     return { plan: stored, resumed: true, target };
   }
-  const ranges = await splitByDb(rdb.source, rangeCount(config, rdb.identity.size), rdb.header);
+  const rttMs = config.parallel > 0 ? 0 : await measureRoundTrip(config.target, target.masters[0]!);
+  const ranges = await splitByDb(rdb.source, rangeCount(config, rdb.identity.size, rttMs), rdb.header);
   const units = restoreUnits(config, ranges, target, rdb.identity.uri);
   await preflightTarget(config, units, note);
   await loadFileFunctions(config, rdb, target, note);
@@ -57,11 +61,18 @@ export async function planRestore(
   return { plan, resumed: false, target };
 }
 
-/** Ranges asked of the splitter: --parallel, else one per 64 MiB, at most the units run at once. */
-export function rangeCount(config: RestoreConfig, size: number): number {
+/**
+ * Ranges asked of the splitter: --parallel, else one per 5 ms of round trip to the target, no more
+ * than one per 64 MiB of file nor than the units run at once. Why the round trip: in one process
+ * ranges add no CPU, only batches in flight. One range keeps two batches (~2,000 keys) in flight,
+ * which at 5 ms moves ~400k keys/s, more than one Redis ingests; nearer targets get one range, which
+ * measured ~30% less client CPU and ~45% less memory than four on the same file (bench/RESULTS.md).
+ */
+export function rangeCount(config: RestoreConfig, size: number, rttMs: number): number {
   if (config.parallel > 0) return config.parallel;
   const cap = config.concurrency > 0 ? config.concurrency : 16;
-  return Math.max(1, Math.min(cap, Math.ceil(size / BYTES_PER_RANGE)));
+  const forDistance = Math.ceil(rttMs / RTT_MS_PER_RANGE);
+  return Math.max(1, Math.min(cap, forDistance, Math.ceil(size / BYTES_PER_RANGE)));
 }
 
 /** One unit per range of a selected db; a db the target cannot hold (a cluster has db 0 only) is refused, with the fix. */
