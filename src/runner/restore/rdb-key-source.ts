@@ -15,7 +15,7 @@ export interface RdbKeySourceOptions {
   range: { from: number; to: number; db: number };
   /** Keys walked per page (the batch size, as SCAN's COUNT). */
   count: number;
-  /** A page ends early once it holds this many object bytes, so read-ahead stays bounded in bytes. @default 8 MiB */
+  /** A page ends early once it holds this many object bytes, so read-ahead stays bounded in bytes. @default 1 MiB */
   pageBytes?: number;
   /** Objects larger than this are reported as big (copied by decoding, in chunks); 0: none. */
   bigKeyBytes: number;
@@ -28,7 +28,7 @@ export interface RdbKeySourceOptions {
   clock?: () => number;
 }
 
-const PAGE_BYTES = 8 * 1024 * 1024;
+const PAGE_BYTES = 1024 * 1024;
 
 /** A record read from the file: its RESTORE payload, and the file's record (to write it by type instead). */
 export interface RdbMigrationRecord extends MigrationRecord {
