@@ -1,7 +1,7 @@
+import type { MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
 import type { LambdaSettings } from '../../src/cloud/lambda-settings.js';
 import type { RestoreCloudConfig } from '../../src/cloud/restore-input.js';
 import { applySecrets, type SecretResolver } from '../../src/cloud/secret-refs.js';
-import type { MigrationPlan } from '../../src/core/contracts.js';
 import { RestoreFileChangedError } from '../../src/core/errors.js';
 import { parseRestoreConfig, type RestoreConfig } from '../../src/core/restore-config.js';
 import { s3RdbLocation } from '../../src/rdb-s3/s3-rdb-location.js';
@@ -22,15 +22,17 @@ export function openSnapshot(uri: string, settings: LambdaSettings): Promise<Ope
 }
 
 /**
- * The snapshot a slice reads: the one the plan was made from. An object replaced since (another
- * ETag or size) is refused, so the units never mix two backups.
+ * The snapshot a slice reads: the one the plan was made from, as the migration item records it (the
+ * item the slice read to renew its claim: no plan loaded). An object replaced since (another ETag
+ * or size) is refused, so the units never mix two backups.
  */
-export async function openPlannedSnapshot(plan: MigrationPlan | undefined, uri: string, settings: LambdaSettings): Promise<OpenedRdb> {
+export async function openPlannedSnapshot(record: MigrationRecord, uri: string, settings: LambdaSettings): Promise<OpenedRdb> {
   const rdb = await openSnapshot(uri, settings);
-  if (!plan?.rdb || !sameFile(plan.rdb, rdb.identity)) {
-    const was = plan?.rdb ? `${plan.rdb.size} bytes, ${plan.rdb.version}` : 'no stored snapshot identity';
+  const planned = record.rdb;
+  if (!planned || !sameFile(planned, rdb.identity)) {
+    const was = planned ? `${planned.size} bytes, ${planned.version}` : 'no stored snapshot identity';
     throw new RestoreFileChangedError(
-      `restore ${plan?.migrationId ?? ''} was planned from ${uri} (${was}), but it is now ${rdb.identity.size} bytes, ` +
+      `restore ${record.migrationId} was planned from ${uri} (${was}), but it is now ${rdb.identity.size} bytes, ` +
         `${rdb.identity.version}: put the original object back to resume, or start a new migration id`,
     );
   }

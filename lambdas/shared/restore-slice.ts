@@ -41,7 +41,7 @@ export async function restoreSlice(options: RestoreSliceOptions): Promise<{ befo
   // openMigration just renewed this run's claim, so another run's lease is a stopped run's leftover.
   const before = await store.acquireUnit(unitId, { evictOtherRuns: true });
   if (before.status === 'done') return { before, after: before };
-  const rdb = await openPlannedSnapshot(await store.loadPlan(), config.rdb.uri, settings);
+  const rdb = await openPlannedSnapshot(record, config.rdb.uri, settings);
   // The rate limit is for the whole restore: split it across the ranges restored at once.
   const parallel = Math.max(1, Math.min(settings.maxConcurrency, record.unitIds?.length ?? 1));
   const after = await runRestoreSession({

@@ -1,3 +1,4 @@
+import type { MigrationRecord } from '../../src/checkpoint/dynamo-migration.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
 import { DynamoVerifyProgress, type VerifyProgress } from '../../src/checkpoint/dynamo-verify.js';
 import type { RestoreCloudConfig } from '../../src/cloud/restore-input.js';
@@ -14,6 +15,8 @@ export interface RestoreVerifyOptions {
   deps: TaskDeps;
   requestId: string;
   slice: SliceControl;
+  /** The migration item the slice read to renew its claim: it names the planned snapshot. */
+  record: MigrationRecord;
   cloud: RestoreCloudConfig;
 }
 
@@ -40,7 +43,7 @@ export async function verifyRestoreSlice(options: RestoreVerifyOptions): Promise
   const store = new DynamoVerifyProgress(deps.dynamo, settings.tableName, migrationId, { runId, owner: `${runId}/${options.requestId}` });
   let progress = await store.acquire(unitId, config.verify);
   if (progress.done) return { checkedBefore: 0, differencesBefore: 0 };
-  const rdb = await openPlannedSnapshot(await units.loadPlan(), config.rdb.uri, settings);
+  const rdb = await openPlannedSnapshot(options.record, config.rdb.uri, settings);
   const target = await discoverTarget(config.target, config.mode !== 'struct');
   const checkedBefore = progress.report.checked;
   const differencesBefore = totalDifferences(progress.report);

@@ -114,7 +114,7 @@ async function verifyUnit(ids: SliceIds, deps: VerifyDeps, requestId: string, sl
   const { settings } = deps;
   const { record, cloud } = await openMigration(deps, migrationId, runId);
   if (cloud.kind === 'restore')
-    return verifyRestoreSlice({ ids, deps, requestId, slice, cloud }).catch((error: unknown) => {
+    return verifyRestoreSlice({ ids, deps, requestId, slice, record, cloud }).catch((error: unknown) => {
       throw asVerifyError(error, unitId);
     });
   // A copy unit (source shard × db), or a target unit of the extra-key check (plan.targetUnits).

@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { TargetUnitDescriptor } from '../core/contracts.js';
+import type { RdbFileIdentity, TargetUnitDescriptor } from '../core/contracts.js';
 import { CheckpointConflictError, ConfigError } from '../core/errors.js';
 import { conditionalUpdate, Expr, guarded, type Item, migrationKey, n, num, s, str, strList } from './dynamo-items.js';
 import { TTL_ATTRIBUTE } from './table-keys.js';
@@ -26,6 +26,11 @@ export interface MigrationRecord {
   unitIds?: string[];
   /** The plan's target units (verify's extra-key check); absent in plans made before they existed. */
   targetUnits?: TargetUnitDescriptor[];
+  /**
+   * A restore's plan: the file it was made from (URI, size, ETag). On the item every slice already
+   * reads to renew the claim, so a slice checks the object it opens without loading the plan.
+   */
+  rdb?: RdbFileIdentity;
   lastError?: string;
   lastErrorType?: string;
   summary?: unknown;
@@ -63,6 +68,7 @@ function recordFromItem(migrationId: string, item: Item): MigrationRecord {
     planCreatedAt: str(item, 'planCreatedAt'),
     unitIds: strList(item, 'unitIds'),
     targetUnits: json('targetUnits'),
+    rdb: json('rdb'),
     lastError: str(item, 'lastError'),
     lastErrorType: str(item, 'lastErrorType'),
     summary: json('summary'),

@@ -60,6 +60,16 @@ describe('Class: DynamoCheckpointStore', () => {
     await assert.rejects(store(id, 'w2', 'run-b').savePlan(plan(id)), CheckpointConflictError);
   });
 
+  it("keeps a restore plan's file identity on the migration item, so a slice's heartbeat hands it out without loading the plan", async () => {
+    const id = newMigrationId();
+    const rdb = { uri: 's3://backups/nightly/dump.rdb', size: 123_456, version: 'etag "0f3a"', rdbVersion: 11 };
+    const state = new DynamoMigrationState(dynamo.client, TABLE, id);
+    await state.claim('run-a', { ttlMs: 60_000 });
+    await store(id, 'w1', 'run-a').savePlan({ ...plan(id), rdb });
+    assert.deepEqual((await store(id, 'w1', 'run-a').loadPlan())?.rdb, rdb);
+    assert.deepEqual((await state.heartbeat('run-a', 60_000)).rdb, rdb);
+  });
+
   it('saves a unit only at the version it read, keeping cursors, frontiers, counters and errors', async () => {
     const id = newMigrationId();
     const s = store(id, 'w1', 'run-a');

@@ -6,7 +6,6 @@ import { fileByteSource } from '../../src/rdb/file-byte-source.js';
 import { lzfDecompress } from '../../src/rdb/lzf.js';
 import { RdbCursor } from '../../src/rdb/rdb-cursor.js';
 import { RdbFormatError, RdbSourceError, RdbUnsupportedError } from '../../src/rdb/rdb-errors.js';
-import { splitRdb } from '../../src/rdb/split-rdb.js';
 import { type RdbKey, type RdbRecord, readRdbHeader, walkRdb } from '../../src/rdb/walk-rdb.js';
 import { crc64 } from '../../src/struct/crc64.js';
 import { f64le, intStr, keyRecord, len, listpack, lzfStr, memorySource, rdbFile, str, u64le } from '../helpers/rdb-builder.js';
@@ -211,38 +210,6 @@ describe('RDB walker', () => {
       assert.ok(err instanceof RdbFormatError || err instanceof RdbUnsupportedError, `byte ${i}: ${err}`);
       assert.ok(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= data.length);
     }
-  });
-});
-
-describe('splitRdb', () => {
-  const many = () =>
-    rdbFile(10, [
-      Buffer.from([254, 0]),
-      ...Array.from({ length: 200 }, (_, i) => keyRecord(0, `k${i}`, str('v'.repeat(i)))),
-      Buffer.from([254, 2]),
-      ...Array.from({ length: 50 }, (_, i) => keyRecord(0, `db2:${i}`, str('w'))),
-    ]);
-
-  it('splits into ranges starting at key records that cover every key once, in order', async () => {
-    const data = many();
-    const all = keys(await walk(data)).map((k) => `${k.db}:${k.key}`);
-    for (const parts of [1, 2, 5, 17, 300]) {
-      const ranges = await splitRdb(memorySource(data, 100), parts);
-      assert.ok(ranges.length >= 1 && ranges.length <= parts);
-      const seen = [];
-      for (const r of ranges) seen.push(...keys(await walk(data, 1 << 12, { from: r.from, to: r.to })).map((k) => `${k.db}:${k.key}`));
-      assert.deepEqual(seen, all, `${parts} parts`);
-      assert.equal(ranges.at(-1)!.to, data.length);
-    }
-    assert.equal((await splitRdb(memorySource(data), 5)).length, 5);
-    // Fine enough that ranges start inside db 2: their position carries the db selected before them.
-    assert.ok((await splitRdb(memorySource(data), 300)).some((r) => r.from.db === 2));
-  });
-
-  it('fails on a corrupt file before anything is written (the checksum is checked)', async () => {
-    const bad = many();
-    bad[100]! ^= 0x01;
-    await assert.rejects(splitRdb(memorySource(bad), 3), RdbFormatError);
   });
 });
 

@@ -126,6 +126,7 @@ describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
     const plan = await store.loadPlan();
     assert.equal(plan?.rdb?.uri, `s3://${BUCKET}/${OBJECT}`);
     assert.match(plan?.rdb?.version ?? '', /^etag /, "the object's ETag is stored with the plan");
+    assert.deepEqual(record?.rdb, plan?.rdb, 'on the migration item, which the slices read (they load no plan)');
     const units = (await store.listUnits()).map((u) => u.checkpoint);
     assert.deepEqual(
       units.map((u) => u.status),

@@ -4,14 +4,13 @@ import type { CheckpointStore, MigrationPlan, UnitDescriptor } from '../../core/
 import { ConfigError, RestoreFileChangedError } from '../../core/errors.js';
 import { createKeyFilter } from '../../core/key-filter.js';
 import type { RestoreConfig } from '../../core/restore-config.js';
-import type { RdbPosition } from '../../rdb/walk-rdb.js';
+import { type RdbRange, splitRdb } from '../../rdb/split-rdb.js';
 import { measureRoundTrip } from '../../redis/round-trip.js';
 import { discoverTarget, type TargetLayout } from '../../redis/target-access.js';
 import { planTargetUnits } from '../plan-units.js';
 import { preflightTarget } from '../preflight.js';
 import { type OpenedRdb, sameFile } from './rdb-file.js';
 import { loadFileFunctions } from './restore-functions.js';
-import { splitByDb } from './split-ranges.js';
 
 export interface PlannedRestore {
   plan: MigrationPlan;
@@ -46,7 +45,7 @@ export async function planRestore(
     return { plan: stored, resumed: true, target };
   }
   const rttMs = config.parallel > 0 ? 0 : await measureRoundTrip(config.target, target.masters[0]!);
-  const ranges = await splitByDb(rdb.source, rangeCount(config, rdb.identity.size, rttMs), rdb.header);
+  const ranges = await splitRdb(rdb.source, rangeCount(config, rdb.identity.size, rttMs), rdb.header);
   const units = restoreUnits(config, ranges, target, rdb.identity.uri);
   await preflightTarget(config, units, note);
   await loadFileFunctions(config, rdb, target, note);
@@ -76,12 +75,7 @@ export function rangeCount(config: RestoreConfig, size: number, rttMs: number): 
 }
 
 /** One unit per range of a selected db; a db the target cannot hold (a cluster has db 0 only) is refused, with the fix. */
-export function restoreUnits(
-  config: RestoreConfig,
-  ranges: { from: RdbPosition; to: number; keys: number }[],
-  target: TargetLayout,
-  uri: string,
-): UnitDescriptor[] {
+export function restoreUnits(config: RestoreConfig, ranges: RdbRange[], target: TargetLayout, uri: string): UnitDescriptor[] {
   const filter = createKeyFilter(config.filter);
   const selected = ranges.filter(({ from }) => (config.dbs.length === 0 || config.dbs.includes(from.db)) && filter.allowsDb(from.db));
   const bad = [...new Set(selected.map((r) => r.from.db))].filter((db) => targetDbFor(config, db) > target.maxDb).sort((a, b) => a - b);
