@@ -13,7 +13,11 @@ export function registerRestoreCommand(program: Command): void {
     )
     .argument('[file]', 'the .rdb file, or a redis-shake restore config (.toml: v4 [rdb_reader] or v3 type = "restore")')
     .option('--target <url>', 'target, e.g. redis://host:6380 (add ?cluster=true for a cluster)')
-    .option('--parallel <n>', 'byte ranges restored at once (default: one per 5 ms of round trip to the target, at most one per 64 MiB of file and --concurrency)', positiveNumber)
+    .option(
+      '--parallel <n>',
+      'byte ranges restored at once (default: one per 5 ms of round trip to the target, at most one per 64 MiB of file and --concurrency)',
+      positiveNumber,
+    )
     .option('--s3-endpoint <url>', 'for an s3:// file: an S3-compatible store (MinIO, Ceph…), e.g. http://10.0.0.9:9000')
     .option('--id <id>', 'restore id (default: a hash of file name, target and options)')
     .option('--fresh', 'forget the checkpoint of this restore and start over')

@@ -13,7 +13,7 @@ const restoreSchema = migrationFields
       /** A local path, or s3://bucket/key. */
       uri: z.string().min(1, 'needs the path of an .rdb file (or an s3:// URI)'),
     }),
-    /** Byte ranges the file is restored in at once (units); 0: chosen from the round trip to the target and the file's size (plan-restore.ts). */
+    /** Byte ranges the file is restored in at once (units); 0: chosen from the round trip and the file size (plan-restore.ts). */
     parallel: z.number().int().min(0).max(1024).default(0),
   })
   .superRefine((cfg, ctx) => checkRegexes(cfg.filter, ctx));
