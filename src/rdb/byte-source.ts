@@ -15,6 +15,11 @@ export interface ByteSource {
    * MiB — the file is read twice per restore (plan, then ranges), so this shows in its throughput.
    */
   openReader?(): Promise<ByteReader>;
+  /**
+   * The CRC-64 of bytes [0, end), computed off the main thread, when the source can (a local file:
+   * a worker reads it). The walk of a whole file then checks the checksum at no cost to itself.
+   */
+  checksum?(end: number, signal?: AbortSignal): Promise<bigint>;
 }
 
 /** Reads at any position of a source. */

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ByteSource } from './byte-source.js';
+import { fileCrc64OffThread } from './checksum-thread.js';
 import { RdbSourceError } from './rdb-errors.js';
 
 /** Read size: big enough that per-chunk overhead vanishes, small enough to keep memory flat. */
@@ -46,6 +47,7 @@ export function fileByteSource(path: string): ByteSource {
         stream.destroy();
       }
     },
+    checksum: (end, signal) => fileCrc64OffThread(path, end, signal),
     async openReader() {
       const handle = await open(path, 'r').catch((err: unknown) => {
         throw sourceError(path, err);

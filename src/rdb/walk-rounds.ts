@@ -26,7 +26,10 @@ export function walkState(header: RdbHeader, opts: WalkOptions): WalkState {
 export async function* walkRounds(source: ByteSource, header: RdbHeader, state: WalkState, opts: WalkOptions): AsyncGenerator<RdbRecord[]> {
   const size = await source.size();
   const whole = state.next === header.bodyOffset && state.to === Number.POSITIVE_INFINITY;
-  const crc = opts.verifyChecksum !== false && whole ? { value: 0n, at: 0 } : undefined;
+  const checked = opts.verifyChecksum !== false && whole;
+  // A source that can checksum off the main thread does (a local file); any other is hashed here, window by window.
+  const offThread = checked && source.checksum ? new OffThreadChecksum(source, size, opts.signal) : undefined;
+  const crc = checked && !offThread ? { value: 0n, at: 0 } : undefined;
   const window = new ReadWindow(source, crc ? 0 : state.next, size, opts.signal);
   const cursor = new RdbCursor(window.buf, 0, window.base, false);
   let want = state.next + MIN_READ;
@@ -45,9 +48,45 @@ export async function* walkRounds(source: ByteSource, header: RdbHeader, state: 
         want = Math.max(round.needed, state.next + 2 * (window.end - state.next), window.end + MIN_READ);
       }
     }
-    if (crc && state.eof) checkChecksum(crc, state.eof, source.name);
+    if (state.eof && crc) checkChecksum(crc.value, state.eof, source.name);
+    if (state.eof && offThread) checkChecksum(await offThread.upTo(state.eof), state.eof, source.name);
   } finally {
+    offThread?.stop();
     await window.close();
+  }
+}
+
+/**
+ * The file's checksum computed by the source off the main thread while the walk runs. It covers
+ * every byte before the last 8 (where EOF is the last record, as Redis writes it); a file with
+ * bytes after its checksum is hashed again up to its EOF record once the walk found it.
+ */
+class OffThreadChecksum {
+  private readonly abort = new AbortController();
+  private readonly early: Promise<bigint> | undefined;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly size: number,
+    signal?: AbortSignal,
+  ) {
+    signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    if (size > 8) {
+      this.early = source.checksum!(size - 8, this.abort.signal);
+      this.early.catch(() => {}); // awaited by upTo(), or dropped when the walk fails first
+    }
+  }
+
+  /** The CRC-64 of every byte before the checksum of the EOF record `eof` (0n when the file has none to check). */
+  async upTo(eof: { at: number; checksum: bigint | null }): Promise<bigint> {
+    if (eof.checksum === null || eof.checksum === 0n) return 0n;
+    if (this.early && eof.at + 1 === this.size - 8) return this.early;
+    return this.source.checksum!(eof.at + 1, this.abort.signal);
+  }
+
+  /** Stops the thread if it still runs (the walk failed, or the file has no checksum). */
+  stop(): void {
+    this.abort.abort();
   }
 }
 
@@ -71,12 +110,12 @@ function hashUpTo(window: ReadWindow, crc: { value: bigint; at: number }, offset
   crc.at = offset;
 }
 
-function checkChecksum(crc: { value: bigint; at: number }, eof: { at: number; checksum: bigint | null }, name: string): void {
+function checkChecksum(value: bigint, eof: { at: number; checksum: bigint | null }, name: string): void {
   // 0: the server had rdbchecksum off.
-  if (eof.checksum === null || eof.checksum === 0n || eof.checksum === crc.value) return;
+  if (eof.checksum === null || eof.checksum === 0n || eof.checksum === value) return;
   const at = eof.at + 1;
   throw new RdbFormatError(
-    `${name} fails its CRC-64 check (file says ${hex(eof.checksum)}, its bytes give ${hex(crc.value)}, ` +
+    `${name} fails its CRC-64 check (file says ${hex(eof.checksum)}, its bytes give ${hex(value)}, ` +
       `checksum at offset ${at}): the file is corrupt; take a fresh copy of the backup`,
     at,
   );

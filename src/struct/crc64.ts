@@ -47,11 +47,13 @@ for (let k = 1; k < 8; k++) {
 /** The running CRC between calls: [low half, high half]. */
 const state = new Int32Array(2);
 
-/** Advances `state` over `data`. */
-function update(data: Uint8Array): void {
-  const t = TABLE;
-  let lo = state[0]!;
-  let hi = state[1]!;
+/**
+ * Advances the running CRC `s` ([low half, high half]) over `data`, with `t` the TABLE. It uses
+ * nothing but its arguments, so its source can run on a worker thread as it is (checksum-thread.ts).
+ */
+export function crc64Kernel(data: Uint8Array, t: Int32Array, s: Int32Array): void {
+  let lo = s[0]!;
+  let hi = s[1]!;
   const end8 = data.length - (data.length & 7);
   let i = 0;
   for (; i < end8; i += 8) {
@@ -76,8 +78,22 @@ function update(data: Uint8Array): void {
     lo = ((lo >>> 8) | ((hi & 0xff) << 24)) ^ t[index]!;
     hi = (hi >>> 8) ^ t[index + 1]!;
   }
-  state[0] = lo;
-  state[1] = hi;
+  s[0] = lo;
+  s[1] = hi;
+}
+
+/** The CRC's table, for a worker thread that runs crc64Kernel (a copy: the module's stays private). */
+export function crc64Table(): Int32Array {
+  return TABLE.slice();
+}
+
+/** A running CRC as a number pair from crc64Kernel's state, as a BigInt. */
+export function crc64Value(s: Int32Array): bigint {
+  return (BigInt(s[1]! >>> 0) << 32n) | BigInt(s[0]! >>> 0);
+}
+
+function update(data: Uint8Array): void {
+  crc64Kernel(data, TABLE, state);
 }
 
 function load(crc: bigint): void {
@@ -89,7 +105,7 @@ function load(crc: bigint): void {
 export function crc64(data: Uint8Array, crc = 0n): bigint {
   load(crc);
   update(data);
-  return (BigInt(state[1]! >>> 0) << 32n) | BigInt(state[0]! >>> 0);
+  return crc64Value(state);
 }
 
 /** Writes the CRC-64/Jones of `data` into `out` at `at`, little-endian (a DUMP trailer), without a BigInt. */

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileByteSource } from '../../src/rdb/file-byte-source.js';
 import { RdbFormatError } from '../../src/rdb/rdb-errors.js';
 import { splitRdb } from '../../src/rdb/split-rdb.js';
 import { readRdbHeader } from '../../src/rdb/walk-rdb.js';
@@ -52,5 +56,41 @@ describe('splitRdb', () => {
     );
     assert.equal((await splitRdb(memorySource(bad), 3, undefined, { verifyChecksum: false })).at(-1)?.to, bad.length - 9);
     await assert.rejects(splitRdb(memorySource(bad), 0), RangeError);
+  });
+
+  describe('a local file, whose checksum a worker thread computes while the walk runs', () => {
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'redis-ferry-split-'));
+    });
+    after(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+    const onDisk = async (name: string, data: Buffer) => {
+      const path = join(dir, name);
+      await writeFile(path, data);
+      return fileByteSource(path);
+    };
+
+    it('splits a sound file as from memory', async () => {
+      const data = twoDbs();
+      const source = await onDisk('sound.rdb', data);
+      assert.ok(source.checksum, 'a file source checksums off the main thread');
+      assert.deepEqual(await splitRdb(source, 3), await splitRdb(memorySource(data), 3));
+    });
+
+    it('refuses a file whose value byte flipped, naming the checksum, and one with bytes after its checksum only if they hide a bad one', async () => {
+      const bad = twoDbs();
+      bad[bad.indexOf('vvvvvvvvvv')]! ^= 0x01;
+      await assert.rejects(
+        splitRdb(await onDisk('bad.rdb', bad), 3),
+        (err: RdbFormatError) => err instanceof RdbFormatError && /CRC-64/.test(err.message),
+      );
+      // Trailing bytes: the early checksum (all but the last 8 bytes) does not apply; the EOF record's end does.
+      const padded = Buffer.concat([twoDbs(), Buffer.alloc(100)]);
+      assert.deepEqual(await splitRdb(await onDisk('padded.rdb', padded), 2), await splitRdb(memorySource(padded), 2));
+      const paddedBad = Buffer.concat([bad, Buffer.alloc(100)]);
+      await assert.rejects(splitRdb(await onDisk('padded-bad.rdb', paddedBad), 2), /CRC-64/);
+    });
   });
 });
