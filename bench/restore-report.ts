@@ -8,12 +8,14 @@ export const RESTORE_HEADING = '## Restore from an RDB file (r)';
 export function renderRestoreSection(r: RestoreBenchReport, commandLine: string, date: string, load: number[][]): string {
   const rss = (id: string) => summarizeRow(r.results.find((x) => x.id === id) ?? ({ samples: [] } as unknown as ScenarioResult));
   const ceiling = rss('a');
-  const goal = (id: string, what: string) => {
+  /** The issue's goal is the local file's; the S3 row is held to the same bar for reference only. */
+  const goal = (id: string, what: string, reference = false) => {
     const row = rss(id);
     if (!row || !ceiling) return `| ${what} | — | not measured |`;
     const ratio = row.keysPerSec / ceiling.keysPerSec;
     const peak = row.peakRssMb ?? Number.NaN;
-    return `| ${what} ≥ 0.7× (a), peak RSS < 300 MB | ${ratio.toFixed(2)}× (a), ${peak.toFixed(0)} MB | ${ratio >= 0.7 && peak < 300 ? 'met' : 'missed'} |`;
+    const verdict = ratio >= 0.7 && peak < 300 ? 'met' : 'missed';
+    return `| ${what} ≥ 0.7× (a), peak RSS < 300 MB | ${ratio.toFixed(2)}× (a), ${peak.toFixed(0)} MB | ${reference ? `${verdict} (reference, not a goal)` : verdict} |`;
   };
   const out = [
     RESTORE_HEADING,
@@ -34,7 +36,7 @@ export function renderRestoreSection(r: RestoreBenchReport, commandLine: string,
     '| goal | measured | verdict |',
     '| --- | --- | --- |',
     goal('r-file', 'restore from a local file'),
-    goal('r-s3', 'restore from S3 (s3rver)'),
+    goal('r-s3', 'restore from S3 (s3rver in the bench process, on the same 2 cores)', true),
     '',
   ];
   for (const row of r.results) {
