@@ -14,13 +14,16 @@ import type { DiffOutcome } from '../verify/diffing-sink.js';
  * cursor, and no others. The copy loop knows batches, the diffing sink knows outcomes, and neither
  * knows the other, so the tally joins them by key: the source wrapper remembers which batch (SCAN's
  * returned cursor) each scanned key Buffer came in, the sink reports outcomes by key, and the store
- * wrapper adds a batch's outcomes to the checkpoint that confirms it (the save whose cursor is that
- * batch's end). Outcomes of batches written but not confirmed before a crash are never saved; the
- * resumed unit meets those keys again and counts them then.
+ * wrapper adds a batch's outcomes to the checkpoint that confirms it (the first save whose cursor is
+ * that batch's end or a later batch's: the copy loop merges saves asked for while one is in flight,
+ * so one save may confirm several batches). Outcomes of batches written but not confirmed before a
+ * crash are never saved; the resumed unit meets those keys again and counts them then.
  */
 export class ReconcileTally {
   private readonly batchOf = new WeakMap<Buffer, string>();
   private readonly byBatch = new Map<string, ReconcileCounters>();
+  /** The end cursors of the batches scanned and not yet confirmed by a save, in SCAN order (cursors themselves are not ordered). */
+  private readonly pending: string[] = [];
   /** Outcomes of keys no batch claimed (none expected): counted with the next save. */
   private unclaimed: ReconcileCounters = { ...ZERO_RECONCILE };
 
@@ -30,6 +33,7 @@ export class ReconcileTally {
       scan: async (cursor) => {
         const page = await inner.scan(cursor);
         for (const key of page.keys) this.batchOf.set(key, page.cursor);
+        this.pending.push(page.cursor);
         return page;
       },
       read: (keys) => inner.read(keys),
@@ -63,8 +67,10 @@ export class ReconcileTally {
         let next = saved;
         const now = position(checkpoint);
         if (now !== at) {
-          next = sumReconcile([saved, this.byBatch.get(checkpoint.cursor), this.unclaimed]);
-          this.byBatch.delete(checkpoint.cursor);
+          const upTo = this.pending.indexOf(checkpoint.cursor);
+          const confirmed = upTo >= 0 ? this.pending.splice(0, upTo + 1) : [];
+          next = sumReconcile([saved, ...confirmed.map((cursor) => this.byBatch.get(cursor)), this.unclaimed]);
+          for (const cursor of confirmed) this.byBatch.delete(cursor);
           this.unclaimed = { ...ZERO_RECONCILE };
         }
         const stored = await inner.saveUnit({ ...checkpoint, reconcile: next });
