@@ -66,7 +66,8 @@ describe('Function: runSlice', () => {
   it('wakes work that waits (a subscription) through its signal at the deadline', async () => {
     const run = await runSlice(slice({ budgetMs: 20 }), async (s) => {
       s.progressed();
-      await once(s.signal, 'abort');
+      // On a slow machine the deadline may already have passed: progressed() then stops at once.
+      if (!s.signal.aborted) await once(s.signal, 'abort');
       return 'handed over';
     });
     assert.deepEqual(run, { value: 'handed over', deadlineReached: true });
