@@ -1,37 +1,29 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
-import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
-import { type RedisServer, startRedis } from '../helpers/index.js';
+import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
+import type { RedisServer } from '../helpers/index.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Every way the follower can miss events, driven on purpose: each must end identical all the same. */
 describe('migrate --follow: gaps are healed', () => {
+  let servers: FollowServers;
   let source: RedisServer;
   let target: RedisServer;
   let work: string;
   let n = 0;
 
   before(async () => {
-    [source, target] = await Promise.all([startRedis(), startRedis()]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-gaps-'));
+    servers = await startFollowServers('ferry-gaps-');
+    ({ source, target, work } = servers);
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    const [src, dst] = [source.client(), target.client()];
-    await Promise.all([src.flushall(), dst.flushall()]);
-    await src.config('SET', 'notify-keyspace-events', 'AE');
-    await seedMixedDataset(src);
-    await seedStrings(src, 1500, 'bulk:');
-  });
+  after(() => servers?.stop());
+  beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: 'AE', bulkKeys: 1500 }));
+  afterEach(() => stopLiveWriters());
   const start = () =>
     startFollowRun({ source: `redis://${source.address}`, target: `redis://${target.address}`, id: `gaps-${++n}`, stateDir: work });
 

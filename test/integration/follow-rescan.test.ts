@@ -1,48 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
-import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
-import { type RedisServer, startRedis } from '../helpers/index.js';
+import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
+import type { RedisServer } from '../helpers/index.js';
 
 /**
  * `--follow rescan`: no keyspace notifications (off, and CONFIG refused to the user the run connects
  * as, as on a managed service), so the run follows by reconcile passes and must still end identical.
  */
 describe('migrate --follow rescan: following without keyspace notifications', () => {
+  let servers: FollowServers;
   let source: RedisServer;
   let target: RedisServer;
   let work: string;
   let n = 0;
 
   before(async () => {
-    [source, target] = await Promise.all([
-      startRedis({
-        aclUsers: [
-          { name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' },
-          { name: 'nopubsub', password: 'other-pw', rules: '~* resetchannels +@all' },
-        ],
-      }),
-      startRedis(),
-    ]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-rescan-'));
+    servers = await startFollowServers('ferry-rescan-', {
+      aclUsers: [
+        { name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' },
+        { name: 'nopubsub', password: 'other-pw', rules: '~* resetchannels +@all' },
+      ],
+    });
+    ({ source, target, work } = servers);
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    const [src, dst] = [source.client(), target.client()];
-    await Promise.all([src.flushall(), dst.flushall()]);
-    await src.config('SET', 'notify-keyspace-events', '');
-    await seedMixedDataset(src);
-    await seedStrings(src, 1000, 'bulk:');
-  });
+  after(() => servers?.stop());
+  beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: '', bulkKeys: 1000 }));
+  afterEach(() => stopLiveWriters());
   const managedUrl = () => `redis://managed:secret-pw@${source.address}`;
 
   it('without notifications and CONFIG refused, --follow fails in one line that points to --follow rescan', async () => {

@@ -1,30 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
-import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
+import { type FollowServers, startFollowServers } from '../helpers/follow-servers.js';
+import { type RedisServer, waitUntil } from '../helpers/index.js';
 
 describe('migrate --follow: standalone → standalone under a concurrent writer', () => {
+  let servers: FollowServers;
   let source: RedisServer;
   let target: RedisServer;
   let work: string;
 
   before(async () => {
-    [source, target] = await Promise.all([
-      startRedis({ aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }] }),
-      startRedis(),
-    ]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-follow-'));
+    servers = await startFollowServers('ferry-follow-', {
+      aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }],
+    });
+    ({ source, target, work } = servers);
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
+  after(() => servers?.stop());
+  afterEach(() => stopLiveWriters());
 
   const follow = (sourceUrl: string, ...extra: string[]) =>
     runCli(['migrate', '--source', sourceUrl, '--target', `redis://${target.address}`, '--follow', '--state-dir', work, ...extra]);
