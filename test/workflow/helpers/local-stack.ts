@@ -6,6 +6,7 @@ import type { CapturedConsole } from '../../../src/rehearse/capture-console.js';
 import { type LocalSecrets, startLocalSecrets } from '../../../src/rehearse/local-secrets.js';
 import type { ExecutionRecord, LocalWorkflow } from '../../../src/rehearse/local-workflow.js';
 import { deployLocally, type LocalDeployment } from './local-deployment.js';
+import type { SynthesizedApp } from './synth-app.js';
 
 // The AWS SDK warns once per process about Node 20's support window; the workflow tests all run it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -20,6 +21,8 @@ export interface LocalStack {
   secrets: LocalSecrets;
   workflow: LocalWorkflow;
   tableName: string;
+  /** The synthesized app (its template: what the stack would deploy). */
+  app: SynthesizedApp;
   /** Everything the handlers logged. */
   logs: CapturedConsole;
   /** The checkpoint table's unit records of `migrationId`, read as a test (not a run) would. */
@@ -41,12 +44,13 @@ export async function startLocalStack(settings: MigratorStackSettings, secretVal
     await Promise.all([dynamo.stop(), secrets.stop()]);
     throw error;
   }
-  const { workflow, tableName, logs } = deployment;
+  const { workflow, tableName, logs, app } = deployment;
   return {
     dynamo,
     secrets,
     workflow,
     tableName,
+    app,
     logs,
     checkpoints: (migrationId) => new DynamoCheckpointStore(dynamo.client, tableName, migrationId, { owner: 'test', runId: 'test' }),
     migrationState: (migrationId) => new DynamoMigrationState(dynamo.client, tableName, migrationId),
