@@ -5,7 +5,6 @@ import { runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
 import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
-import type { RedisServer } from '../helpers/index.js';
 
 /**
  * `--follow rescan`: no keyspace notifications (off, and CONFIG refused to the user the run connects
@@ -13,9 +12,6 @@ import type { RedisServer } from '../helpers/index.js';
  */
 describe('migrate --follow rescan: following without keyspace notifications', () => {
   let servers: FollowServers;
-  let source: RedisServer;
-  let target: RedisServer;
-  let work: string;
   let n = 0;
 
   before(async () => {
@@ -25,38 +21,37 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
         { name: 'nopubsub', password: 'other-pw', rules: '~* resetchannels +@all' },
       ],
     });
-    ({ source, target, work } = servers);
   });
   after(() => servers?.stop());
   beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: '', bulkKeys: 1000 }));
   afterEach(() => stopLiveWriters());
-  const managedUrl = () => `redis://managed:secret-pw@${source.address}`;
+  const managedUrl = () => `redis://managed:secret-pw@${servers.source.address}`;
 
   it('without notifications and CONFIG refused, --follow fails in one line that points to --follow rescan', async () => {
-    const result = await runCli(['migrate', '--source', managedUrl(), '--target', `redis://${target.address}`, '--follow']);
+    const result = await runCli(['migrate', '--source', managedUrl(), '--target', `redis://${servers.target.address}`, '--follow']);
     assert.equal(result.code, 2, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /CONFIG GET notify-keyspace-events was refused .*--follow rescan/);
     assert.doesNotMatch(result.stderr, /secret-pw/);
-    assert.equal(await target.client().dbsize(), 0);
+    assert.equal(await servers.target.client().dbsize(), 0);
   });
 
   it('with notifications on but pub/sub refused by the ACL, --follow fails in one line that points to --follow rescan', async () => {
-    await source.client().config('SET', 'notify-keyspace-events', 'AE');
+    await servers.source.client().config('SET', 'notify-keyspace-events', 'AE');
     const result = await runCli([
       'migrate',
       '--source',
-      `redis://nopubsub:other-pw@${source.address}`,
+      `redis://nopubsub:other-pw@${servers.source.address}`,
       '--target',
-      `redis://${target.address}`,
+      `redis://${servers.target.address}`,
       '--follow',
     ]);
     assert.equal(result.code, 2, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /refused PSUBSCRIBE .*NOPERM.*--follow rescan/);
-    assert.equal(await target.client().dbsize(), 0);
+    assert.equal(await servers.target.client().dbsize(), 0);
   });
 
   const cases = [
@@ -66,14 +61,14 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
   for (const { name, extra, viaCommand } of cases) {
     it(`a writer during the copy and the first passes; cut over by ${name}: identical, "safe to switch" only after a clean pass`, async () => {
       // Prepare: a writer changing, adding and deleting keys from before the copy starts.
-      const src = source.client();
+      const src = servers.source.client();
       const writer = startLiveWriter(src, { seed: 20 + n });
       await writer.reached(200);
       const run = startFollowRun({
         source: managedUrl(),
-        target: `redis://${target.address}`,
+        target: `redis://${servers.target.address}`,
         id: `rescan-${++n}`,
-        stateDir: work,
+        stateDir: servers.work,
         mode: 'rescan',
         extra: ['--count', '50', ...extra],
       });
@@ -89,7 +84,7 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
       assert.equal(result.code, 0, out);
       assert.ok(Object.keys(counts).length >= 10, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
       assert.match(out, /compared, [1-9][\d,]* changed/, 'a pass under the writer found changes to carry');
-      await assertSameData(src, target.client());
+      await assertSameData(src, servers.target.client());
       const verdict = out.search(/caught up as of .*: safe to switch \(every unit finished a full pass/);
       const clean = out.search(/pass \d+ \(started after the cutover request\) compared \d+ key\(s\) and found no difference/);
       const requested = out.search(/Cutover requested|cutting over \(--cutover-when-idle\)/);
