@@ -61,3 +61,24 @@ export function oneErrorLine(result: CliResult, options: { code?: number; secret
     assert.ok(!`${result.stderr}${result.stdout}`.includes(secret), 'a secret appears in the output');
   return lines[0]!;
 }
+
+/** Where a run writes its state and how it reports: what the tests that read its JSON summary pass. */
+export interface JsonRunOptions {
+  /** The target URL. */
+  target: string;
+  stateDir: string;
+  /** The migration id (absent: the CLI derives one). */
+  id?: string;
+  /** The progress display beside the summary (default: none). */
+  progress?: 'none' | 'plain';
+}
+
+/**
+ * The arguments of a run whose JSON summary the test reads from stdout: `command` (the command and
+ * what it reads, e.g. `['restore', file]` or `['migrate', '--source', url]`), then the target, the
+ * id, the state folder and the output flags of `run`, then `extra`.
+ */
+export function jsonRunArgs(command: string[], run: JsonRunOptions, ...extra: string[]): string[] {
+  const id = run.id === undefined ? [] : ['--id', run.id];
+  return [...command, '--target', run.target, ...id, '--state-dir', run.stateDir, '--progress', run.progress ?? 'none', '--json', ...extra];
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { UnitCheckpoint } from '../../src/core/contracts.js';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { jsonRunArgs, runCli, spawnCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
 
@@ -30,24 +30,15 @@ describe('CLI: interrupted migrations resume from the checkpoint', () => {
     await target.client().flushall();
   });
 
-  const args = (id: string, ...extra: string[]) => [
-    'migrate',
-    '--source',
-    `redis://${source.address}`,
-    '--target',
-    `redis://${target.address}`,
-    '--id',
-    id,
-    '--state-dir',
-    join(work, 'state'),
-    '--count',
-    String(COUNT),
-    '--no-adaptive-count',
-    '--progress',
-    'plain',
-    '--json',
-    ...extra,
-  ];
+  const args = (id: string, ...extra: string[]) =>
+    jsonRunArgs(
+      ['migrate', '--source', `redis://${source.address}`],
+      { target: `redis://${target.address}`, id, stateDir: join(work, 'state'), progress: 'plain' },
+      '--count',
+      String(COUNT),
+      '--no-adaptive-count',
+      ...extra,
+    );
   const batchesAtLeast = (id: string, n: number) => async () => {
     const batches = (await readCheckpoint(id))?.counters.batches ?? 0;
     return batches >= n || `${batches} batches confirmed`;

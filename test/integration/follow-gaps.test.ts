@@ -1,42 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
-import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
-import { type RedisServer, startRedis } from '../helpers/index.js';
+import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
+import type { RedisServer } from '../helpers/index.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Every way the follower can miss events, driven on purpose: each must end identical all the same. */
 describe('migrate --follow: gaps are healed', () => {
-  let source: RedisServer;
-  let target: RedisServer;
-  let work: string;
+  let servers: FollowServers;
   let n = 0;
 
   before(async () => {
-    [source, target] = await Promise.all([startRedis(), startRedis()]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-gaps-'));
+    servers = await startFollowServers('ferry-gaps-');
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    const [src, dst] = [source.client(), target.client()];
-    await Promise.all([src.flushall(), dst.flushall()]);
-    await src.config('SET', 'notify-keyspace-events', 'AE');
-    await seedMixedDataset(src);
-    await seedStrings(src, 1500, 'bulk:');
-  });
+  after(() => servers?.stop());
+  beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: 'AE', bulkKeys: 1500 }));
+  afterEach(() => stopLiveWriters());
   const start = () =>
-    startFollowRun({ source: `redis://${source.address}`, target: `redis://${target.address}`, id: `gaps-${++n}`, stateDir: work });
+    startFollowRun({
+      source: `redis://${servers.source.address}`,
+      target: `redis://${servers.target.address}`,
+      id: `gaps-${++n}`,
+      stateDir: servers.work,
+    });
 
   it('a pub/sub client kill mid-follow opens a gap that a reconcile heals', async () => {
-    const src = source.client();
+    const src = servers.source.client();
     const run = start();
     const writer = startLiveWriter(src, { seed: 11 });
     await run.waitFor(/following the source's writes/, 'the copy to finish');
@@ -48,11 +41,11 @@ describe('migrate --follow: gaps are healed', () => {
     const result = await run.cutover();
     assert.equal(result.code, 0, run.output());
     assert.match(run.output(), /gap \(subscription to .* was closed/);
-    await assertSameData(src, target.client());
+    await assertSameData(src, servers.target.client());
   });
 
   it('FLUSHDB on the source (no keyspace event) is seen and reconciled', async () => {
-    const src = source.client();
+    const src = servers.source.client();
     const run = start();
     await run.waitFor(/following the source's writes/, 'the copy to finish');
     await src.flushdb();
@@ -60,12 +53,12 @@ describe('migrate --follow: gaps are healed', () => {
     await run.waitFor(/reconciled \(the source node was flushed/, 'the reconcile after the flush');
     const result = await run.cutover();
     assert.equal(result.code, 0, run.output());
-    assert.equal(await target.client().dbsize(), 1);
-    await assertSameData(src, target.client());
+    assert.equal(await servers.target.client().dbsize(), 1);
+    await assertSameData(src, servers.target.client());
   });
 
   it('a follow run killed with SIGKILL and started again ends identical', async () => {
-    const src = source.client();
+    const src = servers.source.client();
     const writer = startLiveWriter(src, { seed: 12 });
     // Stopped whatever happens: a writer left running would keep this file's process alive.
     try {
@@ -81,7 +74,7 @@ describe('migrate --follow: gaps are healed', () => {
     await writer.reached(1500);
     await first.waitFor(/unit db0: following; [1-9]/, 'an event to be followed');
     // The state is saved once a second: wait until a save holds an event, so the kill comes after one.
-    const statePath = join(work, `gaps-${n}`, 'follow-state.json');
+    const statePath = join(servers.work, `gaps-${n}`, 'follow-state.json');
     await waitUntil(
       async () => {
         const saved = JSON.parse(await readFile(statePath, 'utf8'));
@@ -103,7 +96,7 @@ describe('migrate --follow: gaps are healed', () => {
     await writer.stop();
     const result = await second.cutover();
     assert.equal(result.code, 0, second.output());
-    await assertSameData(src, target.client());
+    await assertSameData(src, servers.target.client());
     // The resumed run named the time nobody followed: from the killed run's last save to its own start.
     const [, from, to] = /reconciled \(the follow run was down from (\S+) to (\S+), last event seen \S+\)/.exec(second.output()) ?? [];
     assert.equal(from, state.savedAt, second.output());

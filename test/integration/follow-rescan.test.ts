@@ -1,75 +1,57 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
-import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
-import { type RedisServer, startRedis } from '../helpers/index.js';
+import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
 
 /**
  * `--follow rescan`: no keyspace notifications (off, and CONFIG refused to the user the run connects
  * as, as on a managed service), so the run follows by reconcile passes and must still end identical.
  */
 describe('migrate --follow rescan: following without keyspace notifications', () => {
-  let source: RedisServer;
-  let target: RedisServer;
-  let work: string;
+  let servers: FollowServers;
   let n = 0;
 
   before(async () => {
-    [source, target] = await Promise.all([
-      startRedis({
-        aclUsers: [
-          { name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' },
-          { name: 'nopubsub', password: 'other-pw', rules: '~* resetchannels +@all' },
-        ],
-      }),
-      startRedis(),
-    ]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-rescan-'));
+    servers = await startFollowServers('ferry-rescan-', {
+      aclUsers: [
+        { name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' },
+        { name: 'nopubsub', password: 'other-pw', rules: '~* resetchannels +@all' },
+      ],
+    });
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    const [src, dst] = [source.client(), target.client()];
-    await Promise.all([src.flushall(), dst.flushall()]);
-    await src.config('SET', 'notify-keyspace-events', '');
-    await seedMixedDataset(src);
-    await seedStrings(src, 1000, 'bulk:');
-  });
-  const managedUrl = () => `redis://managed:secret-pw@${source.address}`;
+  after(() => servers?.stop());
+  beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: '', bulkKeys: 1000 }));
+  afterEach(() => stopLiveWriters());
+  const managedUrl = () => `redis://managed:secret-pw@${servers.source.address}`;
 
   it('without notifications and CONFIG refused, --follow fails in one line that points to --follow rescan', async () => {
-    const result = await runCli(['migrate', '--source', managedUrl(), '--target', `redis://${target.address}`, '--follow']);
+    const result = await runCli(['migrate', '--source', managedUrl(), '--target', `redis://${servers.target.address}`, '--follow']);
     assert.equal(result.code, 2, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /CONFIG GET notify-keyspace-events was refused .*--follow rescan/);
     assert.doesNotMatch(result.stderr, /secret-pw/);
-    assert.equal(await target.client().dbsize(), 0);
+    assert.equal(await servers.target.client().dbsize(), 0);
   });
 
   it('with notifications on but pub/sub refused by the ACL, --follow fails in one line that points to --follow rescan', async () => {
-    await source.client().config('SET', 'notify-keyspace-events', 'AE');
+    await servers.source.client().config('SET', 'notify-keyspace-events', 'AE');
     const result = await runCli([
       'migrate',
       '--source',
-      `redis://nopubsub:other-pw@${source.address}`,
+      `redis://nopubsub:other-pw@${servers.source.address}`,
       '--target',
-      `redis://${target.address}`,
+      `redis://${servers.target.address}`,
       '--follow',
     ]);
     assert.equal(result.code, 2, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /refused PSUBSCRIBE .*NOPERM.*--follow rescan/);
-    assert.equal(await target.client().dbsize(), 0);
+    assert.equal(await servers.target.client().dbsize(), 0);
   });
 
   const cases = [
@@ -79,14 +61,14 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
   for (const { name, extra, viaCommand } of cases) {
     it(`a writer during the copy and the first passes; cut over by ${name}: identical, "safe to switch" only after a clean pass`, async () => {
       // Prepare: a writer changing, adding and deleting keys from before the copy starts.
-      const src = source.client();
+      const src = servers.source.client();
       const writer = startLiveWriter(src, { seed: 20 + n });
       await writer.reached(200);
       const run = startFollowRun({
         source: managedUrl(),
-        target: `redis://${target.address}`,
+        target: `redis://${servers.target.address}`,
         id: `rescan-${++n}`,
-        stateDir: work,
+        stateDir: servers.work,
         mode: 'rescan',
         extra: ['--count', '50', ...extra],
       });
@@ -102,7 +84,7 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
       assert.equal(result.code, 0, out);
       assert.ok(Object.keys(counts).length >= 10, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
       assert.match(out, /compared, [1-9][\d,]* changed/, 'a pass under the writer found changes to carry');
-      await assertSameData(src, target.client());
+      await assertSameData(src, servers.target.client());
       const verdict = out.search(/caught up as of .*: safe to switch \(every unit finished a full pass/);
       const clean = out.search(/pass \d+ \(started after the cutover request\) compared \d+ key\(s\) and found no difference/);
       const requested = out.search(/Cutover requested|cutting over \(--cutover-when-idle\)/);

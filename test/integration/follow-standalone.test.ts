@@ -1,40 +1,42 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
-import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
+import { type FollowServers, startFollowServers } from '../helpers/follow-servers.js';
+import { waitUntil } from '../helpers/index.js';
 
 describe('migrate --follow: standalone → standalone under a concurrent writer', () => {
-  let source: RedisServer;
-  let target: RedisServer;
-  let work: string;
+  let servers: FollowServers;
 
   before(async () => {
-    [source, target] = await Promise.all([
-      startRedis({ aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }] }),
-      startRedis(),
-    ]);
-    work = await mkdtemp(join(tmpdir(), 'ferry-follow-'));
+    servers = await startFollowServers('ferry-follow-', {
+      aclUsers: [{ name: 'managed', password: 'secret-pw', rules: '~* &* +@all -config' }],
+    });
   });
-  after(async () => {
-    await Promise.all([source?.stop(), target?.stop()]);
-    await rm(work, { recursive: true, force: true });
-  });
+  after(() => servers?.stop());
+  afterEach(() => stopLiveWriters());
 
   const follow = (sourceUrl: string, ...extra: string[]) =>
-    runCli(['migrate', '--source', sourceUrl, '--target', `redis://${target.address}`, '--follow', '--state-dir', work, ...extra]);
+    runCli([
+      'migrate',
+      '--source',
+      sourceUrl,
+      '--target',
+      `redis://${servers.target.address}`,
+      '--follow',
+      '--state-dir',
+      servers.work,
+      ...extra,
+    ]);
 
   it('refuses in one line naming the missing flags when notifications are off, writing nothing', async () => {
-    const [src, dst] = [source.client(), target.client()];
+    const [src, dst] = [servers.source.client(), servers.target.client()];
     await Promise.all([src.flushall(), dst.flushall()]);
     await src.config('SET', 'notify-keyspace-events', 'Kx');
     await src.set('a', '1');
-    const result = await follow(`redis://${source.address}`);
+    const result = await follow(`redis://${servers.source.address}`);
     assert.equal(result.code, 2, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('redis-ferry:'));
     assert.equal(lines.length, 1, result.stderr);
@@ -45,10 +47,10 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
   });
 
   it('names the parameter group when CONFIG is refused, as on a managed service', async () => {
-    const [src, dst] = [source.client(), target.client()];
+    const [src, dst] = [servers.source.client(), servers.target.client()];
     await Promise.all([src.flushall(), dst.flushall()]);
     await src.set('a', '1');
-    const result = await follow(`redis://managed:secret-pw@${source.address}`, '--follow-config-set');
+    const result = await follow(`redis://managed:secret-pw@${servers.source.address}`, '--follow-config-set');
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /CONFIG GET notify-keyspace-events was refused .*parameter group/);
     assert.doesNotMatch(result.stderr, /secret-pw/);
@@ -58,12 +60,12 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
   for (let rep = 1; rep <= 5; rep++) {
     it(`ends identical after cutover, no extra keys (repetition ${rep})`, async () => {
       // Prepare: a fresh pair, notifications off (the run turns them on and back off).
-      const [src, dst] = [source.client(), target.client()];
+      const [src, dst] = [servers.source.client(), servers.target.client()];
       await Promise.all([src.flushall(), dst.flushall()]);
       await src.config('SET', 'notify-keyspace-events', '');
       await seedMixedDataset(src);
       await seedStrings(src, 1000, 'bulk:');
-      await source.client({ db: 1 }).set('db1-seed', 'x'); // db 1 is a unit too: the writer MOVEs keys there
+      await servers.source.client({ db: 1 }).set('db1-seed', 'x'); // db 1 is a unit too: the writer MOVEs keys there
       const writer = startLiveWriter(src, { seed: rep, moveToDb: 1 });
       await writer.reached(200);
       const id = `follow-${rep}`;
@@ -72,9 +74,9 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       const run = spawnCli([
         'migrate',
         '--source',
-        `redis://${source.address}`,
+        `redis://${servers.source.address}`,
         '--target',
-        `redis://${target.address}`,
+        `redis://${servers.target.address}`,
         '--follow',
         '--follow-config-set',
         '--quiet-period',
@@ -84,7 +86,7 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
         '--id',
         id,
         '--state-dir',
-        work,
+        servers.work,
         '--progress',
         'plain',
       ]);
@@ -97,7 +99,7 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       });
       await writer.reached(2500); // the writer keeps going past the copy
       const counts = await writer.stop();
-      const cutover = await runCli(['cutover', id, '--state-dir', work]);
+      const cutover = await runCli(['cutover', id, '--state-dir', servers.work]);
       assert.equal(cutover.code, 0, cutover.stderr);
       const result = await run.done;
 
@@ -106,7 +108,7 @@ describe('migrate --follow: standalone → standalone under a concurrent writer'
       assert.match(out, /caught up as of .*: safe to switch/);
       assert.ok(Object.keys(counts).length >= 12, `the writer ran every kind of change: ${JSON.stringify(counts)}`);
       await assertSameData(src, dst);
-      await assertSameData(source.client({ db: 1 }), target.client({ db: 1 }));
+      await assertSameData(servers.source.client({ db: 1 }), servers.target.client({ db: 1 }));
       const [, flags] = (await src.config('GET', 'notify-keyspace-events')) as string[];
       assert.equal(flags, '', 'notify-keyspace-events is put back as it was');
     });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startLiveWriter } from '../fixtures/live-writer.js';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { startFollowRun } from '../helpers/follow-run.js';
@@ -33,6 +33,7 @@ describe('migrate --follow: cluster source (3 masters) and sentinel source with 
     ]);
     work = await mkdtemp(join(tmpdir(), 'ferry-follow-topo-'));
   });
+  afterEach(() => stopLiveWriters());
   after(async () => {
     await Promise.all([cluster?.stop(), set?.stop(), target?.stop()]);
     await rm(work, { recursive: true, force: true });

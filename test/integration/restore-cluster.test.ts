@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster, Redis } from 'ioredis';
 import { EXPIRED_KEY, loadEveryEncoding } from '../fixtures/rdb-dataset.js';
-import { runCli } from '../helpers/cli.js';
+import { jsonRunArgs, runCli } from '../helpers/cli.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
 
@@ -28,18 +28,9 @@ describe('restore: an RDB file into a cluster target', () => {
   });
 
   const restore = (...extra: string[]) =>
-    runCli([
-      'restore',
-      file,
-      '--target',
-      `redis://${cluster.seed.address}?cluster=true`,
-      '--state-dir',
-      join(work, 'state'),
-      '--progress',
-      'none',
-      '--json',
-      ...extra,
-    ]);
+    runCli(
+      jsonRunArgs(['restore', file], { target: `redis://${cluster.seed.address}?cluster=true`, stateDir: join(work, 'state') }, ...extra),
+    );
 
   it('refuses a file with keys in db 3 unless they are mapped or left out, before writing anything', async () => {
     const result = await restore('--id', 'refused');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { UnitCheckpoint } from '../../src/core/contracts.js';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { jsonRunArgs, runCli, spawnCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, waitUntil } from '../helpers/index.js';
 import { saveRdb } from '../helpers/rdb-fixture.js';
@@ -36,22 +36,14 @@ describe('restore: parallel ranges and resume after SIGKILL', () => {
     await target.client().flushall();
   });
 
-  const args = (id: string, ...extra: string[]) => [
-    'restore',
-    file,
-    '--target',
-    `redis://${target.address}`,
-    '--id',
-    id,
-    '--state-dir',
-    join(work, 'state'),
-    '--count',
-    '100',
-    '--progress',
-    'plain',
-    '--json',
-    ...extra,
-  ];
+  const args = (id: string, ...extra: string[]) =>
+    jsonRunArgs(
+      ['restore', file],
+      { target: `redis://${target.address}`, id, stateDir: join(work, 'state'), progress: 'plain' },
+      '--count',
+      '100',
+      ...extra,
+    );
   const checkpoints = async (id: string): Promise<UnitCheckpoint[]> => {
     const dir = join(work, 'state', id, 'units');
     const names = await readdir(dir).catch(() => [] as string[]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadEveryEncoding } from '../fixtures/rdb-dataset.js';
-import { runCli } from '../helpers/cli.js';
+import { jsonRunArgs, runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
@@ -40,21 +40,7 @@ describe('restore from S3 (s3rver) through the CLI', () => {
   });
 
   const restore = (from: string, ...extra: string[]) =>
-    runCli(
-      [
-        'restore',
-        from,
-        '--target',
-        `redis://${target.address}`,
-        '--state-dir',
-        join(work, 'state'),
-        '--progress',
-        'none',
-        '--json',
-        ...extra,
-      ],
-      s3.env(),
-    );
+    runCli(jsonRunArgs(['restore', from], { target: `redis://${target.address}`, stateDir: join(work, 'state') }, ...extra), s3.env());
 
   it('restores the object in several ranges, identical key by key, verified against the file', async () => {
     const result = await restore(uri, '--s3-endpoint', s3.endpoint, '--parallel', '8', '--verify', 'full', '--id', 'from-s3');

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { crc64 } from '../../src/struct/crc64.js';
 import { EXPIRED_KEY, loadEveryEncoding, RDB_LIBRARY } from '../fixtures/rdb-dataset.js';
-import { runCli } from '../helpers/cli.js';
+import { jsonRunArgs, runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
@@ -40,18 +40,7 @@ describe('restore: an RDB file into a standalone target', () => {
   });
 
   const restore = (path: string, ...extra: string[]) =>
-    runCli([
-      'restore',
-      path,
-      '--target',
-      `redis://${target.address}`,
-      '--state-dir',
-      join(work, 'state'),
-      '--progress',
-      'none',
-      '--json',
-      ...extra,
-    ]);
+    runCli(jsonRunArgs(['restore', path], { target: `redis://${target.address}`, stateDir: join(work, 'state') }, ...extra));
   const sameDb = (db: number) => assertSameData(source.client({ db }), target.client({ db }));
 
   it('restores every type and encoding, identical key by key, skipping and counting the expired key', async () => {

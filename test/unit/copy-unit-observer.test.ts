@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
-import { type BigKeyCopier, newCheckpoint } from '../../src/core/contracts.js';
-import { copyUnit } from '../../src/core/copy-unit.js';
-import { FakeObserver, FakeSink, FakeSource, keyFilter, keys, passAll, settle } from './fakes.js';
+import type { BigKeyCopier } from '../../src/core/contracts.js';
+import { copyNewUnit } from '../helpers/copy-new-unit.js';
+import { FakeObserver, FakeSink, FakeSource, keyFilter, keys, settle } from './fakes.js';
 
 const text = (list: Buffer[]) => list.map(String);
 
@@ -52,13 +51,11 @@ describe('Function: copyUnit, with a BulkWriteObserver', () => {
     const source = keyspace();
     const reads = recordReads(source, observer);
     // Act
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source,
       sink,
       filter: keyFilter({ blockKeyPrefix: ['b'] }),
       policy: 'fail',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
       copyBigKey,
       observer,
     });
@@ -82,12 +79,9 @@ describe('Function: copyUnit, with a BulkWriteObserver', () => {
     const observer = new FakeObserver();
     const source = keyspace();
     const reads = recordReads(source, observer);
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source,
-      filter: passAll,
       policy: 'fail',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
       observer,
     });
     assert.equal(final.counters.copied, 35);
@@ -98,13 +92,10 @@ describe('Function: copyUnit, with a BulkWriteObserver', () => {
   it('never confirms a batch read ahead but not written before the unit stopped', async () => {
     const observer = new FakeObserver();
     const sink = new FakeSink();
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource(keys(100), 10),
       sink,
-      filter: passAll,
       policy: 'replace',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
       observer,
       writeAhead: 1,
       shouldStop: () => sink.modes.length >= 2,

@@ -4,6 +4,7 @@ import { MemoryCheckpointStore } from '../../src/checkpoint/memory-store.js';
 import { newCheckpoint } from '../../src/core/contracts.js';
 import { copyUnit } from '../../src/core/copy-unit.js';
 import { CheckpointConflictError } from '../../src/core/errors.js';
+import { copyNewUnit } from '../helpers/copy-new-unit.js';
 import { FakeSink, FakeSource, keyFilter, keys, passAll } from './fakes.js';
 
 describe('Function: copyUnit', () => {
@@ -13,13 +14,11 @@ describe('Function: copyUnit', () => {
     const sink = new FakeSink();
     const seen: string[] = [];
     // Act
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource(keys(95), 10),
       sink,
-      filter: passAll,
       policy: 'fail',
       store,
-      checkpoint: newCheckpoint('u'),
       onProgress: (cp) => seen.push(cp.cursor),
     });
     // Assess
@@ -36,10 +35,7 @@ describe('Function: copyUnit', () => {
     const sink = new FakeSink();
     sink.failOnWrite = 5; // the 5th batch lands on the target, but the process "dies" before confirming it
     const source = new FakeSource(keys(100), 10);
-    await assert.rejects(
-      copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }),
-      /connection lost/,
-    );
+    await assert.rejects(copyNewUnit({ source, sink, policy: 'fail', store }), /connection lost/);
     const stored = (await store.loadUnit('u'))!;
     assert.equal(stored.counters.copied, 40, 'only 4 batches were confirmed');
     assert.notEqual(stored.writeFrontier, null, 'the frontier covers the batch that was in flight');
@@ -58,7 +54,7 @@ describe('Function: copyUnit', () => {
     const sink = new FakeSink();
     sink.failOnWrite = 3;
     const source = new FakeSource(keys(100), 10);
-    await assert.rejects(copyUnit({ source, sink, filter: passAll, policy: 'fail', store, checkpoint: newCheckpoint('u') }));
+    await assert.rejects(copyNewUnit({ source, sink, policy: 'fail', store }));
     sink.failOnWrite = undefined;
     // Act: a resume that stops after one batch, still inside the window, then one that finishes.
     const writesBefore = sink.modes.length;
@@ -83,13 +79,10 @@ describe('Function: copyUnit', () => {
   it('with skip, keys the target already holds are left alone and counted', async () => {
     const sink = new FakeSink();
     sink.data.set(Buffer.from('k3').toString('hex'), Buffer.from('theirs'));
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource(keys(20), 10),
       sink,
-      filter: passAll,
       policy: 'skip',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
     });
     assert.equal(final.counters.skippedExisting, 1);
     assert.equal(final.counters.copied, 19);
@@ -99,13 +92,11 @@ describe('Function: copyUnit', () => {
   it('stops after the batch in hand when asked, leaving a resumable checkpoint', async () => {
     const store = new MemoryCheckpointStore();
     const sink = new FakeSink();
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource(keys(100), 10),
       sink,
-      filter: passAll,
       policy: 'replace',
       store,
-      checkpoint: newCheckpoint('u'),
       shouldStop: () => sink.modes.length >= 3,
     });
     assert.equal(final.status, 'running');
@@ -133,12 +124,9 @@ describe('Function: copyUnit', () => {
   });
 
   it('a dry run reads and counts without a sink', async () => {
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource(keys(25), 10),
-      filter: passAll,
       policy: 'fail',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
     });
     assert.equal(final.counters.copied, 25);
     assert.equal(final.status, 'done');
@@ -147,13 +135,11 @@ describe('Function: copyUnit', () => {
   it('filters keys before reading them', async () => {
     const filter = keyFilter({ allowKeyPrefix: ['a'], blockKeySuffix: ['9'] });
     const sink = new FakeSink();
-    const final = await copyUnit({
+    const final = await copyNewUnit({
       source: new FakeSource([...keys(10, 'a'), ...keys(10, 'b')], 7),
       sink,
       filter,
       policy: 'fail',
-      store: new MemoryCheckpointStore(),
-      checkpoint: newCheckpoint('u'),
     });
     assert.equal(final.counters.copied, 9);
     assert.equal(final.counters.filtered, 11);
@@ -184,13 +170,10 @@ describe('Function: copyUnit', () => {
         return write(records, mode);
       };
       const source = new FakeSource(keys(1000), pageSize);
-      const run = copyUnit({
+      const run = copyNewUnit({
         source,
         sink,
-        filter: passAll,
         policy: 'replace',
-        store: new MemoryCheckpointStore(),
-        checkpoint: newCheckpoint('u'),
         readAhead: 4,
         writeAhead: 2,
         readAheadKeys: 25,

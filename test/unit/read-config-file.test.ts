@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readConfigFile } from '../../src/config/read-config-file.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { configProblems, SCENARIOS_DIR, tempConfigDir } from '../helpers/config-files.js';
 
-// Copies of the scenario configs users bring from redis-shake, kept byte for byte.
-const scenarios = fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'ferry-config-'));
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-const problems = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  assert.fail('expected a ConfigError');
-};
+const configs = tempConfigDir('ferry-config-');
 
 describe('Function: readConfigFile', () => {
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => configs.remove());
 
   it('reads the v3 scenario files unchanged', () => {
-    const { config, dialect } = readConfigFile(join(scenarios, 'redis-shake-v3/cluster-to-cluster.toml'));
+    const { config, dialect } = readConfigFile(join(SCENARIOS_DIR, 'redis-shake-v3/cluster-to-cluster.toml'));
     assert.equal(dialect, 'v3');
     assert.deepEqual(config.source.addresses, ['192.168.0.1:6379']);
     assert.equal(config.source.topology, 'auto', 'the source kind is discovered');
@@ -39,7 +20,7 @@ describe('Function: readConfigFile', () => {
   });
 
   it('reads the v4 scenario with ${ENV} substitution', () => {
-    const { config, dialect, warnings } = readConfigFile(join(scenarios, 'redis-shake-v4/scan.toml'), {
+    const { config, dialect, warnings } = readConfigFile(join(SCENARIOS_DIR, 'redis-shake-v4/scan.toml'), {
       SHAKE_SRC_ADDRESS: '10.1.1.1:6379',
       SHAKE_SRC_PASSWORD: 'p"w\\',
       SHAKE_DST_ADDRESS: '10.2.2.2:6379',
@@ -57,7 +38,7 @@ describe('Function: readConfigFile', () => {
       ['skip', 'skip'],
       ['panic', 'fail'],
     ]) {
-      const path = file(
+      const path = configs.write(
         `b-${value}.toml`,
         `[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[advanced]\nrdb_restore_command_behavior = "${value}"\n`,
       );
@@ -66,13 +47,13 @@ describe('Function: readConfigFile', () => {
   });
 
   it("the v3 guide's `password =` says which line and how to write no password", () => {
-    const [problem] = problems(() => readConfigFile(join(scenarios, 'redis-shake-v3/standalone-to-standalone.toml')));
+    const [problem] = configProblems(() => readConfigFile(join(SCENARIOS_DIR, 'redis-shake-v3/standalone-to-standalone.toml')));
     assert.match(problem!, /standalone-to-standalone\.toml:9: `password =` has no value; .*write password = ""/);
   });
 
   it('names unknown keys and sections with a suggestion', () => {
-    const path = file('typo.toml', '[scan_reader]\naddress = "a:1"\nprefer_replcia = true\n[redis_writter]\naddress = "b:2"\n');
-    const list = problems(() => readConfigFile(path));
+    const path = configs.write('typo.toml', '[scan_reader]\naddress = "a:1"\nprefer_replcia = true\n[redis_writter]\naddress = "b:2"\n');
+    const list = configProblems(() => readConfigFile(path));
     assert.ok(
       list.some((p) => /typo\.toml:3: unknown option \[scan_reader\] prefer_replcia; did you mean prefer_replica\?/.test(p)),
       list.join('\n'),
@@ -84,20 +65,23 @@ describe('Function: readConfigFile', () => {
   });
 
   it('refuses options that a scan copy cannot honour instead of ignoring them', () => {
-    const path = file(
+    const path = configs.write(
       'unsupported.toml',
       '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n[filter]\nblock_command = ["DEL"]\n',
     );
-    assert.match(problems(() => readConfigFile(path))[0]!, /unsupported\.toml:6: \[filter\] block_command: command filters do not apply/);
+    assert.match(
+      configProblems(() => readConfigFile(path))[0]!,
+      /unsupported\.toml:6: \[filter\] block_command: command filters do not apply/,
+    );
   });
 
   it("warns when count is tiny, as in redis-shake's sample", () => {
-    const path = file('count1.toml', '[scan_reader]\naddress = "a:1"\ncount = 1\n[redis_writer]\naddress = "b:2"\n');
+    const path = configs.write('count1.toml', '[scan_reader]\naddress = "a:1"\ncount = 1\n[redis_writer]\naddress = "b:2"\n');
     assert.match(readConfigFile(path).warnings[0]!, /count = 1/);
   });
 
   it('reads the redis-ferry extensions: TLS CA, db map, rate limit', () => {
-    const path = file(
+    const path = configs.write(
       'ext.toml',
       '[scan_reader]\naddress = "a:1"\ntls = true\ntls_ca_file = "/ca.pem"\n[redis_writer]\naddress = "b:2"\ncluster = true\ndb_map = { "1" = 0 }\n[advanced]\nrate_limit = 5000\n',
     );
@@ -110,23 +94,23 @@ describe('Function: readConfigFile', () => {
 
   it('copies Redis 7 functions unless [advanced] functions = false (a redis-ferry extension)', () => {
     const base = '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n';
-    assert.equal(readConfigFile(file('fn-default.toml', base)).config.functions, true);
-    assert.equal(readConfigFile(file('fn-off.toml', `${base}[advanced]\nfunctions = false\n`)).config.functions, false);
-    const [problem] = problems(() => readConfigFile(file('fn-bad.toml', `${base}[advanced]\nfunctions = "no"\n`)));
+    assert.equal(readConfigFile(configs.write('fn-default.toml', base)).config.functions, true);
+    assert.equal(readConfigFile(configs.write('fn-off.toml', `${base}[advanced]\nfunctions = false\n`)).config.functions, false);
+    const [problem] = configProblems(() => readConfigFile(configs.write('fn-bad.toml', `${base}[advanced]\nfunctions = "no"\n`)));
     assert.match(problem!, /fn-bad\.toml:\d+: .*functions/);
   });
 
   it('follows by notifications with follow = true or ksn = true, by rescan passes with follow = "rescan"', () => {
     const base = '[scan_reader]\naddress = "a:1"\n[redis_writer]\naddress = "b:2"\n';
-    const on = readConfigFile(file('follow-on.toml', `${base}[advanced]\nfollow = true\n`)).config.follow;
+    const on = readConfigFile(configs.write('follow-on.toml', `${base}[advanced]\nfollow = true\n`)).config.follow;
     assert.deepEqual([on.enabled, on.mode], [true, 'events']);
-    const rescan = readConfigFile(file('follow-rescan.toml', `${base}[advanced]\nfollow = "rescan"\n`)).config.follow;
+    const rescan = readConfigFile(configs.write('follow-rescan.toml', `${base}[advanced]\nfollow = "rescan"\n`)).config.follow;
     assert.deepEqual([rescan.enabled, rescan.mode], [true, 'rescan']);
-    const [problem] = problems(() =>
-      readConfigFile(file('follow-rescan-struct.toml', `${base}[advanced]\nfollow = "rescan"\nmode = "struct"\n`)),
+    const [problem] = configProblems(() =>
+      readConfigFile(configs.write('follow-rescan-struct.toml', `${base}[advanced]\nfollow = "rescan"\nmode = "struct"\n`)),
     );
     assert.match(problem!, /rescan compares DUMP payloads/);
-    const [bad] = problems(() => readConfigFile(file('follow-bad.toml', `${base}[advanced]\nfollow = "poll"\n`)));
+    const [bad] = configProblems(() => readConfigFile(configs.write('follow-bad.toml', `${base}[advanced]\nfollow = "poll"\n`)));
     assert.match(bad!, /follow-bad\.toml:\d+: .*follow/);
   });
 });

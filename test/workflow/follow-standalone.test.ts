@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
 import { type FollowRecord, listFollowRecords } from '../../src/checkpoint/dynamo-follow.js';
-import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { cloudCutoverCommand } from '../../src/cli/cutover-cloud.js';
 import { setFollowFaults } from '../../src/cloud/follow-faults.js';
-import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
-import type { ExecutionRecord, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
-import { startLiveWriter } from '../fixtures/live-writer.js';
+import type { ExecutionRecord } from '../../src/rehearse/local-workflow.js';
+import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { type LocalStack, lambdaError, lastExecution, SOURCE_SECRET, startLocalStack, TARGET_SECRET } from './helpers/local-stack.js';
 
 /**
  * The follow phase of the synthesized state machine, run locally (aws-local-stepfunctions over the
@@ -23,20 +21,12 @@ import { deployLocally, type LocalDeployment } from './helpers/local-deployment.
  * equals the source, with no extra key. Then a holder dies mid-slice: the gap is healed.
  */
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const SOURCE_PASSWORD = 'src-Follow-Pa55';
 const TARGET_PASSWORD = 'tgt-Follow-Pa55';
-const SOURCE_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/target-GhIjKl';
 
 let source: RedisServer;
 let target: RedisServer;
-let dynamo: LocalDynamo;
-let secrets: LocalSecrets;
-let deployment: LocalDeployment;
-let workflow: LocalWorkflow;
-let tableName: string;
+let stack: LocalStack;
 
 const config = () => ({
   source: { addresses: [source.address], passwordSecretArn: SOURCE_SECRET },
@@ -48,11 +38,8 @@ const config = () => ({
   follow: { enabled: true, quietMs: 300 },
 });
 
-const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
-const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
-
 async function followRecord(migrationId: string): Promise<FollowRecord | undefined> {
-  return (await listFollowRecords(dynamo.client, tableName, migrationId)).find((r) => r.unitId === 'db0');
+  return (await listFollowRecords(stack.dynamo.client, stack.tableName, migrationId)).find((r) => r.unitId === 'db0');
 }
 
 /** A fresh source (every type, ~300 keys) and an empty target. */
@@ -68,7 +55,7 @@ async function reseed(): Promise<void> {
  */
 async function followAndCutOver(migrationId: string, seed: number, handovers: number): Promise<ExecutionRecord[]> {
   const writer = startLiveWriter(source.client({ db: 0 }), { keys: 120, seed });
-  const running = workflow.start({ migrationId, config: config() }, migrationId);
+  const running = stack.workflow.start({ migrationId, config: config() }, migrationId);
   let copyDone = false;
   await waitUntil(
     async () => {
@@ -81,20 +68,22 @@ async function followAndCutOver(migrationId: string, seed: number, handovers: nu
   const counts = await writer.stop();
   for (const op of ['set', 'del', 'expire', 'hset', 'rename']) assert.ok((counts[op] ?? 0) > 0, `the writer ran ${op}`);
   const lines: string[] = [];
-  assert.equal(await cloudCutoverCommand(migrationId, { table: tableName }, { dynamo: dynamo.client, out: (l) => lines.push(l) }), 0);
+  assert.equal(
+    await cloudCutoverCommand(migrationId, { table: stack.tableName }, { dynamo: stack.dynamo.client, out: (l) => lines.push(l) }),
+    0,
+  );
   assert.match(lines.join('\n'), new RegExp(`Cutover requested for ${migrationId}`));
   return running;
 }
 
 async function copiedAll(migrationId: string): Promise<boolean> {
-  const { DynamoCheckpointStore } = await import('../../src/checkpoint/dynamo-store.js');
-  const units = await new DynamoCheckpointStore(dynamo.client, tableName, migrationId, { owner: 'test', runId: 'test' }).listUnits();
+  const units = await stack.checkpoints(migrationId).listUnits();
   return units.some((u) => u.checkpoint.unitId === 'db0' && u.checkpoint.status === 'done');
 }
 
 /** The run ended with the verify phase's verdict (both directions), and the target is the source. */
 async function assertCutOver(chain: ExecutionRecord[], migrationId: string): Promise<FollowRecord> {
-  const last = final(chain);
+  const last = lastExecution(chain);
   assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
   const output = last.output as { verify?: { passed: boolean; mismatches: number; targetChecked?: number } };
   assert.equal(output.verify?.passed, true);
@@ -109,18 +98,11 @@ async function assertCutOver(chain: ExecutionRecord[], migrationId: string): Pro
 }
 
 before(async () => {
-  [source, target, dynamo, secrets] = await Promise.all([
-    startRedis({ password: SOURCE_PASSWORD }),
-    startRedis({ password: TARGET_PASSWORD }),
-    startLocalDynamo(),
-    startLocalSecrets(),
-  ]);
+  [source, target] = await Promise.all([startRedis({ password: SOURCE_PASSWORD }), startRedis({ password: TARGET_PASSWORD })]);
   // On AWS this is the parameter group's notify-keyspace-events; the followers check it, never set it.
   await source.client().config('SET', 'notify-keyspace-events', 'KEA');
-  secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
-  secrets.set(TARGET_SECRET, TARGET_PASSWORD);
   // Short holds (0.6 s), a 0.3 s lead, a 100 ms heartbeat, 3 invocations per lane execution.
-  deployment = await deployLocally(
+  stack = await startLocalStack(
     {
       secretArns: [SOURCE_SECRET, TARGET_SECRET],
       maxConcurrency: 2,
@@ -131,16 +113,16 @@ before(async () => {
       followPollInterval: Duration.seconds(1),
       tableRemovalPolicy: RemovalPolicy.DESTROY,
     },
-    dynamo,
-    secrets,
+    { [SOURCE_SECRET]: SOURCE_PASSWORD, [TARGET_SECRET]: TARGET_PASSWORD },
   );
-  ({ workflow, tableName } = deployment);
 });
+
+// A test that fails mid-run would otherwise leave its writer going, and this file's process hanging.
+afterEach(() => stopLiveWriters());
 
 after(async () => {
   setFollowFaults(undefined);
-  deployment?.close();
-  await Promise.all([dynamo?.stop(), secrets?.stop(), stopAll()]);
+  await Promise.all([stack?.stop(), stopAll()]);
 });
 
 describe('State machine: follow phase with hand-overs, cutover, verify', () => {
@@ -153,14 +135,14 @@ describe('State machine: follow phase with hand-overs, cutover, verify', () => {
       assert.ok(record.handovers >= 6, `handed over ${record.handovers} times`);
       assert.ok(record.events > 0 && record.applied > 0, 'the followers applied changes');
       // Lanes continued as new executions (3 invocations each), and both lanes ended with the cutover.
-      const lanes = workflow.laneRecords.filter((r) => (r.input as { runId?: string }).runId === migrationId);
+      const lanes = stack.workflow.laneRecords.filter((r) => (r.input as { runId?: string }).runId === migrationId);
       assert.ok(lanes.length > 2, `${lanes.length} lane executions`);
       assert.ok(
         lanes.every((r) => r.status === 'SUCCEEDED'),
         'no lane failed',
       );
       assert.ok(
-        workflow.invocations.some((i) => i.state === STATE.verify),
+        stack.workflow.invocations.some((i) => i.state === STATE.verify),
         'the verify phase ran',
       );
     });
@@ -178,7 +160,7 @@ describe('State machine: follow phase with hand-overs, cutover, verify', () => {
       },
     });
     // As the service reports a function that died: Lambda.Unknown, which the Follow task's crash retrier retries.
-    workflow.hook = async (_invocation, call) => {
+    stack.workflow.hook = async (_invocation, call) => {
       try {
         return await call();
       } catch (error) {
@@ -193,7 +175,7 @@ describe('State machine: follow phase with hand-overs, cutover, verify', () => {
       assert.ok(record.gaps >= 1, `gaps: ${record.gaps}`);
       assert.ok(record.gapsHealed >= 1, `gaps healed: ${record.gapsHealed}`);
     } finally {
-      workflow.hook = undefined;
+      stack.workflow.hook = undefined;
       setFollowFaults(undefined);
     }
   });

@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Redis } from 'ioredis';
-import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
-import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
-import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
-import type { ExecutionRecord, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll } from '../helpers/index.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { type LocalStack, lastExecution, startLocalStack } from './helpers/local-stack.js';
 
 /**
  * A scheduled re-sync in `reconcile` mode, through the synthesized state machine run locally
@@ -19,20 +15,13 @@ import { deployLocally, type LocalDeployment } from './helpers/local-deployment.
  * removed ones, then a second pass over an unchanged source writes nothing.
  */
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 let source: RedisServer;
 let target: RedisServer;
-let dynamo: LocalDynamo;
-let secrets: LocalSecrets;
-let deployment: LocalDeployment;
-let workflow: LocalWorkflow;
-let logs: CapturedConsole;
+let stack: LocalStack;
 /** The execution input the synthesized schedule passes, with the scheduled time left as a placeholder. */
 let scheduleInput: string;
 
 const config = () => ({ source: { addresses: [source.address] }, target: { addresses: [target.address] }, scan: { count: 10 } });
-const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
 
 interface RunOutput {
   migrationId: string;
@@ -44,10 +33,10 @@ interface RunOutput {
 /** Starts the execution the schedule would start at `time`, and returns its final output. */
 async function scheduledRun(time: string, name: string): Promise<RunOutput> {
   const input = JSON.parse(scheduleInput.replace('<aws.scheduler.scheduled-time>', time));
-  const chain = await workflow.start(input, name);
-  assert.equal(final(chain).status, 'SUCCEEDED', JSON.stringify(final(chain).error));
+  const chain = await stack.workflow.start(input, name);
+  assert.equal(lastExecution(chain).status, 'SUCCEEDED', JSON.stringify(lastExecution(chain).error));
   assert.ok(chain.length > 1, 'several rounds: the reconcile state survives a continue-as-new');
-  return final(chain).output as RunOutput;
+  return lastExecution(chain).output as RunOutput;
 }
 
 /**
@@ -64,7 +53,7 @@ async function restoresOnTarget(): Promise<number> {
 /** The sum of one metric over the EMF documents the copy slices of `migrationId` published. */
 function metricSum(migrationId: string, name: string): number {
   let sum = 0;
-  for (const line of logs.lines) {
+  for (const line of stack.logs.lines) {
     if (!line.startsWith('{"_aws"')) continue;
     const doc = JSON.parse(line) as Record<string, unknown>;
     if (doc.MigrationId === migrationId && doc.Task === 'copy' && typeof doc[name] === 'number') sum += doc[name] as number;
@@ -77,39 +66,33 @@ async function assertIdentical(): Promise<void> {
 }
 
 before(async () => {
-  [source, target, dynamo, secrets] = await Promise.all([startRedis(), startRedis(), startLocalDynamo(), startLocalSecrets()]);
+  [source, target] = await Promise.all([startRedis(), startRedis()]);
   const db0: Redis = source.client({ db: 0 });
   await seedMixedDataset(db0, { perType: 5 });
   await seedStrings(db0, 150, 'k:');
   await seedStrings(source.client({ db: 1 }), 60, 'one:');
 
   // Short slices and a small slice budget: every phase (copy, delete, verify) spans slices and rounds.
-  deployment = await deployLocally(
-    {
-      maxConcurrency: 2,
-      copyTimeBudget: Duration.millis(2),
-      verifyTimeBudget: Duration.millis(2),
-      maxSlicesPerUnitExecution: 4,
-      tableRemovalPolicy: RemovalPolicy.DESTROY,
-      schedule: { expression: 'rate(1 day)', mode: 'reconcile', input: { config: config() } },
-    },
-    dynamo,
-    secrets,
-  );
-  ({ workflow, logs } = deployment);
-  const schedules = Object.values(deployment.app.template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+  stack = await startLocalStack({
+    maxConcurrency: 2,
+    copyTimeBudget: Duration.millis(2),
+    verifyTimeBudget: Duration.millis(2),
+    maxSlicesPerUnitExecution: 4,
+    tableRemovalPolicy: RemovalPolicy.DESTROY,
+    schedule: { expression: 'rate(1 day)', mode: 'reconcile', input: { config: config() } },
+  });
+  const schedules = Object.values(stack.app.template.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
   assert.equal(schedules.length, 1);
   scheduleInput = String((schedules[0]!.Properties as { Target: { Input: string } }).Target.Input);
 });
 
 after(async () => {
-  deployment?.close();
-  await Promise.all([dynamo?.stop(), secrets?.stop(), stopAll()]);
+  await Promise.all([stack?.stop(), stopAll()]);
 });
 
 describe('Scheduled re-sync in reconcile mode, run locally', () => {
   it('writes only the keys that changed or were added, deletes the removed ones, and leaves the target identical', async () => {
-    const first = final(await workflow.start({ migrationId: 'first-copy', config: config() }, 'first-copy'));
+    const first = lastExecution(await stack.workflow.start({ migrationId: 'first-copy', config: config() }, 'first-copy'));
     assert.equal(first.status, 'SUCCEEDED', JSON.stringify(first.error));
     await assertIdentical();
     const keysBefore = (await source.client({ db: 0 }).dbsize()) + (await source.client({ db: 1 }).dbsize());
@@ -164,7 +147,9 @@ describe('Scheduled re-sync in reconcile mode, run locally', () => {
 
   it('refuses to reconcile under the id of a copy migration, touching nothing', async () => {
     await target.client().config('RESETSTAT');
-    const refused = final(await workflow.start({ migrationId: 'first-copy', reconcile: true, config: config() }, 'first-copy-reconcile'));
+    const refused = lastExecution(
+      await stack.workflow.start({ migrationId: 'first-copy', reconcile: true, config: config() }, 'first-copy-reconcile'),
+    );
     assert.equal(refused.status, 'FAILED');
     assert.equal(refused.error?.name, 'ConfigError');
     assert.match(refused.error!.cause, /migration first-copy was started for a different source, target or key selection/);

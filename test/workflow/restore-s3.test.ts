@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
-import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
 import { LAMBDA_ENV } from '../../src/cloud/deploy-names.js';
-import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
-import type { ExecutionRecord, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
-import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
-import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisCluster, type RedisServer, startCluster, startRedis, stopAll } from '../helpers/index.js';
 import { RDB_FIXTURE_SERVER_ARGS, saveRdb } from '../helpers/rdb-fixture.js';
 import { S3RVER_CREDENTIALS, type S3Server, startS3Server } from '../helpers/s3-server.js';
-import { comparingView } from '../integration/topology-support.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { type LocalStack, lastExecution, startLocalStack } from './helpers/local-stack.js';
+import { assertSameOnCluster, assertVerifiedClean, type RunSummary, seedForClusterTarget } from './helpers/run-summary.js';
 import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
 
 /**
@@ -23,8 +16,6 @@ import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
  * into a 3-master cluster: 4 byte-range units, each restored over many 2 ms slices and rounds.
  */
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const MIGRATION_ID = 'e2e-restore-s3';
 const BUCKET = 'ferry-backups';
 const OBJECT = 'nightly/dump.rdb';
@@ -32,49 +23,37 @@ const OBJECT = 'nightly/dump.rdb';
 let source: RedisServer;
 let target: RedisCluster;
 let s3: S3Server;
-let dynamo: LocalDynamo;
-let secrets: LocalSecrets;
-let deployment: LocalDeployment;
-let workflow: LocalWorkflow;
-let tableName: string;
+let stack: LocalStack;
 let keyCount = 0;
 
-const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
-
 before(async () => {
-  [source, target, s3, dynamo, secrets] = await Promise.all([
+  [source, target, s3] = await Promise.all([
     startRedis({ extraArgs: RDB_FIXTURE_SERVER_ARGS }),
     startCluster({ masters: 3 }),
     startS3Server(),
-    startLocalDynamo(),
-    startLocalSecrets(),
   ]);
-  // db 0 only: a cluster target has no other db to write into.
   const db0 = source.client({ db: 0 });
-  keyCount = await seedMixedDataset(db0, { perType: 15 });
-  await seedStrings(db0, 1000, 'k:');
-  keyCount += 1000;
+  keyCount = await seedForClusterTarget(db0);
   db0.disconnect();
   await s3.createBucket(BUCKET);
   await s3.putObject(BUCKET, OBJECT, { path: await saveRdb(source, 'snapshot') });
 
   // Read once by each handler when its bundle loads, as a Lambda reads its environment.
   process.env[LAMBDA_ENV.rdbS3Endpoint] = s3.endpoint;
-  deployment = await deployLocally(
-    { maxConcurrency: 2, copyTimeBudget: Duration.millis(2), maxSlicesPerUnitExecution: 4, tableRemovalPolicy: RemovalPolicy.DESTROY },
-    dynamo,
-    secrets,
-  );
-  ({ workflow, tableName } = deployment);
+  stack = await startLocalStack({
+    maxConcurrency: 2,
+    copyTimeBudget: Duration.millis(2),
+    maxSlicesPerUnitExecution: 4,
+    tableRemovalPolicy: RemovalPolicy.DESTROY,
+  });
   // s3rver checks signatures with its own credentials; dynalite and the local Secrets Manager take any.
   process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
 });
 
 after(async () => {
-  deployment?.close();
   delete process.env[LAMBDA_ENV.rdbS3Endpoint];
-  await Promise.all([dynamo?.stop(), secrets?.stop(), s3?.stop(), target?.stop(), stopAll()]);
+  await Promise.all([stack?.stop(), s3?.stop(), target?.stop(), stopAll()]);
 });
 
 describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
@@ -87,42 +66,27 @@ describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
       verify: 'full',
     };
     // Slices of 4 batches at most: the count of slices below cannot depend on the machine's speed.
-    workflow.hook = capCopySlices();
-    const chain = await workflow.start({ migrationId: MIGRATION_ID, config }, MIGRATION_ID);
-    workflow.hook = undefined;
-    const last = final(chain);
+    stack.workflow.hook = capCopySlices();
+    const chain = await stack.workflow.start({ migrationId: MIGRATION_ID, config }, MIGRATION_ID);
+    stack.workflow.hook = undefined;
+    const last = lastExecution(chain);
     assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
     assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
 
-    const summary = last.output as {
-      status: string;
-      units: number;
-      rounds: number;
-      totals: { copied: number; skippedExpired?: number };
-      verify?: { level: string; checked: number; mismatches: number; passed: boolean };
-    };
+    const summary = last.output as RunSummary;
     assert.equal(summary.status, 'completed');
     assert.equal(summary.units, 4, 'one unit per byte range of db 0');
     assert.equal(summary.rounds, chain.length);
     assert.equal(summary.totals.copied, keyCount);
     // The product's own verification compared every key of the file with the cluster, values included.
-    assert.equal(summary.verify?.level, 'full');
-    assert.equal(summary.verify?.checked, keyCount);
-    assert.equal(summary.verify?.mismatches, 0);
-    assert.equal(summary.verify?.passed, true);
+    assertVerifiedClean(summary, 'full', keyCount);
 
     // Independently of the product: the snapshot's server and the cluster, key by key (type, value, TTL within 1 s).
-    const compared = await assertSameData(source.client({ db: 0 }), comparingView(target));
-    assert.equal(compared, keyCount);
-    const perMaster = await Promise.all(target.masters.map((m) => m.client().dbsize()));
-    assert.ok(
-      perMaster.every((n) => n > 0),
-      `keys per master: ${perMaster.join(', ')}`,
-    );
+    await assertSameOnCluster(source, target, keyCount);
 
-    const record = await new DynamoMigrationState(dynamo.client, tableName, MIGRATION_ID).load();
+    const record = await stack.migrationState(MIGRATION_ID).load();
     assert.equal(record?.status, 'finished');
-    const store = new DynamoCheckpointStore(dynamo.client, tableName, MIGRATION_ID, { owner: 'test', runId: 'test' });
+    const store = stack.checkpoints(MIGRATION_ID);
     const plan = await store.loadPlan();
     assert.equal(plan?.rdb?.uri, `s3://${BUCKET}/${OBJECT}`);
     assert.match(plan?.rdb?.version ?? '', /^etag /, "the object's ETag is stored with the plan");
@@ -132,7 +96,7 @@ describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
       units.map((u) => u.status),
       ['done', 'done', 'done', 'done'],
     );
-    assertCopiedInSlices(workflow.invocations, units);
+    assertCopiedInSlices(stack.workflow.invocations, units);
   });
 
   it('refuses to go on from a replaced object (another ETag): the run fails at plan, the target untouched', async () => {
@@ -143,13 +107,13 @@ describe('State machine, run locally: RDB snapshot in S3 → cluster', () => {
     const before = await Promise.all(target.masters.map((m) => m.client().dbsize()));
 
     const config = { rdb: { s3Uri: `s3://${BUCKET}/${OBJECT}` }, target: { addresses: [target.seed.address] }, parallel: 4 };
-    const chain = await workflow.start({ migrationId: MIGRATION_ID, config }, `${MIGRATION_ID}-again`);
-    const last = final(chain);
+    const chain = await stack.workflow.start({ migrationId: MIGRATION_ID, config }, `${MIGRATION_ID}-again`);
+    const last = lastExecution(chain);
     assert.equal(last.status, 'FAILED');
     assert.match(JSON.stringify(last.error), /RestoreFileChangedError/);
     assert.match(JSON.stringify(last.error), /put the original file back/);
     assert.deepEqual(await Promise.all(target.masters.map((m) => m.client().dbsize())), before, 'nothing was written');
-    const record = await new DynamoMigrationState(dynamo.client, tableName, MIGRATION_ID).load();
+    const record = await stack.migrationState(MIGRATION_ID).load();
     assert.equal(record?.activeRun, undefined, 'the refused run released the migration');
   });
 });

@@ -4,16 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Redis } from 'ioredis';
 import { STATE } from '../../infra/constructs/migration-state-machine.js';
-import { DynamoMigrationState } from '../../src/checkpoint/dynamo-migration.js';
-import { DynamoCheckpointStore } from '../../src/checkpoint/dynamo-store.js';
-import { type LocalDynamo, startLocalDynamo } from '../../src/checkpoint/local-dynamo.js';
-import type { CapturedConsole } from '../../src/rehearse/capture-console.js';
-import { type LocalSecrets, startLocalSecrets } from '../../src/rehearse/local-secrets.js';
-import type { ExecutionRecord, InvokeHook, LocalWorkflow } from '../../src/rehearse/local-workflow.js';
+import type { ExecutionRecord, InvokeHook } from '../../src/rehearse/local-workflow.js';
 import { seedMixedDataset, seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
 import { type RedisServer, startRedis, stopAll, waitUntil } from '../helpers/index.js';
-import { deployLocally, type LocalDeployment } from './helpers/local-deployment.js';
+import { type LocalStack, lambdaError, lastExecution, SOURCE_SECRET, startLocalStack, TARGET_SECRET } from './helpers/local-stack.js';
+import { assertVerifiedClean, type RunSummary } from './helpers/run-summary.js';
 import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
 
 /**
@@ -23,21 +19,12 @@ import { assertCopiedInSlices, capCopySlices } from './helpers/sliced-copy.js';
  * a key conflict with restart, a second run refused, a scheduled run.
  */
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const SOURCE_PASSWORD = 'src-Secret-Pa55!word';
 const TARGET_PASSWORD = 'tgt-Secret-Pa55?word';
-const SOURCE_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-ferry/target-GhIjKl';
 
 let source: RedisServer;
 let target: RedisServer;
-let dynamo: LocalDynamo;
-let secrets: LocalSecrets;
-let deployment: LocalDeployment;
-let workflow: LocalWorkflow;
-let tableName: string;
-let logs: CapturedConsole;
+let stack: LocalStack;
 let keyCount = 0;
 
 const config = (extra: Record<string, unknown> = {}) => ({
@@ -47,9 +34,6 @@ const config = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const store = (migrationId: string) => new DynamoCheckpointStore(dynamo.client, tableName, migrationId, { owner: 'test', runId: 'test' });
-const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
-const final = (chain: ExecutionRecord[]) => chain[chain.length - 1]!;
 const allEvents = (chain: ExecutionRecord[]) => chain.flatMap((e) => e.events);
 
 async function assertCopied(): Promise<void> {
@@ -84,15 +68,15 @@ async function failOnConflict(migrationId: string): Promise<Buffer> {
   const conflictKey = keys[keys.length - 1]!;
   const longSlice = withFirstSliceBudget('db0', 60_000);
   let planted = false;
-  workflow.hook = async (invocation, call) => {
+  stack.workflow.hook = async (invocation, call) => {
     if (invocation.state === STATE.copy && invocation.payload.unitId === 'db0' && !planted) {
       planted = true;
       await target.client({ db: 0 }).set(conflictKey, 'already here');
     }
     return longSlice(invocation, call);
   };
-  const failed = final(await workflow.start({ migrationId, config: config() }, migrationId));
-  workflow.hook = undefined;
+  const failed = lastExecution(await stack.workflow.start({ migrationId, config: config() }, migrationId));
+  stack.workflow.hook = undefined;
   assert.equal(failed.status, 'FAILED');
   assert.equal(failed.error?.name, 'TargetKeyExistsError');
   assert.match(failed.error!.cause, new RegExp(`migration ${migrationId} failed: unit db0 \\(.*db0\\): target already has key`));
@@ -100,14 +84,7 @@ async function failOnConflict(migrationId: string): Promise<Buffer> {
 }
 
 before(async () => {
-  [source, target, dynamo, secrets] = await Promise.all([
-    startRedis({ password: SOURCE_PASSWORD }),
-    startRedis({ password: TARGET_PASSWORD }),
-    startLocalDynamo(),
-    startLocalSecrets(),
-  ]);
-  secrets.set(SOURCE_SECRET, SOURCE_PASSWORD);
-  secrets.set(TARGET_SECRET, JSON.stringify({ password: TARGET_PASSWORD }));
+  [source, target] = await Promise.all([startRedis({ password: SOURCE_PASSWORD }), startRedis({ password: TARGET_PASSWORD })]);
 
   const db0: Redis = source.client({ db: 0 });
   keyCount = await seedMixedDataset(db0, { perType: 15 });
@@ -116,7 +93,7 @@ before(async () => {
   keyCount += 700;
 
   // Small slices and a small slice budget: many copy invocations and several rounds.
-  deployment = await deployLocally(
+  stack = await startLocalStack(
     {
       secretArns: [SOURCE_SECRET, TARGET_SECRET],
       maxConcurrency: 2,
@@ -124,15 +101,12 @@ before(async () => {
       maxSlicesPerUnitExecution: 4,
       tableRemovalPolicy: RemovalPolicy.DESTROY,
     },
-    dynamo,
-    secrets,
+    { [SOURCE_SECRET]: SOURCE_PASSWORD, [TARGET_SECRET]: JSON.stringify({ password: TARGET_PASSWORD }) },
   );
-  ({ workflow, tableName, logs } = deployment);
 });
 
 after(async () => {
-  deployment?.close();
-  await Promise.all([dynamo?.stop(), secrets?.stop(), stopAll()]);
+  await Promise.all([stack?.stop(), stopAll()]);
 });
 
 describe('State machine: plan → Map(units: copy loop) → report, run locally', () => {
@@ -140,7 +114,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     let zombie: Promise<string> | undefined;
     let lostResponse = false;
     // Slices of 4 batches at most: the count of slices below cannot depend on the machine's speed.
-    workflow.hook = capCopySlices(async (invocation, call) => {
+    stack.workflow.hook = capCopySlices(async (invocation, call) => {
       if (invocation.state !== STATE.copy) return call();
       if (invocation.count === 3 && !lostResponse) {
         // The slice is done and checkpointed, but Step Functions never hears back.
@@ -152,14 +126,14 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
         // Step Functions gives up on an invocation that is still running: the retry takes the
         // unit over while the old one keeps copying until its next checkpoint is refused.
         const unitId = String(invocation.payload.unitId);
-        const before = (await store('e2e-main').loadUnit(unitId))?.version ?? 0;
+        const before = (await stack.checkpoints('e2e-main').loadUnit(unitId))?.version ?? 0;
         let settled = false;
         zombie = call().then(
           () => 'finished',
           (error: Error) => error.name,
         );
         void zombie.finally(() => (settled = true));
-        await waitUntil(async () => settled || ((await store('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, {
+        await waitUntil(async () => settled || ((await stack.checkpoints('e2e-main').loadUnit(unitId))?.version ?? 0) >= before + 2, {
           description: 'the zombie to save a batch',
           intervalMs: 2,
         });
@@ -168,31 +142,22 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
       return call();
     });
 
-    const chain = await workflow.start({ migrationId: 'e2e-main', config: config() }, 'e2e-main');
-    workflow.hook = undefined;
+    const chain = await stack.workflow.start({ migrationId: 'e2e-main', config: config() }, 'e2e-main');
+    stack.workflow.hook = undefined;
     const zombieOutcome = await zombie;
 
-    const last = final(chain);
+    const last = lastExecution(chain);
     assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
     assert.ok(chain.length > 1, `the run continued as new executions (rounds: ${chain.length})`);
     assert.deepEqual(
       chain.slice(1).map((e) => (e.input as { round: number }).round),
       chain.slice(1).map((_, i) => i + 1),
     );
-    const summary = last.output as {
-      status: string;
-      units: number;
-      rounds: number;
-      totals: { copied: number; recopied: number };
-      verify?: { level: string; checked: number; mismatches: number; passed: boolean };
-    };
+    const summary = last.output as RunSummary;
     assert.equal(summary.status, 'completed');
     // The verify phase (quick by default) ran after the copy, in its own slices, and found nothing.
-    assert.equal(summary.verify?.level, 'quick');
-    assert.equal(summary.verify?.checked, keyCount);
-    assert.equal(summary.verify?.mismatches, 0);
-    assert.equal(summary.verify?.passed, true);
-    assert.ok(workflow.invocations.filter((i) => i.state === STATE.verify).length >= 2, 'each unit was verified');
+    assertVerifiedClean(summary, 'quick', keyCount);
+    assert.ok(stack.workflow.invocations.filter((i) => i.state === STATE.verify).length >= 2, 'each unit was verified');
     assert.equal(summary.units, 2);
     assert.equal(summary.rounds, chain.length);
     assert.ok(summary.totals.copied >= keyCount, `copied ${summary.totals.copied} of ${keyCount}`);
@@ -204,45 +169,45 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     assert.ok(zombieOutcome !== undefined, 'the abandoned invocation ran');
 
     await assertCopied();
-    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-main').load();
+    const record = await stack.migrationState('e2e-main').load();
     assert.equal(record?.status, 'finished');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
-    const units = await store('e2e-main').listUnits();
+    const units = await stack.checkpoints('e2e-main').listUnits();
     assert.deepEqual(
       units.map((u) => u.checkpoint.status),
       ['done', 'done'],
     );
     assertCopiedInSlices(
-      workflow.invocations,
+      stack.workflow.invocations,
       units.map((u) => u.checkpoint),
     );
   });
 
   it('keeps passwords out of the execution history and the logs, reading each secret once per container', () => {
-    const history = JSON.stringify(workflow.invocations) + logs.lines.join('\n');
-    assert.ok(logs.lines.length > 0, 'the handlers logged');
+    const history = JSON.stringify(stack.workflow.invocations) + stack.logs.lines.join('\n');
+    assert.ok(stack.logs.lines.length > 0, 'the handlers logged');
     for (const password of [SOURCE_PASSWORD, TARGET_PASSWORD]) assert.ok(!history.includes(password), 'a password leaked');
-    assert.ok(secrets.requests.includes(SOURCE_SECRET) && secrets.requests.includes(TARGET_SECRET));
+    assert.ok(stack.secrets.requests.includes(SOURCE_SECRET) && stack.secrets.requests.includes(TARGET_SECRET));
     // Three functions read secrets (plan, copy, verify): at most one read per secret each, however many invocations.
-    assert.ok(secrets.requests.length <= 6, `secrets read ${secrets.requests.length} times`);
+    assert.ok(stack.secrets.requests.length <= 6, `secrets read ${stack.secrets.requests.length} times`);
   });
 
   it('fails with a readable cause on a key conflict, records it on the unit, and a restart resumes to completion', async () => {
     const conflictKey = await failOnConflict('e2e-conflict');
-    const unit = await store('e2e-conflict').loadUnitRecord('db0');
+    const unit = await stack.checkpoints('e2e-conflict').loadUnitRecord('db0');
     assert.equal(unit?.checkpoint.status, 'failed');
     assert.equal(unit?.errorType, 'TargetKeyExistsError');
-    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-conflict').load();
+    const record = await stack.migrationState('e2e-conflict').load();
     assert.equal(record?.status, 'failed');
     assert.equal(record?.activeRun, undefined, 'a failed run releases the migration at once');
 
     await target.client({ db: 0 }).del(conflictKey);
     // The restart's first db0 slice has the time a deployed one has (minutes): it rewrites the
     // failed attempt's window in one go. Short restart slices: the next test.
-    workflow.hook = withFirstSliceBudget('db0', 60_000);
-    const restarted = await workflow.start({ migrationId: 'e2e-conflict', config: config() }, 'e2e-conflict.2');
-    workflow.hook = undefined;
-    assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
+    stack.workflow.hook = withFirstSliceBudget('db0', 60_000);
+    const restarted = await stack.workflow.start({ migrationId: 'e2e-conflict', config: config() }, 'e2e-conflict.2');
+    stack.workflow.hook = undefined;
+    assert.equal(lastExecution(restarted).status, 'SUCCEEDED', JSON.stringify(lastExecution(restarted).error));
     await assertCopied();
   });
 
@@ -251,8 +216,8 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     // cleanly before passing it; otherwise the next slice meets that attempt's keys (BUSYKEY).
     const conflictKey = await failOnConflict('e2e-conflict-short');
     await target.client({ db: 0 }).del(conflictKey);
-    const restarted = await workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
-    assert.equal(final(restarted).status, 'SUCCEEDED', JSON.stringify(final(restarted).error));
+    const restarted = await stack.workflow.start({ migrationId: 'e2e-conflict-short', config: config() }, 'e2e-conflict-short.2');
+    assert.equal(lastExecution(restarted).status, 'SUCCEEDED', JSON.stringify(lastExecution(restarted).error));
     await assertCopied();
   });
 
@@ -260,7 +225,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await flushTarget();
     const changed = Buffer.from('k:7');
     let planted = false;
-    workflow.hook = async (invocation, call) => {
+    stack.workflow.hook = async (invocation, call) => {
       if (invocation.state === STATE.verify && !planted) {
         // Between the copy and its verification, somebody changes a key on the target.
         planted = true;
@@ -271,8 +236,8 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
       return call();
     };
     const input = { migrationId: 'e2e-verify', config: config({ verify: 'full' }) };
-    const failed = final(await workflow.start(input, 'e2e-verify'));
-    workflow.hook = undefined;
+    const failed = lastExecution(await stack.workflow.start(input, 'e2e-verify'));
+    stack.workflow.hook = undefined;
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error?.name, 'VerificationFailed');
     assert.match(
@@ -280,7 +245,7 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
       /^3 keys differ \(0 allowed\): 1 missing, 1 value, 1 extra; e\.g\. missing "one:3"; value "k:7"; extra "only:target"\./,
     );
     assert.match(failed.error!.cause, /, \d+ target keys looked up on the source\./);
-    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-verify').load();
+    const record = await stack.migrationState('e2e-verify').load();
     assert.equal(record?.status, 'failed');
     assert.equal(record?.activeRun, undefined, 'the claim is released');
     assert.equal((record!.verify as { mismatches: number }).mismatches, 3, 'the verify result is stored with the migration');
@@ -294,10 +259,10 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await target.client({ db: 0 }).set(changed, (await source.client({ db: 0 }).getBuffer(changed))!);
     await target.client({ db: 1 }).set('one:3', (await source.client({ db: 1 }).getBuffer('one:3'))!);
     await target.client({ db: 1 }).del('only:target');
-    const copiesBefore = workflow.invocations.filter((i) => i.state === STATE.copy).length;
-    const again = final(await workflow.start(input, 'e2e-verify.2'));
+    const copiesBefore = stack.workflow.invocations.filter((i) => i.state === STATE.copy).length;
+    const again = lastExecution(await stack.workflow.start(input, 'e2e-verify.2'));
     assert.equal(again.status, 'SUCCEEDED', JSON.stringify(again.error));
-    assert.equal(workflow.invocations.filter((i) => i.state === STATE.copy).length, copiesBefore, 'nothing was copied again');
+    assert.equal(stack.workflow.invocations.filter((i) => i.state === STATE.copy).length, copiesBefore, 'nothing was copied again');
     const summary = again.output as { verify: { checked: number; targetChecked: number; mismatches: number; level: string } };
     assert.deepEqual(
       [summary.verify.level, summary.verify.checked, summary.verify.targetChecked, summary.verify.mismatches],
@@ -307,9 +272,9 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
 
   it('refuses a second run of a migration that another run holds, touching nothing', async () => {
     await flushTarget();
-    const state = new DynamoMigrationState(dynamo.client, tableName, 'e2e-busy');
+    const state = stack.migrationState('e2e-busy');
     await state.claim('e2e-busy-first', { ttlMs: 600_000 });
-    const second = final(await workflow.start({ migrationId: 'e2e-busy', config: config() }, 'e2e-busy-second'));
+    const second = lastExecution(await stack.workflow.start({ migrationId: 'e2e-busy', config: config() }, 'e2e-busy-second'));
     assert.equal(second.status, 'FAILED');
     assert.equal(second.error?.name, 'CheckpointConflictError');
     assert.match(second.error!.cause, /being run by execution e2e-busy-first/);
@@ -327,14 +292,14 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
       migrationId: 'e2e-unreachable',
       config: { ...config(), source: { addresses: [`127.0.0.1:${port}`], passwordSecretArn: SOURCE_SECRET } },
     };
-    const chain = await workflow.start(input, 'e2e-unreachable').finally(() => dropper.close());
-    const failed = final(chain);
+    const chain = await stack.workflow.start(input, 'e2e-unreachable').finally(() => dropper.close());
+    const failed = lastExecution(chain);
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error?.name, 'SourceUnavailableError');
     assert.match(failed.error!.cause, /closed the connection.*still failing after retries/);
     const retries = allEvents(chain).filter((e) => e.type === 'StateRetried' && e.state.name === STATE.plan);
     assert.equal(retries.length, 5, 'the engine retrier ran its 5 attempts');
-    const record = await new DynamoMigrationState(dynamo.client, tableName, 'e2e-unreachable').load();
+    const record = await stack.migrationState('e2e-unreachable').load();
     assert.equal(record?.activeRun, undefined, 'the failed plan released the migration: a restart need not wait');
     assert.equal(record?.status, 'failed');
   });
@@ -345,31 +310,31 @@ describe('State machine: plan → Map(units: copy loop) → report, run locally'
     await source.client().call('FUNCTION', 'LOAD', mylib);
     try {
       let atFirstCopy: unknown[] | undefined;
-      workflow.hook = async (invocation, call) => {
+      stack.workflow.hook = async (invocation, call) => {
         if (invocation.state === STATE.copy) atFirstCopy ??= (await target.client().call('FUNCTION', 'LIST')) as unknown[];
         return call();
       };
-      const chain = await workflow.start({ migrationId: 'e2e-functions', config: config() }, 'e2e-functions');
-      workflow.hook = undefined;
-      assert.equal(final(chain).status, 'SUCCEEDED', JSON.stringify(final(chain).error));
+      const chain = await stack.workflow.start({ migrationId: 'e2e-functions', config: config() }, 'e2e-functions');
+      stack.workflow.hook = undefined;
+      assert.equal(lastExecution(chain).status, 'SUCCEEDED', JSON.stringify(lastExecution(chain).error));
       assert.equal(atFirstCopy?.length, 1, 'the library was on the target before the first copy slice');
       assert.equal(await target.client().call('FCALL', 'myfunc', '0', 'from the plan step'), 'from the plan step');
       assert.ok(
-        logs.lines.some((l) => /functions: copied 1 function library \(mylib, 1 function\)/.test(l)),
+        stack.logs.lines.some((l) => /functions: copied 1 function library \(mylib, 1 function\)/.test(l)),
         'the plan step logged the copy',
       );
       await assertCopied();
     } finally {
-      workflow.hook = undefined;
+      stack.workflow.hook = undefined;
       await Promise.all([source.client().call('FUNCTION', 'FLUSH'), target.client().call('FUNCTION', 'FLUSH')]);
     }
   });
 
   it('derives a new migration id from the schedule time, and refreshes an existing target with "replace"', async () => {
     const input = { migrationIdPrefix: 'nightly', scheduledTime: '2025-03-01T03:00:00Z', config: config({ onExistingKey: 'replace' }) };
-    const chain = await workflow.start(input, 'scheduled-run-1');
-    assert.equal(final(chain).status, 'SUCCEEDED', JSON.stringify(final(chain).error));
-    assert.equal((final(chain).output as { migrationId: string }).migrationId, 'nightly-20250301T030000Z');
+    const chain = await stack.workflow.start(input, 'scheduled-run-1');
+    assert.equal(lastExecution(chain).status, 'SUCCEEDED', JSON.stringify(lastExecution(chain).error));
+    assert.equal((lastExecution(chain).output as { migrationId: string }).migrationId, 'nightly-20250301T030000Z');
     await assertCopied();
   });
 });
