@@ -14,6 +14,20 @@ export interface FollowRun {
 }
 
 /** Starts `redis-ferry migrate --follow [mode]` as a child process, with the given extra arguments. */
+/** Follow runs started and not yet ended: a test that fails before its cutover leaves one running. */
+const running = new Set<FollowRun>();
+
+/**
+ * Kills (SIGKILL) every follow run still running, and waits for each to end: call it in the
+ * afterEach of a file that starts them, so a failed test cannot keep the file's process alive.
+ */
+export async function stopFollowRuns(): Promise<void> {
+  const left = [...running];
+  running.clear();
+  for (const run of left) run.child.kill('SIGKILL');
+  await Promise.allSettled(left.map((run) => run.done));
+}
+
 export function startFollowRun(args: {
   source: string;
   target: string;
@@ -44,7 +58,7 @@ export function startFollowRun(args: {
   let out = '';
   run.child.stdout!.on('data', (d) => (out += d));
   run.child.stderr!.on('data', (d) => (out += d));
-  return {
+  const follow: FollowRun = {
     ...run,
     output: () => out,
     waitFor: (pattern, description, times = 1) =>
@@ -59,4 +73,7 @@ export function startFollowRun(args: {
       return run.done;
     },
   };
+  running.add(follow);
+  void run.done.finally(() => running.delete(follow));
+  return follow;
 }

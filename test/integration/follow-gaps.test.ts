@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { assertSameData } from '../helpers/compare-data.js';
-import { startFollowRun } from '../helpers/follow-run.js';
+import { startFollowRun, stopFollowRuns } from '../helpers/follow-run.js';
 import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
 import type { RedisServer } from '../helpers/index.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -19,7 +19,10 @@ describe('migrate --follow: gaps are healed', () => {
   });
   after(() => servers?.stop());
   beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: 'AE', bulkKeys: 1500 }));
-  afterEach(() => stopLiveWriters());
+  afterEach(async () => {
+    await stopLiveWriters();
+    await stopFollowRuns();
+  });
   const start = () =>
     startFollowRun({
       source: `redis://${servers.source.address}`,

@@ -3,7 +3,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { runCli } from '../helpers/cli.js';
 import { assertSameData } from '../helpers/compare-data.js';
-import { startFollowRun } from '../helpers/follow-run.js';
+import { startFollowRun, stopFollowRuns } from '../helpers/follow-run.js';
 import { type FollowServers, reseedFollowSource, startFollowServers } from '../helpers/follow-servers.js';
 
 /**
@@ -24,7 +24,10 @@ describe('migrate --follow rescan: following without keyspace notifications', ()
   });
   after(() => servers?.stop());
   beforeEach(() => reseedFollowSource(servers, { keyspaceEvents: '', bulkKeys: 1000 }));
-  afterEach(() => stopLiveWriters());
+  afterEach(async () => {
+    await stopLiveWriters();
+    await stopFollowRuns();
+  });
   const managedUrl = () => `redis://managed:secret-pw@${servers.source.address}`;
 
   it('without notifications and CONFIG refused, --follow fails in one line that points to --follow rescan', async () => {

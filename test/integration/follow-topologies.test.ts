@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { startLiveWriter, stopLiveWriters } from '../fixtures/live-writer.js';
 import { seedStrings } from '../fixtures/mixed-dataset.js';
 import { assertSameData } from '../helpers/compare-data.js';
-import { startFollowRun } from '../helpers/follow-run.js';
+import { startFollowRun, stopFollowRuns } from '../helpers/follow-run.js';
 import {
   type RedisCluster,
   type RedisServer,
@@ -33,7 +33,10 @@ describe('migrate --follow: cluster source (3 masters) and sentinel source with 
     ]);
     work = await mkdtemp(join(tmpdir(), 'ferry-follow-topo-'));
   });
-  afterEach(() => stopLiveWriters());
+  afterEach(async () => {
+    await stopLiveWriters();
+    await stopFollowRuns();
+  });
   after(async () => {
     await Promise.all([cluster?.stop(), set?.stop(), target?.stop()]);
     await rm(work, { recursive: true, force: true });
