@@ -66,6 +66,14 @@ process.on('exit', () => {
   }
   for (const dir of pendingDirs) rmSync(dir, { recursive: true, force: true });
 });
+// A test process ended by SIGTERM or SIGHUP (a runner's timeout, a `kill <pid>`) would skip the
+// exit hook and orphan its servers: exit instead, with the signal's usual status, so the hook runs.
+for (const [signal, number] of [
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const) {
+  process.once(signal, () => process.exit(128 + number));
+}
 
 // Topology-level teardowns (cluster/sentinel sets), so stopAll() also drops
 // their clients, whose reconnect loops would otherwise keep the test alive.
