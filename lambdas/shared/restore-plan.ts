@@ -36,7 +36,8 @@ export async function planRestoreRound(
   });
   const note = (message: string) => deps.log.info(message, { migrationId });
   const rdb = await openSnapshot(config.rdb.uri, settings);
-  const { plan, resumed } = await planRestore(config, migrationId, store, rdb, note);
+  // Each range is a Lambda of its own: the ranges follow the object's size, not the round trip.
+  const { plan, resumed } = await planRestore(config, migrationId, store, rdb, note, 'one-per-range');
   const done = new Set((await store.listUnits()).filter((u) => u.checkpoint.status === 'done').map((u) => u.checkpoint.unitId));
   const unitIds = plan.units.map((u) => u.id).filter((id) => !done.has(id));
   if (unitIds.length > 0 || !verifiesAfterCopy(config)) return { phase: 'copy', unitIds, unitCount: plan.units.length, resumed };

@@ -1,14 +1,22 @@
 import type { Command } from 'commander';
-import { parseCloudConfig, resolveMigrationId, type StartExecutionInput, toExecutionInput } from '../cloud/execution-input.js';
+import {
+  parseCloudConfig,
+  resolveMigrationId,
+  type StartExecutionInput,
+  toExecutionInput,
+  toRestoreExecutionInput,
+} from '../cloud/execution-input.js';
 import { startExecutionName } from '../cloud/execution-names.js';
+import { isRestoreConfigFile } from '../config/read-restore-config.js';
 import { ConfigError, MigrationError } from '../core/errors.js';
 import { isValidMigrationId } from '../core/migration-id.js';
 import { buildConfig } from './build-config.js';
+import { buildRestoreConfig } from './build-restore-config.js';
 
 /**
- * `redis-ferry start <config.toml> --state-machine <arn>`: turns a redis-shake scan config (with
- * Secrets Manager ARNs where the passwords go) into the state machine's execution input and starts
- * it. The execution is named after the migration id, so starting the same migration twice while it
+ * `redis-ferry start <config.toml> --state-machine <arn>`: turns a redis-shake scan config, or a
+ * restore config whose file is an s3:// URI (with Secrets Manager ARNs where the passwords go), into
+ * the state machine's execution input and starts it. The execution is named after the migration id, so starting the same migration twice while it
  * runs returns the running execution instead of a second one.
  */
 export interface StartFlags {
@@ -46,8 +54,10 @@ export async function startCommand(
   // ${VAR} in the file still works; the password variables do not: they would put a plaintext
   // password into the execution input.
   const { REDIS_FERRY_SOURCE_PASSWORD: _s, REDIS_FERRY_TARGET_PASSWORD: _t, ...env } = process.env;
-  const { config } = buildConfig(configPath, { dryRun: flags.dryRun, rateLimit: flags.rateLimit }, env);
-  const draft = toExecutionInput(config, flags.id);
+  const options = { dryRun: flags.dryRun, rateLimit: flags.rateLimit };
+  const draft = isRestoreConfigFile(configPath, env)
+    ? toRestoreExecutionInput(buildRestoreConfig(configPath, options, env).config, flags.id)
+    : toExecutionInput(buildConfig(configPath, options, env).config, flags.id);
   const migrationId = resolveMigrationId({ kind: 'start', migrationId: flags.id, config: draft.config }, parseCloudConfig(draft.config));
   const input: StartExecutionInput = { ...draft, migrationId };
   if (flags.print) {
@@ -110,7 +120,10 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('start the migration on AWS Step Functions (deployed with `npx cdk deploy`); passwords must be Secrets Manager ARNs')
-    .argument('<config>', 'redis-shake scan config; each password is a secret ARN (password = "arn:aws:secretsmanager:…")')
+    .argument(
+      '<config>',
+      'redis-shake scan config, or restore config with an s3:// filepath; passwords are secret ARNs (arn:aws:secretsmanager:…)',
+    )
     .requiredOption('--state-machine <arn>', 'the state machine ARN (stack output StateMachineArn)')
     .option('--id <id>', 'migration id (default: a hash of source, target and options)')
     .option('--restart', 'start a new execution of a migration whose execution already ran; it resumes from the checkpoints')

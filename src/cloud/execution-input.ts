@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type MigrationConfig, type MigrationConfigInput, parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { isValidMigrationId } from '../core/migration-id.js';
-import { defaultRestoreId } from '../core/restore-config.js';
+import { defaultRestoreId, type RestoreConfig } from '../core/restore-config.js';
 import { scheduledMigrationId } from './execution-names.js';
 import { checkReconcile, runIdentity } from './reconcile-run.js';
 import { parseRestoreCloudConfig, type RestoreCloudConfig } from './restore-input.js';
@@ -167,29 +167,53 @@ export function checkStartInput(input: StartInput): { cloud: AnyCloudConfig; mig
 export function toExecutionInput(config: MigrationConfig, migrationId?: string): StartExecutionInput {
   const problems: string[] = [];
   const out = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
-  for (const side of ['source', 'target'] as const) {
-    const ep = out[side]!;
-    for (const [plain, refKey, name] of [
-      ['password', 'passwordSecretArn', 'password'],
-      ['sentinelPassword', 'sentinelPasswordSecretArn', 'sentinel_password'],
-    ] as const) {
-      const value = ep[plain];
-      delete ep[plain];
-      if (value === undefined || value === '') continue;
-      if (isSecretArn(value)) ep[refKey] = value;
-      else
-        problems.push(
-          `${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password ` +
-            `= "arn:aws:secretsmanager:…"), never the password itself: it would be stored in ` +
-            `the execution history`,
-        );
-    }
-    const tls = ep.tls as Record<string, unknown>;
-    if (tls.caFile !== undefined)
-      problems.push(`${side} tls_ca_file: the Lambda functions have no local files; remove it to trust the public CAs`);
+  for (const side of ['source', 'target'] as const) toCloudEndpoint(side, out[side]!, problems);
+  return checkedInput(out, problems, migrationId);
+}
+
+/**
+ * The same for a redis-shake restore config ([rdb_reader] or type = "restore"): the snapshot must
+ * be an S3 object (the Lambda functions have no local files), named as the state machine takes it
+ * (`rdb.s3Uri`), and the target's password a secret ARN.
+ */
+export function toRestoreExecutionInput(config: RestoreConfig, migrationId?: string): StartExecutionInput {
+  const problems: string[] = [];
+  const { rdb, ...rest } = structuredClone(config);
+  if (!rdb.uri.startsWith('s3://'))
+    problems.push(
+      `rdb_reader filepath ${JSON.stringify(rdb.uri)}: the Lambda functions have no local files; ` +
+        'upload the snapshot to S3 and give its s3://bucket/key (or restore it here with redis-ferry restore)',
+    );
+  const out = { ...rest, rdb: { s3Uri: rdb.uri } } as unknown as Record<string, Record<string, unknown>>;
+  toCloudEndpoint('target', out.target!, problems);
+  return checkedInput(out, problems, migrationId);
+}
+
+/** An endpoint's passwords as secret ARN fields (a plaintext one is a problem); no CA file. */
+function toCloudEndpoint(side: 'source' | 'target', ep: Record<string, unknown>, problems: string[]): void {
+  for (const [plain, refKey, name] of [
+    ['password', 'passwordSecretArn', 'password'],
+    ['sentinelPassword', 'sentinelPasswordSecretArn', 'sentinel_password'],
+  ] as const) {
+    const value = ep[plain];
+    delete ep[plain];
+    if (value === undefined || value === '') continue;
+    if (isSecretArn(value)) ep[refKey] = value;
+    else
+      problems.push(
+        `${side} ${name}: in the cloud a password must be a Secrets Manager secret ARN (password ` +
+          `= "arn:aws:secretsmanager:…"), never the password itself: it would be stored in ` +
+          `the execution history`,
+      );
   }
+  const tls = ep.tls as Record<string, unknown>;
+  if (tls.caFile !== undefined)
+    problems.push(`${side} tls_ca_file: the Lambda functions have no local files; remove it to trust the public CAs`);
+}
+
+function checkedInput(config: Record<string, unknown>, problems: string[], migrationId?: string): StartExecutionInput {
   if (problems.length > 0) throw new ConfigError(problems);
-  const input: StartExecutionInput = { ...(migrationId ? { migrationId } : {}), config: out };
+  const input: StartExecutionInput = { ...(migrationId ? { migrationId } : {}), config };
   parseCloudConfig(input.config); // the Lambda will check the same; fail here first
   return input;
 }

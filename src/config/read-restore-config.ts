@@ -30,6 +30,12 @@ export function readRestoreConfigFile(
   return { dialect, config: parseRestoreConfig(input, describePath), warnings: mapped.warnings };
 }
 
+/** Whether a redis-shake config file is a restore config (an RDB file as the source), not a scan config. */
+export function isRestoreConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const { raw } = readToml(path, env);
+  return 'rdb_reader' in raw || raw.type === 'restore';
+}
+
 function detectRestoreDialect(raw: Record<string, unknown>, path: string): Dialect {
   if ('rdb_reader' in raw) return 'v4';
   if (raw.type === 'restore') return 'v3';

@@ -16,13 +16,18 @@ describe('Restore ranges', () => {
     assert.ok(rdbCursorOrder('0', true) > rdbCursorOrder('9007199254740000', true), "'0' returned is the end");
   });
 
-  it('asks for one range per 5 ms of round trip to the target, one per 64 MiB at most, at most the units run at once; --parallel wins', () => {
+  it('asks for one range per 64 MiB, at most the units run at once, and in one process one per 5 ms of round trip at most; --parallel wins', () => {
     const MiB = 1024 * 1024;
+    // Ranges in workers of their own (the cloud): by size.
+    assert.equal(rangeCount(config(), 10 * MiB), 1);
+    assert.equal(rangeCount(config(), 130 * MiB), 3);
+    assert.equal(rangeCount(config(), 10_000 * MiB), 4, 'the default concurrency');
+    assert.equal(rangeCount(config({ concurrency: 0 }), 10_000 * MiB), 16);
+    // In one process (the CLI): the round trip bounds them too.
     assert.equal(rangeCount(config(), 10_000 * MiB, 0.2), 1, 'a near target: one range');
     assert.equal(rangeCount(config(), 10_000 * MiB, 12), 3, 'three ranges cover 12 ms');
     assert.equal(rangeCount(config(), 130 * MiB, 40), 3, 'no range under 64 MiB');
     assert.equal(rangeCount(config(), 10_000 * MiB, 40), 4, 'the default concurrency');
-    assert.equal(rangeCount(config({ concurrency: 0 }), 10_000 * MiB, 200), 16);
     assert.equal(rangeCount(config({ parallel: 7 }), 10 * MiB, 0.2), 7);
   });
 

@@ -82,6 +82,37 @@ describe('Command: start', () => {
     assert.equal(sfn.sent.length, 0);
   });
 
+  it('starts a restore from a redis-shake [rdb_reader] config whose file is in S3; refuses a local file', async () => {
+    // Prepare
+    const restoreConfig = (name: string, filepath: string) => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        `[rdb_reader]\nfilepath = "${filepath}"\n\n[redis_writer]\naddress = "10.0.1.7:6379"\npassword = "\${TARGET_SECRET_ARN}"\n`,
+      );
+      return path;
+    };
+    const sfn = fakeSfn(() => assert.fail('nothing may be started'));
+    const lines: string[] = [];
+    // Act
+    await startCommand(
+      restoreConfig('restore.toml', 's3://backups/orders/dump.rdb'),
+      { stateMachine: SM, print: true },
+      { sfn, out: (l) => lines.push(l) },
+    );
+    // Assess: the state machine's restore input, with the secret ARN and no password.
+    const input = JSON.parse(lines.join('\n'));
+    assert.match(input.migrationId, /^rdb-[0-9a-f]{12}$/);
+    assert.deepEqual(input.config.rdb, { s3Uri: 's3://backups/orders/dump.rdb' });
+    assert.equal(input.config.target.passwordSecretArn, TGT);
+    assert.equal(input.config.source, undefined);
+    assert.ok(!lines.join('\n').includes('"password"'));
+    await assert.rejects(startCommand(restoreConfig('local.toml', '/backups/dump.rdb'), { stateMachine: SM }, { sfn }), (e: ConfigError) =>
+      /\/backups\/dump\.rdb.*no local files.*s3:\/\/bucket\/key/.test(e.message),
+    );
+    assert.equal(sfn.sent.length, 0);
+  });
+
   it('explains an execution that already ran, and --restart starts a new one under a new name', async () => {
     const sfn = fakeSfn((command) => {
       if (command instanceof DescribeExecutionCommand) return { status: 'FAILED' };

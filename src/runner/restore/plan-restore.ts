@@ -25,6 +25,13 @@ const BYTES_PER_RANGE = 64 * 1024 * 1024;
 const RTT_MS_PER_RANGE = 5;
 
 /**
+ * Where the ranges run: all in this process (the CLI), where ranges add batches in flight and not
+ * CPU, so their number follows the round trip to the target; or each in a worker of its own (a
+ * Lambda), where they are real parallelism, so their number follows the file's size.
+ */
+export type RangeWorkers = 'one-process' | 'one-per-range';
+
+/**
  * Discovers the target, then reuses the stored plan (resume: only when the file is the same one,
  * by size and modification time) or makes a new one: the file split into byte ranges at key
  * boundaries (one db each), one unit per range, checked against the target (preflight), the file's
@@ -36,6 +43,7 @@ export async function planRestore(
   store: CheckpointStore,
   rdb: OpenedRdb,
   note: (message: string) => void,
+  workers: RangeWorkers = 'one-process',
 ): Promise<PlannedRestore> {
   const target = await discoverTarget(config.target, config.mode !== 'struct');
   for (const message of target.notes) note(message);
@@ -44,7 +52,8 @@ export async function planRestore(
     if (!stored.rdb || !sameFile(stored.rdb, rdb.identity)) throw fileChanged(migrationId, stored, rdb);
     return { plan: stored, resumed: true, target };
   }
-  const rttMs = config.parallel > 0 ? 0 : await measureRoundTrip(config.target, target.masters[0]!);
+  const byDistance = config.parallel === 0 && workers === 'one-process';
+  const rttMs = byDistance ? await measureRoundTrip(config.target, target.masters[0]!) : undefined;
   const ranges = await splitRdb(rdb.source, rangeCount(config, rdb.identity.size, rttMs), rdb.header);
   const units = restoreUnits(config, ranges, target, rdb.identity.uri);
   await preflightTarget(config, units, note);
@@ -61,16 +70,17 @@ export async function planRestore(
 }
 
 /**
- * Ranges asked of the splitter: --parallel, else one per 5 ms of round trip to the target, no more
- * than one per 64 MiB of file nor than the units run at once. Why the round trip: in one process
- * ranges add no CPU, only batches in flight. One range keeps two batches (~2,000 keys) in flight,
- * which at 5 ms moves ~400k keys/s, more than one Redis ingests; nearer targets get one range, which
- * measured ~30% less client CPU and ~45% less memory than four on the same file (bench/RESULTS.md).
+ * Ranges asked of the splitter: --parallel; else one per 64 MiB of file, at most the units run at
+ * once; and when the ranges run in one process (`rttMs` given), no more than one per 5 ms of round
+ * trip to the target. Why the round trip: in one process ranges add no CPU, only batches in flight.
+ * One range keeps two batches (~2,000 keys) in flight, which at 5 ms moves ~400k keys/s, more than
+ * one Redis ingests; nearer targets get one range, which measured ~30% less client CPU and ~45% less
+ * memory than four on the same file (bench/RESULTS.md).
  */
-export function rangeCount(config: RestoreConfig, size: number, rttMs: number): number {
+export function rangeCount(config: RestoreConfig, size: number, rttMs?: number): number {
   if (config.parallel > 0) return config.parallel;
   const cap = config.concurrency > 0 ? config.concurrency : 16;
-  const forDistance = Math.ceil(rttMs / RTT_MS_PER_RANGE);
+  const forDistance = rttMs === undefined ? cap : Math.ceil(rttMs / RTT_MS_PER_RANGE);
   return Math.max(1, Math.min(cap, forDistance, Math.ceil(size / BYTES_PER_RANGE)));
 }
 
