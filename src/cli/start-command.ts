@@ -16,8 +16,9 @@ import { buildRestoreConfig } from './build-restore-config.js';
 /**
  * `redis-ferry start <config.toml> --state-machine <arn>`: turns a redis-shake scan config, or a
  * restore config whose file is an s3:// URI (with Secrets Manager ARNs where the passwords go), into
- * the state machine's execution input and starts it. The execution is named after the migration id, so starting the same migration twice while it
- * runs returns the running execution instead of a second one.
+ * the state machine's execution input and starts it. The execution is named after the migration
+ * id, so starting the same migration twice while it runs returns the running execution instead of
+ * a second one.
  */
 export interface StartFlags {
   stateMachine: string;
