@@ -38,9 +38,9 @@ export async function verifyCommand(configPath: string | undefined, flags: Verif
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
   // The migration's own plan, when it ran here: the same units it copied (and target units it walks).
   const plan = await new FileCheckpointStore(stateDir, migrationId).loadPlan().catch(() => undefined);
-  // No progress display to clear and no checkpoint to speak of: a quit at once just exits 130. SIGINT
-  // only, as verify has always had (SIGTERM keeps its default action).
-  const interrupt = gracefulStop({ display: { log: (line) => process.stderr.write(`${line}\n`) }, signals: ['SIGINT'] });
+  // No progress display to clear and no checkpoint to speak of: a quit at once just exits 130. SIGTERM
+  // too, as for migrate and restore: a stop asked by a supervisor still reports what was checked.
+  const interrupt = gracefulStop({ display: { log: (line) => process.stderr.write(`${line}\n`) } });
   try {
     const scope = await verifyScope(config, plan);
     const result = await verifyMigration({
