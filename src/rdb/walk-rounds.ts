@@ -64,13 +64,15 @@ export async function* walkRounds(source: ByteSource, header: RdbHeader, state: 
 class OffThreadChecksum {
   private readonly abort = new AbortController();
   private readonly early: Promise<bigint> | undefined;
+  private readonly onAbort: () => void;
 
   constructor(
     private readonly source: ByteSource,
     private readonly size: number,
-    signal?: AbortSignal,
+    private readonly signal?: AbortSignal,
   ) {
-    signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    this.onAbort = () => this.abort.abort(signal?.reason);
+    signal?.addEventListener('abort', this.onAbort, { once: true });
     if (size > 8) {
       this.early = source.checksum!(size - 8, this.abort.signal);
       this.early.catch(() => {}); // awaited by upTo(), or dropped when the walk fails first
@@ -86,6 +88,7 @@ class OffThreadChecksum {
 
   /** Stops the thread if it still runs (the walk failed, or the file has no checksum). */
   stop(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
     this.abort.abort();
   }
 }
