@@ -72,9 +72,9 @@ export async function planRestore(
 /**
  * Ranges asked of the splitter: --parallel; else one per 64 MiB of file, at most the units run at
  * once; and when the ranges run in one process (`rttMs` given), no more than one per 5 ms of round
- * trip to the target. Why the round trip: in one process ranges add no CPU, only batches in flight.
+ * trip to the target. Why the round trip: in one process ranges bring no more CPU, only batches in flight.
  * One range keeps two batches (~2,000 keys) in flight, which at 5 ms moves ~400k keys/s, more than
- * one Redis ingests; nearer targets get one range, which measured ~30% less client CPU and ~45% less
+ * one Redis ingests; nearer targets get one range, which measured ~25% less client CPU and ~40% less
  * memory than four on the same file (bench/RESULTS.md).
  */
 export function rangeCount(config: RestoreConfig, size: number, rttMs?: number): number {
